@@ -1,0 +1,40 @@
+# Zoufang: `make demo` serves the demo district on 127.0.0.1:8000; `make test` runs every check.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint types pytest serve clean vendor
+
+$(PY):
+	@echo "==> Creating virtualenv in $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	@echo "==> Installing pinned dependencies (requirements.txt)"
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) manage.py demo
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: install
+	$(VENV)/bin/mypy .
+
+# pytest exits 5 when it collected no tests: that is a failure here, never a silent pass.
+pytest: install
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test: lint types pytest
+
+vendor:
+	bash static/vendor/update.sh
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,87 @@
+"""Admin for configuration (SPEC §8), in Chinese. Registered explicitly: see SimpleAdminConfig in settings."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import AccessLog, CalendarDay, Campaign, Enterprise, Household, OrgUnit, User
+
+admin.site.site_header = _("走访 Zoufang 管理后台")
+admin.site.site_title = _("走访管理")
+admin.site.index_title = _("配置")
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "code", "depth"]
+    list_filter = ["kind", "depth"]
+    search_fields = ["name", "code"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["path", "depth"]
+    ordering = ["path"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "role", "unit", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "display_name"]
+    raw_id_fields = ["unit"]
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("走访"), {"fields": ("display_name", "role", "unit", "phone")}))  # type: ignore[operator]
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("走访"), {"fields": ("display_name", "role", "unit")}))
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_date", "end_date", "is_active", "working_days"]
+    filter_horizontal = ["units"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.action(description=_("确认所选住户"))
+def confirm_households(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Household]) -> None:
+    count = queryset.update(confirmed=True)
+    messages.success(request, _("已确认 %(n)d 户。") % {"n": count})
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["address", "unit", "members", "confirmed"]
+    list_filter = ["confirmed"]
+    search_fields = ["address"]
+    raw_id_fields = ["unit", "created_by"]
+    actions = [confirm_households]
+    list_select_related = ["unit"]
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["name", "credit_code", "industry", "size", "unit"]
+    search_fields = ["name", "credit_code"]
+    raw_id_fields = ["unit"]
+    list_select_related = ["unit"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "object_type", "object_id", "fields"]
+    readonly_fields = ["at", "user", "object_type", "object_id", "fields"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,18 @@
+from campaign.models.campaigns import MODES, CalendarDay, Campaign
+from campaign.models.org import OrgUnit, UnitKind
+from campaign.models.people import AccessLog, Role, User
+from campaign.models.registries import HOUSEHOLD_TAGS, Enterprise, Household
+
+__all__ = [
+    "MODES",
+    "HOUSEHOLD_TAGS",
+    "AccessLog",
+    "CalendarDay",
+    "Campaign",
+    "Enterprise",
+    "Household",
+    "OrgUnit",
+    "Role",
+    "UnitKind",
+    "User",
+]

@@ -1,0 +1,123 @@
+"""The organisation tree (SPEC §1): district → street → community → grid; departments and parks under the district.
+
+Subtrees are read with one indexed prefix query on a materialized `path`, whatever the depth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+PATH_STEP = 7  # each level: a zero-padded id of 6 digits and a "/"
+
+
+class UnitKind(models.TextChoices):
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道/镇")
+    COMMUNITY = "community", _("社区/村")
+    GRID = "grid", _("网格")
+    DEPARTMENT = "department", _("区直部门")
+    PARK = "park", _("园区")
+
+
+class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
+    def subtree_of(self, unit: OrgUnit) -> OrgUnitQuerySet:
+        return self.filter(path__startswith=unit.path)
+
+
+class OrgUnit(models.Model):
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=12, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Short code of a district (e.g. "GX"): the prefix of its ticket codes.
+    code = models.CharField(_("简码"), max_length=10, blank=True)
+    path = models.CharField(_("路径"), max_length=255, editable=False, db_index=False)
+    depth = models.PositiveSmallIntegerField(_("层级"), default=0, editable=False)
+    # A grid's boundary: a GeoJSON Polygon/MultiPolygon in WGS-84; its bounding box is kept for the indexed prefilter.
+    boundary = models.JSONField(_("边界 (GeoJSON)"), null=True, blank=True)
+    min_lat = models.FloatField(null=True, blank=True, editable=False)
+    max_lat = models.FloatField(null=True, blank=True, editable=False)
+    min_lng = models.FloatField(null=True, blank=True, editable=False)
+    max_lng = models.FloatField(null=True, blank=True, editable=False)
+    lat = models.FloatField(_("中心纬度"), null=True, blank=True)
+    lng = models.FloatField(_("中心经度"), null=True, blank=True)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["path"]
+        indexes = [
+            # units_visible_to / every "unit X and its subtree" filter: path LIKE 'prefix%'.
+            models.Index(fields=["path"], name="orgunit_path_idx", opclasses=["varchar_pattern_ops"]),
+            # grid_for_point: bounding-box prefilter before the exact polygon test.
+            models.Index(fields=["kind", "min_lat", "max_lat"], name="orgunit_bbox_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="orgunit_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="orgunit_lng_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from campaign.geo import boundary_bbox
+
+        if self.boundary:
+            self.min_lng, self.min_lat, self.max_lng, self.max_lat = boundary_bbox(self.boundary)
+        else:
+            self.min_lat = self.max_lat = self.min_lng = self.max_lng = None
+        if self.pk is None:
+            # The path is built from the id, so a new unit is inserted first and its path written second.
+            self.path = ""
+            super().save(*args, **kwargs)
+            self._set_path()
+            super().save(update_fields=["path", "depth"], using=kwargs.get("using"))
+            return
+        old_path = self.path
+        self._set_path()
+        super().save(*args, **kwargs)
+        if old_path != self.path:
+            self._move_descendants(old_path)
+
+    def _set_path(self) -> None:
+        self.path = self.path_for(self.pk, self.parent)
+        self.depth = len(self.path) // PATH_STEP - 1
+
+    @staticmethod
+    def path_for(pk: int, parent: OrgUnit | None) -> str:
+        return (parent.path if parent else "") + f"{pk:06d}/"
+
+    def _move_descendants(self, old_path: str) -> None:
+        """Re-root the subtree after a move (rare: admin only)."""
+        for unit in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+            unit.path = self.path + unit.path[len(old_path) :]
+            unit.depth = len(unit.path) // PATH_STEP - 1
+            unit.save(update_fields=["path", "depth"])
+
+    def subtree(self) -> QuerySet[OrgUnit]:
+        return OrgUnit.objects.filter(path__startswith=self.path)
+
+    def ancestors(self) -> QuerySet[OrgUnit]:
+        """The chain from the root down to this unit (breadcrumbs), in one query."""
+        prefixes = [self.path[: i + PATH_STEP] for i in range(0, len(self.path), PATH_STEP)]
+        return OrgUnit.objects.filter(path__in=prefixes).order_by("depth")
+
+    def contains(self, other: OrgUnit) -> bool:
+        return other.path.startswith(self.path)
+
+    def district(self) -> OrgUnit:
+        root_path = self.path[:PATH_STEP]
+        return self if self.path == root_path else OrgUnit.objects.get(path=root_path)

@@ -1,0 +1,79 @@
+"""Which rows may this user see: the one place every API view and page starts from (SPEC §1).
+
+Scope = the home unit's subtree. "Unit X" in a filter always means X and its subtree.
+Out-of-scope reads answer 404 because views only ever look rows up inside these querysets.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from campaign.models import Enterprise, Household, OrgUnit, Role, User
+
+M = TypeVar("M", bound=Model)
+
+
+def sees_everything(user: User) -> bool:
+    return bool(user.is_superuser and user.unit_id is None)
+
+
+def within(qs: QuerySet[M], user: User, field: str = "unit") -> QuerySet[M]:
+    """Rows of `qs` whose `field` (an OrgUnit FK) lies in the user's scope."""
+    if sees_everything(user):
+        return qs
+    if not user.is_authenticated or user.unit is None:
+        return qs.none()
+    return qs.filter(**{f"{field}__path__startswith": user.unit.path})
+
+
+def scope_q(user: User, *fields: str) -> Q:
+    """Q matching rows where any of `fields` (OrgUnit FKs / M2Ms) lies in the user's scope."""
+    if sees_everything(user):
+        return Q()
+    if not user.is_authenticated or user.unit is None:
+        return Q(pk__in=[])
+    q = Q()
+    for field in fields:
+        q |= Q(**{f"{field}__path__startswith": user.unit.path})
+    return q
+
+
+def in_unit(qs: QuerySet[M], unit: OrgUnit, field: str = "unit") -> QuerySet[M]:
+    """Filter by "unit X and its subtree"."""
+    return qs.filter(**{f"{field}__path__startswith": unit.path})
+
+
+def units_visible_to(user: User) -> QuerySet[OrgUnit]:
+    if sees_everything(user):
+        return OrgUnit.objects.all()
+    if not user.is_authenticated or user.unit is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(path__startswith=user.unit.path)
+
+
+def households_visible_to(user: User) -> QuerySet[Household]:
+    return within(Household.objects.select_related("unit"), user)
+
+
+def enterprises_visible_to(user: User) -> QuerySet[Enterprise]:
+    return within(Enterprise.objects.select_related("unit"), user)
+
+
+def unit_in_scope(user: User, unit_id: int | str | None) -> OrgUnit:
+    """The unit named by a filter or a payload, if the user sees it; OutOfScope otherwise."""
+    from campaign.errors import OutOfScope
+
+    try:
+        return units_visible_to(user).get(pk=int(unit_id))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OrgUnit.DoesNotExist):
+        raise OutOfScope("单位不存在或不在您的管辖范围内。") from None
+
+
+# Roles that may read full personal data (recorded in AccessLog); leaders read figures, not phone numbers.
+ROLES_SEEING_PERSONAL_DATA = {Role.ADMIN, Role.DISPATCHER, Role.HANDLER, Role.CADRE}
+
+
+def may_reveal_personal_data(user: User) -> bool:
+    return user.is_superuser or user.role in ROLES_SEEING_PERSONAL_DATA

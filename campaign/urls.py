@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are registered explicitly
+from campaign import api, views
+
+api_v1 = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("me/", api.MeView.as_view(), name="api-me"),
+    path("units/", api.UnitList.as_view(), name="api-units"),
+    path("units/<int:pk>/", api.UnitDetail.as_view(), name="api-unit"),
+    path("households/", api.HouseholdList.as_view(), name="api-households"),
+    path("households/<int:pk>/", api.HouseholdDetail.as_view(), name="api-household"),
+    path("enterprises/", api.EnterpriseList.as_view(), name="api-enterprises"),
+    path("enterprises/<int:pk>/", api.EnterpriseDetail.as_view(), name="api-enterprise"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+]

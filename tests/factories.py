@@ -1,0 +1,88 @@
+"""factory_boy factories shared by every app's tests."""
+
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.validators import credit_code_check_char
+
+
+def square(lat: float, lng: float, half_deg: float = 0.005) -> dict:
+    """A GeoJSON square boundary centred on (lat, lng)."""
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [lng - half_deg, lat - half_deg],
+                [lng + half_deg, lat - half_deg],
+                [lng + half_deg, lat + half_deg],
+                [lng - half_deg, lat + half_deg],
+                [lng - half_deg, lat - half_deg],
+            ]
+        ],
+    }
+
+
+def valid_credit_code(n: int) -> str:
+    body = f"91610131{n:09d}"
+    return body + credit_code_check_char(body)
+
+
+class OrgUnitFactory(DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    name = factory.Sequence(lambda n: f"单位{n}")
+    kind = UnitKind.GRID
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Sequence(lambda n: f"干部{n}")
+    role = Role.CADRE
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class HouseholdFactory(DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    address = factory.Sequence(lambda n: f"丈八街道某小区{n}号楼")
+    head_name = "张三丰"
+    phone = "13812345678"
+    members = 3
+    lat = 34.19
+    lng = 108.88
+
+
+class EnterpriseFactory(DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    name = factory.Sequence(lambda n: f"西安某科技有限公司{n}")
+    credit_code = factory.Sequence(valid_credit_code)
+    address = "锦业路1号"
+    contact_name = "李四"
+    contact_phone = "13987654321"
+    lat = 34.19
+    lng = 108.88
+
+
+class CampaignFactory(DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = "进万家门·知万家事·解万家忧"
+    start_date = factory.LazyFunction(lambda: __import__("datetime").date(2026, 1, 1))
+    end_date = factory.LazyFunction(lambda: __import__("datetime").date(2026, 12, 31))
