@@ -31,7 +31,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["username", "display_name"]
     raw_id_fields = ["unit"]
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("走访"), {"fields": ("display_name", "role", "unit", "phone")}))  # type: ignore[operator]
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("走访"), {"fields": ("display_name", "role", "unit", "phone")}))
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("走访"), {"fields": ("display_name", "role", "unit")}))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.expressions import ExpressionWrapper
@@ -31,6 +31,11 @@ from campaign.scope import (
 from campaign.validators import mask_name, mask_phone
 
 MAX_RADIUS_M = 5000
+
+
+def user_of(request: Request) -> User:
+    """The authenticated caller (every view here requires authentication)."""
+    return cast(User, request.user)
 
 
 # --- auth and me ------------------------------------------------------------------------------------------
@@ -77,7 +82,7 @@ class UnitFilterMixin:
     def unit_filter(self, qs: QuerySet[Any], field: str = "unit") -> QuerySet[Any]:
         unit_id = self.request.query_params.get("unit")
         if unit_id:
-            qs = in_unit(qs, unit_in_scope(self.request.user, unit_id), field)  # type: ignore[arg-type]
+            qs = in_unit(qs, unit_in_scope(user_of(self.request), unit_id), field)
         return qs
 
 
@@ -93,14 +98,14 @@ class UnitList(UnitFilterMixin, generics.ListAPIView):
     pagination_class = NumberPage
 
     def get_queryset(self) -> QuerySet[OrgUnit]:
-        qs = units_visible_to(self.request.user)  # type: ignore[arg-type]
+        qs = units_visible_to(user_of(self.request))
         params = self.request.query_params
         if params.get("parent"):
-            qs = qs.filter(parent_id=unit_in_scope(self.request.user, params["parent"]).pk)  # type: ignore[arg-type]
+            qs = qs.filter(parent_id=unit_in_scope(user_of(self.request), params["parent"]).pk)
         if params.get("kind"):
             qs = qs.filter(kind=params["kind"])
         if params.get("unit"):
-            qs = qs.filter(path__startswith=unit_in_scope(self.request.user, params["unit"]).path)  # type: ignore[arg-type]
+            qs = qs.filter(path__startswith=unit_in_scope(user_of(self.request), params["unit"]).path)
         return qs.order_by("path")
 
 
@@ -108,7 +113,7 @@ class UnitDetail(generics.RetrieveAPIView):
     serializer_class = UnitSerializer
 
     def get_queryset(self) -> QuerySet[OrgUnit]:
-        return units_visible_to(self.request.user)  # type: ignore[arg-type]
+        return units_visible_to(user_of(self.request))
 
 
 # --- registries ---------------------------------------------------------------------------------------------
@@ -142,8 +147,18 @@ class HouseholdSerializer(MaskedSerializer):
     class Meta:
         model = Household
         fields = [
-            "id", "address", "unit", "unit_name", "head_name", "phone", "members", "lat", "lng", "tags",
-            "confirmed", "distance_m",
+            "id",
+            "address",
+            "unit",
+            "unit_name",
+            "head_name",
+            "phone",
+            "members",
+            "lat",
+            "lng",
+            "tags",
+            "confirmed",
+            "distance_m",
         ]
         read_only_fields = ["confirmed"]
         extra_kwargs = {"unit": {"required": False}}
@@ -161,8 +176,19 @@ class EnterpriseSerializer(MaskedSerializer):
     class Meta:
         model = Enterprise
         fields = [
-            "id", "name", "credit_code", "industry", "size", "address", "unit", "unit_name", "contact_name",
-            "contact_phone", "lat", "lng", "distance_m",
+            "id",
+            "name",
+            "credit_code",
+            "industry",
+            "size",
+            "address",
+            "unit",
+            "unit_name",
+            "contact_name",
+            "contact_phone",
+            "lat",
+            "lng",
+            "distance_m",
         ]
         extra_kwargs = {"unit": {"required": False}}
 
@@ -265,9 +291,9 @@ class RevealMixin:
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
-        if request.query_params.get("reveal") in ("1", "true") and may_reveal_personal_data(request.user):  # type: ignore[arg-type]
+        if request.query_params.get("reveal") in ("1", "true") and may_reveal_personal_data(user_of(request)):
             serializer.context["reveal"] = True
-            services.access_log_record(user=request.user, obj=instance, fields=list(serializer.masked_fields))  # type: ignore[arg-type]
+            services.access_log_record(user=user_of(request), obj=instance, fields=list(serializer.masked_fields))
         return Response(serializer.data)
 
 
@@ -277,10 +303,12 @@ class HouseholdList(RegistryListMixin, generics.ListCreateAPIView):
     search_fields = ("address", "head_name")
 
     def visible(self) -> QuerySet[Household]:
-        return households_visible_to(self.request.user)  # type: ignore[arg-type]
+        return households_visible_to(user_of(self.request))
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.household_create(actor=self.request.user, data=dict(serializer.validated_data))  # type: ignore[arg-type]
+        serializer.instance = services.household_create(
+            actor=user_of(self.request), data=dict(serializer.validated_data)
+        )
 
 
 class HouseholdDetail(RevealMixin, generics.RetrieveUpdateAPIView):
@@ -288,7 +316,7 @@ class HouseholdDetail(RevealMixin, generics.RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Household]:
-        return households_visible_to(self.request.user)  # type: ignore[arg-type]
+        return households_visible_to(user_of(self.request))
 
     @extend_schema(parameters=[OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full personal data")])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -296,7 +324,9 @@ class HouseholdDetail(RevealMixin, generics.RetrieveUpdateAPIView):
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.household_update(
-            actor=self.request.user, household=serializer.instance, data=dict(serializer.validated_data)  # type: ignore[arg-type]
+            actor=user_of(self.request),
+            household=serializer.instance,
+            data=dict(serializer.validated_data),
         )
 
 
@@ -306,10 +336,12 @@ class EnterpriseList(RegistryListMixin, generics.ListCreateAPIView):
     search_fields = ("name", "address", "credit_code")
 
     def visible(self) -> QuerySet[Enterprise]:
-        return enterprises_visible_to(self.request.user)  # type: ignore[arg-type]
+        return enterprises_visible_to(user_of(self.request))
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.enterprise_create(actor=self.request.user, data=dict(serializer.validated_data))  # type: ignore[arg-type]
+        serializer.instance = services.enterprise_create(
+            actor=user_of(self.request), data=dict(serializer.validated_data)
+        )
 
 
 class EnterpriseDetail(RevealMixin, generics.RetrieveUpdateAPIView):
@@ -317,7 +349,7 @@ class EnterpriseDetail(RevealMixin, generics.RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Enterprise]:
-        return enterprises_visible_to(self.request.user)  # type: ignore[arg-type]
+        return enterprises_visible_to(user_of(self.request))
 
     @extend_schema(parameters=[OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full personal data")])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -325,5 +357,7 @@ class EnterpriseDetail(RevealMixin, generics.RetrieveUpdateAPIView):
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.enterprise_update(
-            actor=self.request.user, enterprise=serializer.instance, data=dict(serializer.validated_data)  # type: ignore[arg-type]
+            actor=user_of(self.request),
+            enterprise=serializer.instance,
+            data=dict(serializer.validated_data),
         )

@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler
 
 
 class DomainError(Exception):
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, detail: Any = None) -> None:
         self.detail = detail

@@ -90,7 +90,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "zoufang.sqlite3",
+            "NAME": str(VAR_DIR / "zoufang.sqlite3"),
             # WAL + a busy timeout let the in-process scheduler write while the server reads.
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"},
         }

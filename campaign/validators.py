@@ -30,7 +30,9 @@ def validate_credit_code(value: str) -> None:
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
         raise ValidationError(
-            _("统一社会信用代码校验位错误：应为 %(e)s，实际为 %(a)s"), params={"e": expected, "a": code[17]}, code="check"
+            _("统一社会信用代码校验位错误：应为 %(e)s，实际为 %(a)s"),
+            params={"e": expected, "a": code[17]},
+            code="check",
         )
 
 

@@ -120,3 +120,20 @@ def chromium_path() -> str:
     if not (os.path.exists(CHROMIUM) and shutil.which("chromium")):
         pytest.skip("browser test skipped: Debian's chromium is not installed (/usr/bin/chromium)")
     return CHROMIUM
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Celery runs tasks eagerly in tests; worker tests (marked `worker`) start a real worker instead."""
+    from campaign.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and cached figures never leak between tests (the cache is Redis when REDIS_URL is set)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -14,7 +14,18 @@ DEFAULT_CHECKLIST = [
     {"key": "opinions", "label": "意见建议"},
     {"key": "difficulties", "label": "困难诉求"},
 ]
-DEFAULT_CATEGORIES = ["城市管理", "社会保障", "住房物业", "环境卫生", "道路交通", "医疗卫生", "教育", "治安", "企业服务", "其他"]
+DEFAULT_CATEGORIES = [
+    "城市管理",
+    "社会保障",
+    "住房物业",
+    "环境卫生",
+    "道路交通",
+    "医疗卫生",
+    "教育",
+    "治安",
+    "企业服务",
+    "其他",
+]
 
 
 def default_checklist() -> list[dict[str, str]]:

@@ -22,7 +22,11 @@ class User(AbstractUser):
 
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices, default=Role.CADRE)
     unit = models.ForeignKey(
-        "campaign.OrgUnit", verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "campaign.OrgUnit",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
     )
     phone = models.CharField(_("手机号"), max_length=11, blank=True, validators=[validate_mobile])
@@ -54,3 +58,6 @@ class AccessLog(models.Model):
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
         indexes = [models.Index(fields=["object_type", "object_id"], name="accesslog_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.object_type}#{self.object_id}"

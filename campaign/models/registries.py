@@ -14,7 +14,9 @@ HOUSEHOLD_TAGS = ["独居老人", "低保", "残疾", "退役军人", "空巢", 
 
 def _coordinate_constraints(prefix: str) -> list[models.CheckConstraint]:
     return [
-        models.CheckConstraint(condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name=f"{prefix}_lat_range"),
+        models.CheckConstraint(
+            condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name=f"{prefix}_lat_range"
+        ),
         models.CheckConstraint(
             condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name=f"{prefix}_lng_range"
         ),
@@ -23,7 +25,9 @@ def _coordinate_constraints(prefix: str) -> list[models.CheckConstraint]:
 
 class Household(models.Model):
     address = models.CharField(_("地址"), max_length=200)
-    unit = models.ForeignKey("campaign.OrgUnit", verbose_name=_("网格"), on_delete=models.PROTECT, related_name="households")
+    unit = models.ForeignKey(
+        "campaign.OrgUnit", verbose_name=_("网格"), on_delete=models.PROTECT, related_name="households"
+    )
     head_name = models.CharField(_("户主姓名"), max_length=50)
     phone = models.CharField(_("联系电话"), max_length=11, blank=True, validators=[validate_mobile])
     members = models.PositiveSmallIntegerField(_("人口数"), default=1)
