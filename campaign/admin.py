@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from campaign.admin_import import register_import_view
 from campaign.models import AccessLog, CalendarDay, Campaign, Enterprise, Household, OrgUnit, User
 
 admin.site.site_header = _("走访 Zoufang 管理后台")
@@ -85,3 +86,7 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# /admin/campaign/import/: registry import from .xlsx/.csv, all-or-nothing with a row-by-row report (SPEC §2).
+register_import_view(admin.site)

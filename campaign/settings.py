@@ -7,6 +7,7 @@ Production: DATABASE_URL (PostgreSQL), REDIS_URL (broker + cache), SECRET_KEY, D
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from campaign.env import env_bool, env_choice, env_int, env_list, env_str
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign.context_processors.site",
+                "issues.context_processors.notifications",
             ],
         },
     }
@@ -114,9 +116,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 # A request must never hang on a dead broker: bounded connect/publish timeouts, no endless retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+# visibility_timeout: a task whose worker died is redelivered after this many seconds (acks_late).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "visibility_timeout": 3600,
+}
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Every periodic job, in one place (campaign/scheduler.py runs the same table in-process in the embedded default).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # every 15 minutes: supervise overdue and stalled tickets (yellow / red cards, issues/escalation.py)
+    "supervise-tickets": {"task": "dashboard.tasks.supervise_tickets", "schedule": crontab(minute="*/15")},
+    # every minute: recompute the statistics of days marked dirty (catches up whatever a dead broker missed)
+    "rollup-dirty-sweep": {"task": "dashboard.tasks.rollup_dirty", "schedule": 60.0},
+    # every night at 01:00 Asia/Shanghai: recompute yesterday in full and snapshot its overdue tickets
+    "rollup-nightly": {"task": "dashboard.tasks.rollup_nightly", "schedule": crontab(hour=1, minute=0)},
+}
 
 # --- Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -133,6 +149,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 # --- API
 REST_FRAMEWORK = {
@@ -158,6 +175,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketKindEnum": "issues.models.Kind",
+        "NotificationKindEnum": "issues.models.NotificationKind",
+        "UnitKindEnum": "campaign.models.UnitKind",
+    },
 }
 
 # --- Maps (SPEC §8): tiles from an internal mirror; none in the demo (plain background).

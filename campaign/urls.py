@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are registered explicitly
+import dashboard.admin  # noqa: F401
+import issues.admin  # noqa: F401
 from campaign import api, views
+from visits.page_api import BootstrapView
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("me/", api.MeView.as_view(), name="api-me"),
     path("units/", api.UnitList.as_view(), name="api-units"),
@@ -15,6 +18,10 @@ api_v1 = [
     path("households/<int:pk>/", api.HouseholdDetail.as_view(), name="api-household"),
     path("enterprises/", api.EnterpriseList.as_view(), name="api-enterprises"),
     path("enterprises/<int:pk>/", api.EnterpriseDetail.as_view(), name="api-enterprise"),
+    path("m/bootstrap/", BootstrapView.as_view(), name="api-m-bootstrap"),
+    path("", include("visits.urls")),
+    path("", include("issues.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +30,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("m/", include("visits.page_urls")),
+    path("tickets/", include("issues.page_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -124,10 +124,14 @@ def chromium_path() -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Celery runs tasks eagerly in tests; worker tests (marked `worker`) start a real worker instead."""
+    from django.conf import settings
+
     from campaign.celery import app
 
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    # Fast password hashing: fixtures create many users; production keeps Django's PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The app reads Django settings under the CELERY_ namespace, so the namespaced keys are the ones that count.
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=True, CELERY_TASK_EAGER_PROPAGATES=True)
 
 
 @pytest.fixture(autouse=True)

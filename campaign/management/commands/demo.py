@@ -30,7 +30,7 @@ class Command(BaseCommand):
             call_command("seed_demo", size=options["size"], stdout=self.stdout)
         else:
             self.stdout.write("==> Demo data already present (delete var/ to rebuild)")
-        self.stdout.write(demo_logins_text())
+            self.stdout.write(demo_logins_text())
         if options["no_serve"]:
             return
         self.stdout.write(f"==> Serving on http://{options['addr']}/  (Ctrl-C to stop)")

@@ -1,0 +1,74 @@
+"""The in-process scheduler of the embedded default (SPEC §9): CELERY_BEAT_SCHEDULE, run by a daemon thread.
+
+With no broker (SQLite, eager Celery) there is no `celery beat`; `manage.py demo` calls start_in_process_scheduler()
+beside the server so escalation, the dirty sweep and the nightly recompute run as in production. It reads the very
+same table as beat (settings.CELERY_BEAT_SCHEDULE) and runs each due task in-process (`task.apply()`); a failing
+task is logged and retried at its next due time. Never start it next to a real `celery beat`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+_started = threading.Event()
+MAX_SLEEP_S = 30.0
+
+
+def _entries(app: Any) -> dict[str, tuple[Any, Any]]:
+    """name → (task, celery schedule object) for every entry of CELERY_BEAT_SCHEDULE."""
+    from celery.schedules import maybe_schedule
+
+    entries = {}
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        app.loader.import_default_modules()
+        task = app.tasks[entry["task"]]
+        entries[name] = (task, maybe_schedule(entry["schedule"], app=app))  # type: ignore[call-arg]
+    return entries
+
+
+def run_due(entries: dict[str, tuple[Any, Any]], last_run: dict[str, datetime]) -> float:
+    """Run the entries that are due; returns how long to sleep before checking again."""
+    sleep = MAX_SLEEP_S
+    for name, (task, schedule) in entries.items():
+        due, next_in = schedule.is_due(last_run[name])
+        if due:
+            last_run[name] = timezone.now()
+            try:
+                task.apply(throw=True)
+            except Exception:
+                log.exception("scheduled task %s failed", name)
+            finally:
+                close_old_connections()
+        sleep = min(sleep, max(float(next_in), 1.0))
+    return sleep
+
+
+def start_in_process_scheduler() -> threading.Thread | None:
+    """Start the daemon thread once per process (a second call does nothing and returns None)."""
+    if _started.is_set():
+        return None
+    _started.set()
+    from campaign.celery import app
+
+    entries = _entries(app)
+    # Start as if every job just ran: the first sweep after a minute, escalation after 15 (as beat would).
+    last_run = {name: timezone.now() for name in entries}
+
+    def loop() -> None:
+        while True:
+            time.sleep(run_due(entries, last_run))
+
+    thread = threading.Thread(target=loop, name="zoufang-scheduler", daemon=True)
+    thread.start()
+    log.info("in-process scheduler started: %s", ", ".join(entries))
+    return thread

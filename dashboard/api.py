@@ -1,0 +1,109 @@
+"""Statistics API (SPEC §6/§7): stats/summary/, stats/daily/, stats/ranking/ — answered from the rollups.
+
+Each view parses its query parameters into a StatsQuery whose unit went through campaign.scope first: a unit out
+of scope answers 404, a bad parameter 400 naming it; the default unit is the caller's home unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaign.api import user_of
+from campaign.errors import Invalid, OutOfScope
+from campaign.models import Campaign, UnitKind
+from campaign.scope import sees_everything, unit_in_scope
+from dashboard import selectors
+from dashboard.rollups import today
+from dashboard.selectors import StatsQuery
+
+DEFAULT_PERIOD_DAYS = 30
+MAX_DAILY_DAYS = 400  # a daily series longer than a campaign year is a mistake, not a chart
+
+PERIOD_PARAMS = [
+    OpenApiParameter("unit", OpenApiTypes.INT, description="this unit and its subtree (default: your home unit)"),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="first day, Asia/Shanghai (default: 29 days ago)"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="last day, inclusive (default: today)"),
+    OpenApiParameter("campaign", OpenApiTypes.INT),
+]
+
+
+def _date(params: Any, name: str, default: dt.date) -> dt.date:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = parse_date(str(raw))
+    except ValueError:
+        value = None
+    if value is None:
+        raise Invalid.field(name, "日期格式应为 YYYY-MM-DD。")
+    return value
+
+
+def stats_query(request: Request, *, unit_param: str = "unit", max_days: int | None = None) -> StatsQuery:
+    user, params = user_of(request), request.query_params
+    if params.get(unit_param):
+        unit = unit_in_scope(user, params[unit_param])
+    elif user.unit_id is not None:
+        unit = unit_in_scope(user, user.unit_id)
+    elif sees_everything(user):
+        unit = None
+    else:
+        raise OutOfScope()
+    date_to = _date(params, "date_to", today())
+    date_from = _date(params, "date_from", date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    if date_from > date_to:
+        raise Invalid.field("date_from", "开始日期不能晚于结束日期。")
+    if max_days is not None and (date_to - date_from).days + 1 > max_days:
+        raise Invalid.field("date_to", f"按日统计最多 {max_days} 天。")
+    campaign = None
+    if params.get("campaign"):
+        raw = str(params["campaign"])
+        campaign = Campaign.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if campaign is None:
+            raise Invalid.field("campaign", "活动不存在。")
+    return StatsQuery(unit=unit, date_from=date_from, date_to=date_to, campaign=campaign)
+
+
+class SummaryView(APIView):
+    """Headline figures of SPEC §6 for a unit (and its subtree) over a period."""
+
+    @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response(selectors.stats_summary(stats_query(request)))
+
+
+class DailyView(APIView):
+    """The same figures per day (`date` + figures); overdue as at the end of each day (nightly snapshot)."""
+
+    @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        rows = selectors.stats_daily(stats_query(request, max_days=MAX_DAILY_DAYS))
+        return Response({"results": rows})
+
+
+class RankingView(APIView):
+    """Units of one level under `parent`, ranked by score (weights in dashboard.selectors.RANKING_WEIGHTS)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("level", OpenApiTypes.STR, enum=[k.value for k in selectors.RANKABLE_LEVELS]),
+            OpenApiParameter("parent", OpenApiTypes.INT, description="rank the units under it (default: home unit)"),
+            *PERIOD_PARAMS[1:],
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        query = stats_query(request, unit_param="parent")
+        level = request.query_params.get("level") or UnitKind.STREET
+        if level not in selectors.RANKABLE_LEVELS:
+            raise Invalid.field("level", "可选：" + ", ".join(k.value for k in selectors.RANKABLE_LEVELS))
+        return Response({"weights": selectors.RANKING_WEIGHTS, "results": selectors.stats_ranking(query, level=level)})

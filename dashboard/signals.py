@@ -1,0 +1,115 @@
+"""Freshness of the rollups: a saved or deleted visit or ticket marks its (day, unit) dirty, then asks for a sweep.
+
+The mark is a DirtyDay row written by the same connection right after the change — inside the caller's transaction
+when there is one (every service writes in `atomic`) — so a broker outage loses nothing: the minute sweep of
+CELERY_BEAT_SCHEDULE finds the mark. After commit we *try* to enqueue a debounced `rollup_dirty`; a publish
+failure is logged and swallowed, and for a short while later saves do not even try (a dead broker costs one
+bounded attempt, not one per save).
+
+Rows' original (day, unit) are remembered at load (post_init) so that moving a visit to another day or unit
+marks both the old and the new key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_init, post_save
+
+from dashboard.rollups import dirty_mark, local_day
+from issues.models import Ticket
+from visits.models import Visit
+
+log = logging.getLogger(__name__)
+
+# A worker sweeps this long after the first change it was asked about; saves within DEBOUNCE_S of an enqueue
+# do not enqueue again (DEBOUNCE_S < COUNTDOWN_S, so the sweep runs after they committed).
+COUNTDOWN_S = 2
+DEBOUNCE_S = 1.0
+# After a failed publish, do not try again for this long (the minute sweep catches up anyway).
+BROKER_BACKOFF_S = 30.0
+
+_state = threading.local()
+_enqueue_lock = threading.Lock()
+_last_enqueue = 0.0
+_broker_down_until = 0.0
+
+
+@contextlib.contextmanager
+def rollups_deferred() -> Iterator[None]:
+    """Bulk writers (the seed command) skip marks and enqueues inside this block, then call rollup_range."""
+    _state.deferred = True
+    try:
+        yield
+    finally:
+        _state.deferred = False
+
+
+def _key_of(instance: Any) -> tuple[Any, Any] | None:
+    moment = instance.visited_at if isinstance(instance, Visit) else instance.created_at
+    if moment is None or instance.unit_id is None:
+        return None
+    return (local_day(moment), instance.unit_id)
+
+
+def _remember(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Runs for every loaded row: read __dict__ only (a deferred field must not cost a query), convert later.
+    values = instance.__dict__
+    field = "visited_at" if sender is Visit else "created_at"
+    instance._rollup_raw = (values.get(field), values.get("unit_id")) if instance.pk is not None else None
+
+
+def _original_key(instance: Any) -> tuple[Any, Any] | None:
+    raw = getattr(instance, "_rollup_raw", None)
+    if raw is None or raw[0] is None or raw[1] is None:
+        return None
+    return (local_day(raw[0]), raw[1])
+
+
+def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if getattr(_state, "deferred", False) or kwargs.get("raw"):
+        return
+    keys = {_key_of(instance), _original_key(instance)} - {None}
+    if not keys:
+        return
+    dirty_mark(keys)  # type: ignore[arg-type]
+    instance._rollup_raw = (
+        instance.visited_at if isinstance(instance, Visit) else instance.created_at,
+        instance.unit_id,
+    )
+    transaction.on_commit(request_sweep)
+
+
+def request_sweep() -> None:
+    """Enqueue `rollup_dirty` soon; never raises, never blocks longer than one bounded publish attempt."""
+    global _last_enqueue, _broker_down_until
+    from dashboard.tasks import rollup_dirty
+
+    eager = bool(rollup_dirty.app.conf.task_always_eager)
+    with _enqueue_lock:
+        now = time.monotonic()
+        if not eager and (now - _last_enqueue < DEBOUNCE_S or now < _broker_down_until):
+            return
+        _last_enqueue = now
+    try:
+        rollup_dirty.apply_async(countdown=COUNTDOWN_S, retry=False)
+    except Exception as exc:  # the broker is down: the mark is in the database, the beat sweep will find it
+        if eager:  # no broker involved: this is a bug in the rollup itself, let it show
+            raise
+        with _enqueue_lock:
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
+        log.warning("rollup sweep not enqueued (%s: %s); the minute sweep will catch up", type(exc).__name__, exc)
+
+
+def connect() -> None:
+    """Called from DashboardConfig.ready()."""
+    for model in (Visit, Ticket):
+        post_init.connect(_remember, sender=model, dispatch_uid=f"rollup_remember_{model.__name__}")
+        post_save.connect(_changed, sender=model, dispatch_uid=f"rollup_changed_{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"rollup_deleted_{model.__name__}")

@@ -1,0 +1,53 @@
+"""Celery tasks of the statistics and supervision jobs: thin, take dates or ids, safe to run twice (STYLE 7).
+
+Their schedule is CELERY_BEAT_SCHEDULE in campaign/settings.py (and campaign/scheduler.py in the embedded default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+
+from dashboard import rollups
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rollup_dirty() -> int:
+    """Recompute one batch of dirty (day, unit)s; re-queue while a full batch was found (the sweep, every minute)."""
+    done = rollups.rollup_dirty()
+    if done >= rollups.DIRTY_BATCH:
+        try:
+            rollup_dirty.apply_async(retry=False)
+        except Exception as exc:  # the next minute's sweep continues
+            log.warning("rollup_dirty not re-queued: %s", exc)
+    return done
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rollup_nightly() -> None:
+    """01:00: recompute yesterday in full and snapshot its overdue tickets (stats/daily)."""
+    yesterday = rollups.today() - dt.timedelta(days=1)
+    rollups.rollup_whole_day(day=yesterday)
+    rollups.overdue_snapshot(day=yesterday)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rollup_backfill(date_from: str, date_to: str) -> int:
+    """Recompute a range of days (ISO dates). Killed midway, the days left stay marked and the sweep finishes them."""
+    return rollups.rollup_range(date_from=dt.date.fromisoformat(date_from), date_to=dt.date.fromisoformat(date_to))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def supervise_tickets(after_id: int = 0) -> int:
+    """Every 15 minutes: raise yellow/red cards on overdue and stalled tickets, one bounded batch of ids per run;
+    re-queues itself from the last id while batches come back full."""
+    from issues.escalation import ESCALATION_BATCH, tickets_escalate
+
+    raised, last_id, full = tickets_escalate(after_id=after_id, batch_size=ESCALATION_BATCH)
+    if full:
+        supervise_tickets.apply_async(kwargs={"after_id": last_id}, retry=False)
+    return raised

@@ -1,0 +1,11 @@
+"""Statistics API paths, included under /api/v1/ by campaign/urls.py."""
+
+from django.urls import path
+
+from dashboard import api
+
+urlpatterns = [
+    path("stats/summary/", api.SummaryView.as_view(), name="api-stats-summary"),
+    path("stats/daily/", api.DailyView.as_view(), name="api-stats-daily"),
+    path("stats/ranking/", api.RankingView.as_view(), name="api-stats-ranking"),
+]

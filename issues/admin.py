@@ -1,0 +1,78 @@
+"""Admin of tickets: read-mostly (states change through the machine, events never change)."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from issues.models import Export, Notification, Ticket, TicketCoUnit, TicketEvent
+
+
+class TicketCoUnitInline(admin.TabularInline):
+    model = TicketCoUnit
+    extra = 0
+    raw_id_fields = ["unit", "submitted_by"]
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "actor", "from_status", "to_status", "note")
+    readonly_fields = ("at", "action", "actor", "from_status", "to_status", "note")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["code", "status", "mode", "kind", "category", "unit", "lead_unit", "due_at", "supervision"]
+    list_filter = ["status", "mode", "kind", "source", "supervision"]
+    search_fields = ["code"]
+    date_hierarchy = "created_at"
+    list_select_related = ["unit", "lead_unit"]
+    raw_id_fields = [
+        "campaign",
+        "requester_household",
+        "requester_enterprise",
+        "unit",
+        "lead_unit",
+        "lead_official",
+        "merge_into",
+        "created_by",
+    ]
+    # The workflow fields move only through issues.machine (one event per change).
+    readonly_fields = [
+        "code",
+        "status",
+        "version",
+        "supervision",
+        "reopen_count",
+        "satisfaction",
+        "unreachable_count",
+        "created_at",
+        "dispatched_at",
+        "accepted_at",
+        "resolved_at",
+        "closed_at",
+        "last_progress_at",
+    ]
+    inlines = [TicketCoUnitInline, TicketEventInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "ticket", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user", "ticket"]
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "owner", "state", "progress", "total", "created_at"]
+    list_filter = ["kind", "state"]
+    raw_id_fields = ["owner"]

@@ -1,0 +1,323 @@
+"""Tickets (SPEC §5): the ticket, its append-only event timeline, co-units, notifications and background exports.
+
+The state machine that moves a ticket lives in issues/machine.py; this module only holds the rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    VISIT = "visit", _("走访")
+    HOTLINE = "hotline", _("12345热线")
+    WALK_IN = "walk_in", _("窗口来访")
+    ONLINE = "online", _("网上诉求")
+    SELF_FOUND = "self_found", _("自行发现")
+
+
+class Kind(models.TextChoices):
+    COMPLAINT = "complaint", _("投诉")
+    REQUEST = "request", _("求助")
+    SUGGESTION = "suggestion", _("建议")
+    CONSULTATION = "consultation", _("咨询")
+
+
+class Mode(models.TextChoices):
+    IMMEDIATE = "immediate", _("立即办")
+    PROACTIVE = "proactive", _("主动办")
+    DOOR_TO_DOOR = "door_to_door", _("上门办")
+    TRACKING = "tracking", _("跟踪办")
+    PUBLIC = "public", _("公开办")
+    COORDINATED = "coordinated", _("积极办")
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("待派单")
+    DISPATCHED = "dispatched", _("待签收")
+    ACCEPTED = "accepted", _("已签收")
+    IN_PROGRESS = "in_progress", _("办理中")
+    RESOLVED = "resolved", _("已办结")
+    CLOSED = "closed", _("已关闭")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+OPEN_STATUSES = (Status.REPORTED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS)
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+    UNREACHABLE = "unreachable", _("无法联系")
+
+
+class Ticket(models.Model):
+    code = models.CharField(_("工单编号"), max_length=32, unique=True)
+    source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    category = models.CharField(_("类别"), max_length=50, blank=True)
+    campaign = models.ForeignKey(
+        "campaign.Campaign",
+        verbose_name=_("活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    # The requester: a registered household or enterprise, or a name + phone (masked in output).
+    requester_household = models.ForeignKey(
+        "campaign.Household",
+        verbose_name=_("诉求住户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    requester_enterprise = models.ForeignKey(
+        "campaign.Enterprise",
+        verbose_name=_("诉求企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    requester_name = models.CharField(_("诉求人"), max_length=50, blank=True)
+    requester_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        "campaign.OrgUnit", verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    description = models.TextField(_("诉求内容"), max_length=4000)
+    attachments = models.JSONField(_("附件"), default=list, blank=True)
+    mode = models.CharField(_("办理方式"), max_length=14, choices=Mode.choices, blank=True)
+    # The five clarities (五个明确).
+    problem = models.TextField(_("问题明确"), max_length=2000, blank=True)
+    lead_unit = models.ForeignKey(
+        "campaign.OrgUnit",
+        verbose_name=_("牵头单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_tickets",
+    )
+    responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    measures = models.TextField(_("措施明确"), max_length=2000, blank=True)
+    expected_effect = models.TextField(_("效果明确"), max_length=2000, blank=True)
+    co_units = models.ManyToManyField(
+        "campaign.OrgUnit",
+        through="TicketCoUnit",
+        verbose_name=_("协办单位"),
+        related_name="co_tickets",
+        blank=True,
+    )
+    lead_official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("包案领导"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_tickets",
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.REPORTED)
+    supervision = models.PositiveSmallIntegerField(_("督办等级"), default=0)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices, blank=True)
+    unreachable_count = models.PositiveSmallIntegerField(_("无法联系次数"), default=0)
+    resolved_on_site = models.BooleanField(_("现场解决"), default=False)
+    public_notice = models.TextField(_("公开说明"), max_length=4000, blank=True)
+    result = models.TextField(_("办理结果"), max_length=4000, blank=True)
+    merge_into = models.ForeignKey(
+        "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    # The visit that raised it (set by visits.services); a plain UUID because visits depends on issues.
+    visit_id = models.UUIDField(_("来源走访"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="raised_tickets",
+    )
+    created_at = models.DateTimeField(_("登记时间"), db_index=False)
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    last_progress_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("诉求工单")
+        verbose_name_plural = _("诉求工单")
+        indexes = [
+            # The list / inbox cursor: ORDER BY created_at DESC, id DESC.
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            # Inbox counters and the escalation job: status = … AND due_at < now.
+            models.Index(fields=["status", "due_at"], name="ticket_status_due_idx"),
+            # Scope by where the matter is (unit__path LIKE) joins through unit_id.
+            models.Index(fields=["unit", "created_at"], name="ticket_unit_idx"),
+            # A department's inbox: lead_unit = … AND status = ….
+            models.Index(fields=["lead_unit", "status"], name="ticket_lead_unit_idx"),
+            # A cadre's "tickets I raised".
+            models.Index(fields=["created_by", "created_at"], name="ticket_created_by_idx"),
+            # The visit → tickets link (visit detail).
+            models.Index(fields=["visit_id"], name="ticket_visit_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(supervision__gte=0, supervision__lte=2), name="ticket_supervision_range"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="ticket_version_positive"),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="ticket_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="ticket_lng_range"
+            ),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="ticket_status_valid"),
+            models.CheckConstraint(
+                condition=Q(mode="") | Q(mode__in=[m.value for m in Mode]), name="ticket_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketCoUnit(models.Model):
+    """A co-unit of a coordinated ticket (吹哨报到) and the part it submitted (`assist`)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="co_unit_links")
+    unit = models.ForeignKey("campaign.OrgUnit", verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="+")
+    part = models.TextField(_("协办情况"), max_length=4000, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("协办单位")
+        verbose_name_plural = _("协办单位")
+        constraints = [models.UniqueConstraint(fields=["ticket", "unit"], name="ticket_co_unit_unique")]
+        indexes = [
+            # tickets_visible_to: EXISTS (co-unit in scope), starting from the unit side.
+            models.Index(fields=["unit", "ticket"], name="ticket_co_unit_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.unit_id}"
+
+
+class TicketEvent(models.Model):
+    """One row per successful action. Append-only: nothing updates or deletes it (a PostgreSQL trigger enforces it)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # null = the system (escalation job)
+    action = models.CharField(_("动作"), max_length=24)
+    from_status = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, blank=True)
+    note = models.TextField(_("说明"), max_length=4000, blank=True)
+    payload = models.JSONField(_("数据"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("工单事件")
+        verbose_name_plural = _("工单事件")
+        indexes = [
+            # Ticket detail: its timeline in order.
+            models.Index(fields=["ticket", "at"], name="ticket_event_ticket_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+class NotificationKind(models.TextChoices):
+    DISPATCHED = "dispatched", _("新派单")
+    RETURNED = "returned", _("退回")
+    SUPERVISED = "supervised", _("督办")
+    REOPENED = "reopened", _("重办")
+    INSTRUCTED = "instructed", _("领导批示")
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=12, choices=NotificationKind.choices)
+    text = models.CharField(_("内容"), max_length=300)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [
+            # My notifications, unread first: user = … ORDER BY read_at IS NULL, created_at DESC.
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Export(models.Model):
+    """A background export (tickets or visits ledger) of more rows than a request may render."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("类型"), max_length=20)  # "tickets", "visits"
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    params = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    progress = models.PositiveIntegerField(_("已处理行数"), default=0)
+    total = models.PositiveIntegerField(_("总行数"), default=0)
+    file = models.CharField(_("文件路径"), max_length=255, blank=True)  # relative to MEDIA_ROOT
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        indexes = [models.Index(fields=["owner", "-created_at"], name="export_owner_idx")]  # my exports
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+
+class TicketSequence(models.Model):
+    """Per-district, per-day counter behind ticket codes; the row is locked while a code is drawn.
+
+    Keyed by district so that, sharded by district (Citus), the counter lives on the district's shard.
+    """
+
+    district = models.ForeignKey("campaign.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "day"], name="ticket_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.last}"

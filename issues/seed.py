@@ -1,0 +1,341 @@
+# mypy: disable-error-code="assignment,arg-type"
+# (datetime arithmetic on Optional model fields whose values this module itself has just set)
+"""Demo tickets (SPEC §9): ~150 (small) / ~6,000 (district) tickets over the last 90 days, every mode and state.
+
+Rows are built in Python with the same shape the machine produces (status, timestamps, version, one event per
+action, co-units and parts) and written with bulk_create: running the machine per ticket would take minutes.
+Called by seed_demo after the registries and visits (campaign.seed.SEED_HOOKS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from campaign.models import OrgUnit, User
+from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
+from issues.sla import due_at_for, local_day
+
+COUNTS = {"small": 150, "district": 6000, "city": 20000}
+BATCH = 2000
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
+ISSUES = {
+    "城市管理": ["小区门口占道经营，影响通行", "路边违章搭建影响采光", "夜间施工噪音扰民"],
+    "社会保障": ["咨询养老保险补缴政策", "失业金申领进度查询", "灵活就业人员医保办理"],
+    "住房物业": ["楼道灯长期不亮", "物业服务收费不透明", "电梯频繁故障"],
+    "环境卫生": ["垃圾清运不及时，异味大", "小区绿化带杂草丛生", "污水井冒水"],
+    "道路交通": ["路口缺少红绿灯，存在安全隐患", "人行道破损", "公交站台遮雨棚损坏"],
+    "医疗卫生": ["社区卫生站开放时间短", "老人上门体检需求"],
+    "教育": ["学区划分咨询", "校门口接送拥堵"],
+    "治安": ["小区监控损坏", "电动车充电乱拉线"],
+    "企业服务": ["企业招工难，希望对接招聘会", "厂区周边道路需要硬化", "咨询高新技术企业认定"],
+}
+MODE_WEIGHTS = [
+    (Mode.IMMEDIATE, 25),
+    (Mode.DOOR_TO_DOOR, 25),
+    (Mode.COORDINATED, 15),
+    (Mode.PUBLIC, 10),
+    (Mode.PROACTIVE, 10),
+    (Mode.TRACKING, 15),
+]
+KINDS = [("complaint", 30), ("request", 40), ("suggestion", 20), ("consultation", 10)]
+SOURCES = [("visit", 50), ("hotline", 25), ("walk_in", 10), ("online", 10), ("self_found", 5)]
+RATINGS = [("satisfied", 80), ("basically_satisfied", 15), ("unsatisfied", 3), ("unreachable", 2)]
+
+
+def pick(rng: random.Random, weighted: list[tuple[Any, int]]) -> Any:
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+@dataclass
+class Draft:
+    """One ticket being built, and its events in order."""
+
+    ticket: Ticket
+    events: list[TicketEvent] = field(default_factory=list)
+    co_units: list[TicketCoUnit] = field(default_factory=list)
+    ok: bool = True  # False once a step would lie in the future: the ticket stays where it is
+
+    def step(
+        self,
+        at: dt.datetime,
+        now: dt.datetime,
+        action: str,
+        actor: User | None,
+        to: str | None = None,
+        note: str = "",
+        payload: dict | None = None,
+        bump: bool = True,
+    ) -> bool:
+        if not self.ok or at >= now:
+            self.ok = False
+            return False
+        t = self.ticket
+        self.events.append(
+            TicketEvent(
+                actor=actor,
+                action=action,
+                from_status=t.status,
+                to_status=to or t.status,
+                note=note,
+                payload=payload or {},
+                at=at,
+            )
+        )
+        t.status = to or t.status
+        t.version += 1 if bump else 0
+        return True
+
+
+class Seeder:
+    def __init__(self, ctx: Any) -> None:
+        self.ctx, self.rng, self.now = ctx, ctx.rng, ctx.now
+        users = ctx.users
+        self.dispatcher, self.leader = users["dispatcher"], users["leader"]
+        self.handler_units = [u.unit for u in (users["handler"], users["handler2"])]
+        self.departments: list[OrgUnit] = ctx.departments or self.handler_units
+        self.handlers = {u.unit_id: u for u in User.objects.filter(role="handler", unit__in=self.departments)}
+        self.cadre_ids = {c.pk for c in ctx.cadres}
+        self.households_by_grid: dict[int, list[Any]] = {}
+        for household in ctx.households:
+            self.households_by_grid.setdefault(household.unit_id, []).append(household)
+        self.categories = [c for c in (ctx.campaign.categories or ISSUES) if c in ISSUES] or list(ISSUES)
+        district = ctx.district
+        self.prefix = district.code or "ZF"
+        self.sequences = dict(TicketSequence.objects.filter(district=district).values_list("day", "last"))
+
+    def name(self) -> str:
+        return self.rng.choice(SURNAMES) + "".join(self.rng.choices(GIVEN, k=self.rng.choice((1, 2))))
+
+    def code(self, created: dt.datetime) -> str:
+        day = local_day(created)
+        self.sequences[day] = self.sequences.get(day, 0) + 1
+        return f"{self.prefix}-{day:%Y%m%d}-{self.sequences[day]:06d}"
+
+    def hours(self, low: float, high: float) -> dt.timedelta:
+        return dt.timedelta(hours=self.rng.uniform(low, high))
+
+    def draft(self, created: dt.datetime, lead_unit: OrgUnit | None = None) -> Draft:
+        rng, ctx = self.rng, self.ctx
+        grid = rng.choice(ctx.grids)
+        category = rng.choice(self.categories)
+        description = rng.choice(ISSUES[category])
+        household = (
+            rng.choice(self.households_by_grid[grid.pk])
+            if self.households_by_grid.get(grid.pk) and rng.random() < 0.6
+            else None
+        )
+        source = pick(rng, SOURCES)
+        cadre = rng.choice(ctx.cadres)
+        ticket = Ticket(
+            code="",
+            source=source,
+            kind=pick(rng, KINDS),
+            category=category,
+            campaign=ctx.campaign,
+            requester_household=household,
+            requester_name="" if household else self.name(),
+            requester_phone="" if household else f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+            unit=grid,
+            lat=(grid.lat or 34.2) + rng.uniform(-0.001, 0.001),
+            lng=(grid.lng or 108.9) + rng.uniform(-0.001, 0.001),
+            description=description,
+            status=Status.REPORTED,
+            version=1,
+            created_by=cadre if source in ("visit", "self_found") else self.dispatcher,
+            created_at=created,
+        )
+        ticket.code = self.code(created)
+        d = Draft(ticket)
+        d.events.append(
+            TicketEvent(
+                actor=ticket.created_by,
+                action="report",
+                to_status=Status.REPORTED,
+                payload={"source": source},
+                at=created,
+            )
+        )
+        self.lead_unit = lead_unit
+        return d
+
+    def run(self, d: Draft, force_open: bool = False) -> None:
+        rng, t, now = self.rng, d.ticket, self.now
+        if not force_open and t.created_by_id in self.cadre_ids and rng.random() < 0.15:
+            at = t.created_at + dt.timedelta(minutes=rng.randint(5, 40))
+            t.mode, t.resolved_on_site, t.result, t.resolved_at = Mode.IMMEDIATE, True, "现场解答/处理，群众认可", at
+            d.step(at, now, "resolve_on_site", t.created_by, Status.RESOLVED)
+            return self.callback(d)
+        if not force_open and rng.random() < 0.02:
+            d.step(t.created_at + self.hours(1, 30), now, "cancel", self.dispatcher, Status.CANCELLED, "重复诉求")
+            return None
+        self.dispatch(d)
+        if force_open or not d.ok:
+            return None
+        handler = self.handlers.get(t.lead_unit_id)  # type: ignore[arg-type]
+        t.accepted_at = t.dispatched_at + self.hours(0.5, 30)  # type: ignore[operator]
+        if not d.step(t.accepted_at, now, "accept", handler, Status.ACCEPTED):
+            t.accepted_at = None
+            return None
+        self.handle(d, handler)
+
+    def dispatch(self, d: Draft) -> None:
+        rng, t = self.rng, d.ticket
+        t.mode = pick(rng, MODE_WEIGHTS)
+        t.lead_unit = self.lead_unit or rng.choice(self.departments)
+        at = t.created_at + self.hours(0.3, 20)
+        t.problem, t.responsible_person = t.description, self.name()
+        t.measures, t.expected_effect = "现场核实，制定整改方案并限期落实", "问题解决，群众满意"
+        if t.mode == Mode.TRACKING:
+            t.due_at = due_at_for(mode=t.mode, start=at, campaign=None, days=rng.choice((45, 60, 90)))
+        else:
+            t.due_at = due_at_for(mode=t.mode, start=at, campaign=self.ctx.campaign)
+        if t.mode == Mode.PROACTIVE:
+            t.lead_official = self.leader
+        others = [u for u in self.departments if u.pk != t.lead_unit.pk]
+        if t.mode == Mode.COORDINATED and others:
+            for unit in rng.sample(others, k=min(len(others), rng.choice((1, 2)))):
+                d.co_units.append(TicketCoUnit(unit=unit))
+        t.dispatched_at = at
+        payload = {"mode": t.mode, "lead_unit": t.lead_unit.pk, "due_at": t.due_at.isoformat()}
+        if not d.step(at, self.now, "dispatch", self.dispatcher, Status.DISPATCHED, payload=payload):
+            t.mode, t.due_at, t.dispatched_at, t.lead_official = "", None, None, None
+            d.co_units.clear()
+
+    def handle(self, d: Draft, handler: User | None) -> None:
+        rng, t, now = self.rng, d.ticket, self.now
+        at = t.accepted_at + self.hours(2, 48)  # type: ignore[operator]
+        if d.step(at, now, "progress", handler, Status.IN_PROGRESS, "已联系诉求人，正在办理"):
+            t.last_progress_at = at
+        for link in d.co_units:
+            part_at = at + self.hours(1, 72)
+            if d.ok and part_at < now and rng.random() < 0.9:
+                link.part, link.submitted_at = "已按职责完成协办事项", part_at
+                link.submitted_by = self.handlers.get(link.unit_id)
+                d.events.append(
+                    TicketEvent(
+                        actor=link.submitted_by,
+                        action="assist",
+                        from_status=t.status,
+                        to_status=t.status,
+                        payload={"co_units": [link.unit_id]},
+                        at=part_at,
+                    )
+                )
+                t.version += 1
+        sla = t.due_at - t.dispatched_at  # type: ignore[operator]
+        late = rng.random() < 0.08
+        resolved = t.dispatched_at + (sla * rng.uniform(1.05, 1.6) if late else sla * rng.uniform(0.2, 0.95))  # type: ignore[operator]
+        resolved = max(resolved, at + self.hours(1, 5), *(c.submitted_at for c in d.co_units if c.submitted_at))
+        if any(c.submitted_at is None for c in d.co_units) or (t.mode == Mode.DOOR_TO_DOOR and rng.random() < 0.1):
+            return None  # waiting for a co-unit or for the door-to-door visit
+        if t.mode == Mode.PUBLIC:
+            t.public_notice = "处理结果已在社区公示栏公开"
+        if d.step(resolved, now, "resolve", handler, Status.RESOLVED):
+            t.result, t.resolved_at = "已按措施办理完毕", resolved
+            self.callback(d)
+        return None
+
+    def callback(self, d: Draft) -> None:
+        rng, t, now = self.rng, d.ticket, self.now
+        at = t.resolved_at + self.hours(4, 72)  # type: ignore[operator]
+        rating = pick(rng, RATINGS)
+        if rating == "unreachable":
+            for i in range(2):
+                if d.step(
+                    at + dt.timedelta(days=i),
+                    now,
+                    "callback",
+                    self.dispatcher,
+                    note="电话无人接听",
+                    payload={"rating": "unreachable"},
+                ):
+                    t.unreachable_count += 1
+            if d.step(at + dt.timedelta(days=1, hours=2), now, "close", self.dispatcher, Status.CLOSED):
+                t.closed_at = at + dt.timedelta(days=1, hours=2)
+            return
+        if rating == "unsatisfied" and d.step(
+            at, now, "callback", self.dispatcher, Status.IN_PROGRESS, "群众不认可", payload={"rating": rating}
+        ):
+            t.reopen_count, t.satisfaction, t.resolved_at = 1, rating, None
+            t.due_at = due_at_for(mode=t.mode or Mode.IMMEDIATE, start=at, campaign=None)
+            again = at + self.hours(24, 96)
+            if d.step(again, now, "resolve", self.handlers.get(t.lead_unit_id), Status.RESOLVED):  # type: ignore[arg-type]
+                t.resolved_at = again
+                at, rating = again + self.hours(4, 48), rng.choice(("satisfied", "basically_satisfied"))
+        if t.status == Status.RESOLVED and d.step(
+            at, now, "callback", self.dispatcher, Status.CLOSED, "回访", payload={"rating": rating}
+        ):
+            t.satisfaction, t.closed_at = rating, at
+
+    def supervise(self, d: Draft) -> None:
+        t, now = d.ticket, self.now
+        if (
+            t.status in (Status.REPORTED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS)
+            and t.due_at
+            and t.due_at < now
+        ):
+            level = 2 if self.rng.random() < 0.3 else 1
+            for lvl in range(1, level + 1):
+                d.events.append(
+                    TicketEvent(
+                        action="supervise",
+                        from_status=t.status,
+                        to_status=t.status,
+                        note="超过办理时限",
+                        payload={"level": lvl},
+                        at=t.due_at + dt.timedelta(minutes=15 * lvl),
+                    )
+                )
+            t.supervision = level
+
+
+def seed(ctx: Any) -> None:
+    s = Seeder(ctx)
+    rng, now = s.rng, ctx.now
+    total = COUNTS.get(ctx.size, 150)
+    drafts: list[Draft] = []
+    for _ in range(total):
+        created = now - dt.timedelta(days=90 * rng.random() ** 1.3, hours=rng.uniform(0, 10))
+        d = s.draft(created)
+        s.run(d)
+        s.supervise(d)
+        drafts.append(d)
+    # Work in the demo accounts' inboxes: fresh tickets dispatched to 城管局 / 人社局 awaiting acceptance.
+    for unit in s.handler_units:
+        for i in range(12):
+            d = s.draft(now - dt.timedelta(hours=2 + 3 * i), lead_unit=unit)
+            s.run(d, force_open=True)
+            drafts.append(d)
+    drafts.sort(key=lambda d: d.ticket.created_at)
+    _write(drafts, s, ctx)
+    ctx.stdout.write(f"  工单 tickets: {len(drafts)}")
+
+
+@transaction.atomic
+def _write(drafts: list[Draft], s: Seeder, ctx: Any) -> None:
+    tickets = Ticket.objects.bulk_create([d.ticket for d in drafts], batch_size=BATCH)
+    events, links = [], []
+    for d, ticket in zip(drafts, tickets, strict=True):
+        for event in d.events:
+            event.ticket_id = ticket.pk
+            events.append(event)
+        for link in d.co_units:
+            link.ticket_id = ticket.pk
+            links.append(link)
+    TicketEvent.objects.bulk_create(events, batch_size=BATCH)
+    TicketCoUnit.objects.bulk_create(links, batch_size=BATCH)
+    for day, last in s.sequences.items():
+        TicketSequence.objects.update_or_create(district=ctx.district, day=day, defaults={"last": last})
+    notes = [
+        Notification(user=ctx.users[name], ticket=t, kind="dispatched", text=f"新派单 {t.code}：{t.problem[:40]}")
+        for name in ("handler", "handler2")
+        for t in tickets
+        if t.status == Status.DISPATCHED and t.lead_unit_id == ctx.users[name].unit_id
+    ][:40]
+    Notification.objects.bulk_create(notes)

@@ -1,0 +1,21 @@
+"""API paths of the issues app, relative to /api/v1/ (included from campaign/urls.py)."""
+
+from django.urls import path
+
+from issues import api
+
+urlpatterns = [
+    path("tickets/", api.TicketList.as_view(), name="api-tickets"),
+    path("tickets/counters/", api.TicketCounters.as_view(), name="api-ticket-counters"),
+    path("tickets/export.xlsx", api.TicketExport.as_view(), name="api-ticket-export"),
+    path("tickets/<int:pk>/", api.TicketDetail.as_view(), name="api-ticket"),
+    *[
+        path(f"tickets/<int:pk>/{name}/", view.as_view(), name=f"api-ticket-{name.replace('_', '-')}")
+        for name, view in api.ACTION_VIEWS.items()
+    ],
+    path("geo/tickets/", api.TicketGeo.as_view(), name="api-geo-tickets"),
+    path("notifications/", api.NotificationList.as_view(), name="api-notifications"),
+    path("notifications/<int:pk>/read/", api.NotificationRead.as_view(), name="api-notification-read"),
+    path("exports/<uuid:pk>/", api.ExportDetail.as_view(), name="api-export"),
+    path("exports/<uuid:pk>/download/", api.ExportDownload.as_view(), name="api-export-download"),
+]

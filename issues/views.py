@@ -1,0 +1,368 @@
+"""Pages of the issues app: the officials' inbox (/tickets/), the ticket page, its action forms and notifications.
+
+Every page starts from the scope selectors (tickets_for_list / ticket_detail: out of scope → 404); every change
+goes through issues.machine.ticket_apply (POST → redirect → GET). No inline script or style: the ticket's map
+reads its point from data- attributes (static/js/tickets/ticket.js).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from campaign.errors import DomainError, Invalid, OutOfScope, StaleVersion
+from campaign.models import UnitKind, User
+from campaign.validators import mask_name, mask_phone
+from issues.forms import ACTION_FORMS, ActionForm, FilterForm, action_form
+from issues.machine import ACTIONS, allowed_actions, ticket_apply
+from issues.models import Mode, Notification, Satisfaction, Status, Ticket, TicketEvent
+from issues.selectors import (
+    notifications_of,
+    ticket_counters,
+    ticket_detail,
+    tickets_filtered,
+    tickets_for_list,
+    tickets_visible_to,
+    with_priority,
+)
+from issues.services import notification_mark_read
+from issues.who import co_links
+
+PAGE_SIZE = 30
+MAX_PAGE_SIZE = 100  # a page renders every row: bounded whatever `page_size` asks for
+NOTIFICATIONS_SHOWN = 100
+TICKET_NOTIFICATIONS_SHOWN = 20
+EVENT_LABELS = {"report": "登记", **{name: a.label for name, a in ACTIONS.items()}}
+
+
+# --- the inbox -------------------------------------------------------------------------------------------------
+def _querystring(params: QueryDict, **changes: Any) -> str:
+    query = params.copy()
+    query.pop("cursor", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value not in (None, ""):
+            query[name] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.priority}|{ticket.created_at.isoformat()}|{ticket.pk}"  # type: ignore[attr-defined]
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(value: str | None) -> tuple[int, dt.datetime, int] | None:
+    """The last row of the previous page: (priority, created_at, id); nonsense reads as "first page"."""
+    if not value:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        priority, created_at, pk = raw.split("|")
+        moment = dt.datetime.fromisoformat(created_at)
+        return int(priority), moment, int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def _page_size(params: QueryDict) -> int:
+    try:
+        return max(1, min(MAX_PAGE_SIZE, int(params.get("page_size") or PAGE_SIZE)))
+    except ValueError:
+        return PAGE_SIZE
+
+
+def _ordered_page(qs: QuerySet[Ticket], params: QueryDict, now: dt.datetime) -> tuple[list[Ticket], str | None]:
+    """Overdue and supervised first (with_priority), then newest; keyset pagination so a deep page costs the same."""
+    qs = with_priority(qs, now).order_by("-priority", "-created_at", "-id")
+    cursor = _decode_cursor(params.get("cursor"))
+    if cursor is not None:
+        priority, created_at, pk = cursor
+        qs = qs.filter(
+            Q(priority__lt=priority)
+            | Q(priority=priority, created_at__lt=created_at)
+            | Q(priority=priority, created_at=created_at, pk__lt=pk)
+        )
+    size = _page_size(params)
+    rows = list(qs[: size + 1])
+    more = _encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return rows[:size], more
+
+
+def overdue_days(ticket: Ticket, now: dt.datetime) -> int:
+    """Whole days (rounded up) an open ticket is past its due_at; 0 when it is not."""
+    if not ticket.is_open or ticket.due_at is None or ticket.due_at >= now:
+        return 0
+    return max(1, math.ceil((now - ticket.due_at).total_seconds() / 86400))
+
+
+@dataclass
+class Counter:
+    key: str
+    label: str
+    count: int
+    url: str
+    active: bool
+
+
+def _counters(user: User, params: QueryDict) -> list[Counter]:
+    """Counts per status for the same filters (the status filter aside), so each counter is a link to its list."""
+    others = params.copy()
+    others.pop("status", None)
+    counts = ticket_counters(tickets_filtered(tickets_visible_to(user), user, others))
+    chosen = params.get("status", "")
+    rows = [Counter("", _("全部"), counts["total"], _querystring(params, status=None), chosen == "")]
+    for value, label in Status.choices:
+        rows.append(
+            Counter(value, str(label), counts["by_status"][value], _querystring(params, status=value), chosen == value)
+        )
+    overdue = params.get("overdue") == "true"
+    rows.append(Counter("overdue", _("超期"), counts["overdue"], _querystring(params, overdue="true"), overdue))
+    supervised = params.get("supervision") == "1,2"
+    rows.append(
+        Counter("supervised", _("督办"), counts["supervised"], _querystring(params, supervision="1,2"), supervised)
+    )
+    return rows
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """/tickets/: the tickets in the official's scope (a cadre: also those they raised), filtered and prioritised."""
+    user: User = request.user  # type: ignore[assignment]
+    params = request.GET
+    now = timezone.now()
+    context: dict[str, Any] = {"form": FilterForm(params or None, user=user), "rows": [], "more": None}
+    try:
+        rows, more = _ordered_page(tickets_filtered(tickets_for_list(user), user, params), params, now)
+        context["counters"] = _counters(user, params)
+    except DomainError as exc:  # a bad filter value (400) or a unit out of scope (404): say which, list nothing
+        context["filter_error"] = _messages_of(exc)
+        return render(request, "tickets/inbox.html", context, status=exc.status_code)
+    for ticket in rows:
+        ticket.overdue_days = overdue_days(ticket, now)  # type: ignore[attr-defined]
+    context.update(
+        rows=rows,
+        more=_querystring(params, cursor=more) if more else None,
+        first_page=_querystring(params) if params.get("cursor") else None,
+    )
+    return render(request, "tickets/inbox.html", context)
+
+
+def _messages_of(exc: DomainError) -> list[str]:
+    if isinstance(exc.detail, dict):
+        return [str(m) for msgs in exc.detail.values() for m in (msgs if isinstance(msgs, list) else [msgs])]
+    return [str(exc.detail)]
+
+
+# --- the ticket page -------------------------------------------------------------------------------------------
+def _ticket_or_404(user: User, pk: Any) -> Ticket:
+    try:
+        return ticket_detail(user, pk)
+    except OutOfScope:
+        raise Http404 from None
+
+
+def requester_of(ticket: Ticket) -> dict[str, str]:
+    """Who raised the matter, masked (SPEC §2: names and phones masked by default)."""
+    if ticket.requester_household is not None:
+        h = ticket.requester_household
+        return {"kind": _("住户"), "name": mask_name(h.head_name), "phone": mask_phone(h.phone), "address": h.address}
+    if ticket.requester_enterprise is not None:
+        e = ticket.requester_enterprise
+        return {
+            "kind": _("企业"),
+            "name": e.name,
+            "contact": mask_name(e.contact_name),
+            "phone": mask_phone(e.contact_phone),
+            "address": e.address,
+        }
+    return {"kind": _("个人"), "name": mask_name(ticket.requester_name), "phone": mask_phone(ticket.requester_phone)}
+
+
+def _map_point(ticket: Ticket) -> tuple[float, float] | None:
+    for holder in (ticket, ticket.requester_household, ticket.requester_enterprise, ticket.unit):
+        if holder is not None and holder.lat is not None and holder.lng is not None:
+            return holder.lat, holder.lng
+    return None
+
+
+def _status_label(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else value
+
+
+def _event_detail(event: TicketEvent) -> str:
+    """A line summing up what the event changed, beside its note."""
+    p = event.payload or {}
+    parts: list[str] = []
+    if p.get("mode") in Mode.values:
+        parts.append(str(Mode(p["mode"]).label))
+    if p.get("due_at"):
+        try:
+            parts.append(
+                _("时限 %(d)s")
+                % {"d": timezone.localtime(dt.datetime.fromisoformat(p["due_at"])).strftime("%Y-%m-%d %H:%M")}
+            )
+        except (TypeError, ValueError):
+            pass
+    if event.action == "supervise" and p.get("level") in (1, 2):
+        parts.append(_("红牌") if p["level"] == 2 else _("黄牌"))
+    if p.get("rating") in Satisfaction.values:
+        parts.append(str(Satisfaction(p["rating"]).label))
+    if p.get("merge_into_code"):
+        parts.append(_("合并至 %(c)s") % {"c": p["merge_into_code"]})
+    return " · ".join(parts)
+
+
+def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
+    events = sorted(ticket.events.all(), key=lambda e: (e.at, e.pk))  # prefetched by ticket_detail
+    return [
+        {
+            "at": e.at,
+            "actor": str(e.actor) if e.actor else _("系统"),
+            "label": EVENT_LABELS.get(e.action, e.action),
+            "action": e.action,
+            "from": _status_label(e.from_status) if e.from_status else "",
+            "to": _status_label(e.to_status) if e.to_status and e.to_status != e.from_status else "",
+            "note": e.note,
+            "detail": _event_detail(e),
+        }
+        for e in events
+    ]
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    bound: ActionForm | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    forms = [
+        bound if bound is not None and bound.action == name else action_form(name, ticket=ticket, user=user)
+        for name in allowed_actions(ticket, user)
+        if name in ACTION_FORMS
+    ]
+    point = _map_point(ticket)
+    boundary = ticket.unit.boundary if ticket.unit.kind == UnitKind.GRID else None
+    context = {
+        "ticket": ticket,
+        "overdue_days": overdue_days(ticket, now),
+        "requester": requester_of(ticket),
+        "point": point,
+        "boundary_json": json.dumps(boundary) if boundary else "",
+        "co_links": co_links(ticket),
+        "timeline": _timeline(ticket),
+        "notifications": Notification.objects.filter(ticket=ticket)
+        .select_related("user")
+        .order_by("-created_at", "-id")[:TICKET_NOTIFICATIONS_SHOWN],
+        "action_forms": forms,
+        "open_action": bound.action if bound is not None else "",
+        "action_errors": errors or [],
+    }
+    return render(request, "tickets/ticket.html", context, status=status)
+
+
+@login_required
+@require_GET
+def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_ticket(request, _ticket_or_404(request.user, pk))  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def ticket_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST /tickets/<id>/act/<action>/: one action through the machine; errors re-render the page with its code."""
+    user: User = request.user  # type: ignore[assignment]
+    ticket = _ticket_or_404(user, pk)
+    if action not in ACTION_FORMS:
+        raise Http404
+    form = action_form(action, ticket=ticket, user=user, data=request.POST)
+    try:
+        ticket_apply(
+            ticket_id=ticket.pk,
+            action=action,
+            actor=user,
+            version=request.POST.get("version"),
+            data=form.machine_data(),
+        )
+    except OutOfScope:
+        raise Http404 from None
+    except DomainError as exc:
+        return _action_failed(request, pk, action, form, exc)
+    messages.success(request, _("“%(a)s”已完成。") % {"a": ACTIONS[action].label})
+    return redirect("tickets-detail", pk=ticket.pk)
+
+
+def _action_failed(request: HttpRequest, pk: int, action: str, form: ActionForm, exc: DomainError) -> HttpResponse:
+    """Nothing changed. 400: the field errors beside the fields; 403/409: why, above the page, as it is now."""
+    ticket = _ticket_or_404(request.user, pk)  # type: ignore[arg-type]
+    if isinstance(exc, Invalid) and isinstance(exc.detail, dict):
+        form.add_machine_errors(exc.detail)
+        return _render_ticket(request, ticket, bound=form, errors=[_("请按提示修改后重新提交。")], status=400)
+    errors = _messages_of(exc)
+    bound = None
+    if isinstance(exc, StaleVersion):
+        errors = [_("工单已被他人更新，请刷新：先查看下方最新进展，再决定是否重新提交。"), *errors]
+        # Keep what the official typed, now against the current version: resubmitting is a deliberate choice.
+        data = request.POST.copy()
+        data["version"] = str(ticket.version)
+        bound = action_form(action, ticket=ticket, user=request.user, data=data)  # type: ignore[arg-type]
+    return _render_ticket(request, ticket, bound=bound, errors=errors, status=exc.status_code)
+
+
+# --- notifications ---------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    """Mine, unread first, newest first; bounded (older ones stay reachable from their tickets)."""
+    rows = list(notifications_of(request.user)[:NOTIFICATIONS_SHOWN])  # type: ignore[arg-type]
+    return render(request, "tickets/notifications.html", {"notifications": rows, "limit": NOTIFICATIONS_SHOWN})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of mine read; with next=ticket, open its ticket (the "查看" button)."""
+    try:
+        notification = notification_mark_read(user=request.user, notification_id=pk)  # type: ignore[arg-type]
+    except OutOfScope:
+        raise Http404 from None
+    if request.POST.get("next") == "ticket":
+        return redirect("tickets-detail", pk=notification.ticket_id)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    # One UPDATE of my unread rows; TODO(lead): move into issues.services as notifications_mark_all_read.
+    done = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    messages.success(request, _("已将 %(n)d 条通知标为已读。") % {"n": done})
+    return _back(request)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("back") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(reverse("tickets-notifications"))

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Refresh the vendored front-end libraries in static/vendor/ from package.json (pinned exact versions).
+# Used by `make vendor`; the copies are committed, so `make demo` needs neither Node nor a network.
+# To upgrade: change the version in package.json, run this script, review and commit static/vendor/.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+VENDOR="$ROOT/static/vendor"
+NM="$ROOT/node_modules"
+cd "$ROOT"
+if [[ -f package-lock.json ]]; then
+  npm ci --no-audit --no-fund --ignore-scripts
+else
+  npm install --no-audit --no-fund --ignore-scripts
+fi
+
+copy() {  # copy <src> <dest dir>
+  mkdir -p "$2"
+  cp -R "$1" "$2/"
+}
+
+rm -rf "$VENDOR/leaflet" "$VENDOR/echarts" "$VENDOR/leaflet.markercluster" "$VENDOR/leaflet.heat"
+
+# Leaflet: JS, CSS and its marker/layer images (leaflet.css refers to images/ next to it).
+copy "$NM/leaflet/dist/leaflet.js" "$VENDOR/leaflet"
+copy "$NM/leaflet/dist/leaflet.js.map" "$VENDOR/leaflet"
+copy "$NM/leaflet/dist/leaflet-src.js" "$VENDOR/leaflet"
+copy "$NM/leaflet/dist/leaflet.css" "$VENDOR/leaflet"
+copy "$NM/leaflet/dist/images" "$VENDOR/leaflet"
+copy "$NM/leaflet/LICENSE" "$VENDOR/leaflet"
+
+# ECharts: the full minified build (charts + map components).
+copy "$NM/echarts/dist/echarts.min.js" "$VENDOR/echarts"
+copy "$NM/echarts/LICENSE" "$VENDOR/echarts"
+copy "$NM/echarts/NOTICE" "$VENDOR/echarts"
+
+# Leaflet.markercluster: JS and both stylesheets.
+copy "$NM/leaflet.markercluster/dist/leaflet.markercluster.js" "$VENDOR/leaflet.markercluster"
+copy "$NM/leaflet.markercluster/dist/MarkerCluster.css" "$VENDOR/leaflet.markercluster"
+copy "$NM/leaflet.markercluster/dist/MarkerCluster.Default.css" "$VENDOR/leaflet.markercluster"
+copy "$NM/leaflet.markercluster/MIT-LICENCE.txt" "$VENDOR/leaflet.markercluster"
+
+# Leaflet.heat: a heat-map layer.
+copy "$NM/leaflet.heat/dist/leaflet-heat.js" "$VENDOR/leaflet.heat"
+copy "$NM/leaflet.heat/LICENSE" "$VENDOR/leaflet.heat"
+
+# Versions actually copied, for reviewers.
+node -e '
+const libs = ["leaflet", "echarts", "leaflet.markercluster", "leaflet.heat"];
+const out = libs.map(n => n + " " + require("./node_modules/" + n + "/package.json").version).join("\n");
+require("fs").writeFileSync("static/vendor/VERSIONS.txt", out + "\n");
+'
+echo "static/vendor updated:"
+cat "$VENDOR/VERSIONS.txt"

@@ -1,0 +1,61 @@
+"""The figures of SPEC §6 computed the slow, obvious way from raw rows: the oracle the rollups must match."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from campaign.models import Household, OrgUnit
+from dashboard.rollups import day_bounds
+from issues.models import Ticket
+from visits.models import Visit
+
+OPEN = {"reported", "dispatched", "accepted", "in_progress"}
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campaign: Any = None) -> dict[str, Any]:
+    start, end = day_bounds(date_from)[0], day_bounds(date_to)[1]
+
+    def mine(row: Any) -> bool:
+        return row.unit.path.startswith(unit.path) and (campaign is None or row.campaign_id == campaign.pk)
+
+    all_visits = [v for v in Visit.objects.select_related("unit", "household") if mine(v)]
+    visits = [v for v in all_visits if start <= v.visited_at < end]
+    households = {v.household_id: v.household.members for v in visits if v.household_id}
+    ever = {v.household_id for v in all_visits if v.household_id and v.visited_at < end}
+    registered = sum(1 for h in Household.objects.select_related("unit") if h.unit.path.startswith(unit.path))
+    all_tickets = [t for t in Ticket.objects.select_related("unit") if mine(t)]
+    tickets = [t for t in all_tickets if start <= t.created_at < end]
+    done = [t for t in tickets if t.status in ("resolved", "closed")]
+    resolved = [t for t in done if t.resolved_at]
+    dispatched = [t for t in tickets if t.dispatched_at]
+    rated = [t for t in tickets if t.satisfaction in ("satisfied", "basically_satisfied", "unsatisfied")]
+    now = timezone.now()
+    return {
+        "visits": len(visits),
+        "households_visited": len(households),
+        "enterprises_visited": len({v.enterprise_id for v in visits if v.enterprise_id}),
+        "people_covered": sum(households.values()),
+        "coverage": _ratio(len(ever), registered),
+        "issues_collected": sum(1 for t in tickets if t.kind != "suggestion"),
+        "suggestions": sum(1 for t in tickets if t.kind == "suggestion"),
+        "resolved_on_site": sum(1 for t in tickets if t.resolved_on_site),
+        "closure_rate": _ratio(len(done), sum(1 for t in tickets if t.status != "cancelled")),
+        "on_time_rate": _ratio(
+            sum(1 for t in resolved if t.due_at is None or t.resolved_at <= t.due_at), len(resolved)
+        ),
+        "response_rate": _ratio(
+            sum(1 for t in dispatched if t.accepted_at and t.accepted_at <= t.dispatched_at + dt.timedelta(hours=24)),
+            len(dispatched),
+        ),
+        "satisfaction_rate": _ratio(
+            sum(1 for t in rated if t.satisfaction in ("satisfied", "basically_satisfied")), len(rated)
+        ),
+        "overdue": sum(1 for t in all_tickets if t.status in OPEN and t.due_at and t.due_at < now),
+    }

@@ -1,0 +1,105 @@
+"""Property: whatever visits and tickets exist, stats/summary (from rollups) equals a brute force over raw rows,
+for any period and any subtree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, VisitTargetDay
+from dashboard.rollups import rollup_range
+from dashboard.signals import rollups_deferred
+from issues.models import Ticket
+from tests.dashboard.brute import brute_summary
+from tests.dashboard.conftest import at, enterprise, household, ticket_row, visit_row
+from visits.models import Visit
+
+D0 = dt.date(2026, 3, 1)
+DAYS = 6
+STATUSES = ["reported", "dispatched", "accepted", "in_progress", "resolved", "closed", "cancelled"]
+RATINGS = ["", "satisfied", "basically_satisfied", "unsatisfied", "unreachable"]
+
+visit_st = st.tuples(st.integers(0, 5), st.integers(0, DAYS - 1), st.integers(0, 23), st.booleans())
+ticket_st = st.fixed_dictionaries(
+    {
+        "unit": st.integers(0, 3),
+        "day": st.integers(0, DAYS - 1),
+        "hour": st.integers(0, 23),
+        "kind": st.sampled_from(["complaint", "request", "suggestion", "consultation"]),
+        "status": st.sampled_from(STATUSES),
+        "on_site": st.booleans(),
+        "accept_after_h": st.sampled_from([None, 1, 23, 25, 48]),
+        "due_after_h": st.sampled_from([None, -30, 5, 30, 24 * 400]),
+        "resolve_after_h": st.sampled_from([1, 40]),
+        "rating": st.sampled_from(RATINGS),
+        "category": st.sampled_from(["城市管理", "教育", ""]),
+        "campaign": st.booleans(),
+    }
+)
+
+
+def _ticket(spec: dict, units: list, campaign) -> Ticket:
+    created = at(D0 + dt.timedelta(days=spec["day"]), spec["hour"])
+    fields: dict = {"kind": spec["kind"], "status": spec["status"], "category": spec["category"]}
+    fields["resolved_on_site"] = spec["on_site"] and spec["status"] in ("resolved", "closed")
+    if spec["status"] != "reported" and not fields["resolved_on_site"]:
+        fields["dispatched_at"] = created + dt.timedelta(hours=1)
+        if spec["accept_after_h"] is not None and spec["status"] not in ("dispatched",):
+            fields["accepted_at"] = fields["dispatched_at"] + dt.timedelta(hours=spec["accept_after_h"])
+        if spec["due_after_h"] is not None:
+            fields["due_at"] = created + dt.timedelta(hours=spec["due_after_h"])
+    if spec["status"] in ("resolved", "closed"):
+        fields["resolved_at"] = created + dt.timedelta(hours=spec["resolve_after_h"])
+        fields["satisfaction"] = spec["rating"]
+    return ticket_row(
+        unit=units[spec["unit"]], created_at=created, campaign=campaign if spec["campaign"] else None, **fields
+    )
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    visits=st.lists(visit_st, max_size=25),
+    tickets=st.lists(ticket_st, max_size=20),
+    period=st.tuples(st.integers(0, DAYS - 1), st.integers(0, DAYS - 1)),
+    subtree=st.sampled_from(["district", "street1", "street2", "community1", "grid1", "grid2"]),
+    by_campaign=st.booleans(),
+)
+def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tickets, period, subtree, by_campaign):
+    # given: fresh raw rows (hypothesis reuses the function-scoped database between examples)
+    for model in (Visit, Ticket, DailyRollup, VisitTargetDay, OverdueSnapshot, DirtyDay):
+        model.objects.all().delete()
+    grids = [org.grid1, org.grid2]
+    targets = [household(grids[0], 2), household(grids[0], 5), household(grids[1], 1), enterprise(grids[0]),
+               enterprise(grids[1]), household(grids[1], 4)]  # fmt: skip
+    ticket_units = [org.grid1, org.grid2, org.community1, org.street2]
+    with rollups_deferred():
+        Visit.objects.bulk_create(
+            visit_row(
+                cadre=leader,
+                target=targets[t],
+                when=at(D0 + dt.timedelta(days=d), h),
+                campaign=campaign_obj if c else None,
+            )
+            for t, d, h, c in visits
+        )
+        Ticket.objects.bulk_create(_ticket(spec, ticket_units, campaign_obj) for spec in tickets)
+    rollup_range(date_from=D0, date_to=D0 + dt.timedelta(days=DAYS - 1))
+    date_from, date_to = D0 + dt.timedelta(days=min(period)), D0 + dt.timedelta(days=max(period))
+    unit = getattr(org, subtree)
+    params = {"unit": unit.pk, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+    if by_campaign:
+        params["campaign"] = campaign_obj.pk
+
+    # when
+    response = api.as_user(leader).get("/api/v1/stats/summary/", params)
+
+    # then
+    assert response.status_code == 200, response.content
+    expected = brute_summary(
+        unit=unit, date_from=date_from, date_to=date_to, campaign=campaign_obj if by_campaign else None
+    )
+    assert response.json() == pytest.approx(expected)

@@ -1,0 +1,170 @@
+"""The inbox in a real browser (SPEC §8): a dispatcher dispatches a reported ticket from its page, the handler of
+the lead unit accepts and resolves it. Drives Debian's Chromium through Playwright; nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.urls import include, path
+from django.utils import timezone
+
+from issues.machine import ticket_apply
+from issues.models import Notification, Ticket, TicketEvent
+
+# Until campaign/urls.py mounts the pages, this module mounts them in front of it.
+urlpatterns = [
+    path("tickets/", include("issues.page_urls")),
+    path("", include("campaign.urls")),
+]
+pytestmark = [pytest.mark.browser, pytest.mark.urls(__name__)]
+
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+TIMEOUT_MS = 15_000
+BADGE = "issues.context_processors.notifications"
+
+
+@pytest.fixture(autouse=True)
+def _badge(settings):
+    """Until settings.TEMPLATES lists the badge's context processor, the test adds it."""
+    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
+    if BADGE not in processors:
+        templates = [dict(settings.TEMPLATES[0], OPTIONS=dict(settings.TEMPLATES[0]["OPTIONS"]))]
+        templates[0]["OPTIONS"]["context_processors"] = [*processors, BADGE]
+        settings.TEMPLATES = templates
+
+
+def _login(page, base: str, username: str, next_url: str) -> None:
+    page.goto(f"{base}/accounts/login/?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}{next_url}")
+
+
+def _logout(page) -> None:
+    page.click("header form.inline button.link >> text=退出")
+    page.wait_for_load_state()
+
+
+def _more_tickets(tickets, dispatcher, org) -> None:
+    """A few neighbours in other states so the inbox screenshot shows cards, overdue days and counters."""
+    overdue = tickets.at("accepted", mode="door_to_door")
+    Ticket.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    red = tickets.at("dispatched", mode="coordinated", co_units=[org.dept2.pk])
+    ticket_apply(ticket_id=red.pk, action="supervise", actor=dispatcher, version=None, data={"level": 2})
+    yellow = tickets.at("in_progress", mode="public")
+    ticket_apply(ticket_id=yellow.pk, action="supervise", actor=dispatcher, version=None, data={"level": 1})
+    tickets.at("closed")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
+    chromium_path, live_server, tickets, dispatcher, handler, org
+):
+    from playwright.sync_api import sync_playwright
+
+    ticket = tickets.reported(
+        description="锦业路与丈八四路交叉口占道经营，早晚高峰影响通行", requester_phone="13812345678"
+    )
+    _more_tickets(tickets, dispatcher, org)
+    base = live_server.url.replace("localhost", "127.0.0.1")
+    errors: list[str] = []
+    foreign: list[str] = []
+
+    def watch_request(request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            foreign.append(request.url)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 860}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("request", watch_request)
+        page = context.new_page()
+        page.on(
+            "console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None
+        )
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        # given the dispatcher, logged in through the login page, in the inbox
+        _login(page, base, dispatcher.username, "/tickets/")
+        assert page.locator("table.inbox").is_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+
+        # when they open the reported ticket and fill the dispatch form (立即办, lead unit 城管局)
+        page.click(f"a:text('{ticket.code}')")
+        page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
+        page.wait_for_selector("#ticket-map.leaflet-container[data-ready='1']")  # the point is drawn on the map
+        page.click("details[data-action=dispatch] > summary")
+        page.select_option("#id_dispatch_mode", "immediate")
+        page.fill("#id_dispatch_problem", "占道经营影响通行")
+        page.select_option("#id_dispatch_lead_unit", str(org.dept1.pk))
+        page.fill("#id_dispatch_responsible_person", "王科长")
+        page.fill("#id_dispatch_measures", "劝离摊贩，设置隔离桩")
+        page.fill("#id_dispatch_expected_effect", "恢复道路通行")
+        page.click("#act-dispatch button[type=submit]")
+
+        # then the page says so and shows the new state
+        page.wait_for_selector(".flash li")
+        assert "“派单”已完成。" in page.inner_text(".flash")
+        assert "待签收" in page.inner_text(".ticket-head")
+        _logout(page)
+
+        # when the handler of 城管局 logs in: the badge counts the new dispatch; they accept it
+        _login(page, base, handler.username, f"/tickets/{ticket.pk}/")
+        badge = page.inner_text("header .notify-count")  # checked against the database below
+        assert page.locator("#act-dispatch").count() == 0
+        page.click("#act-accept button[type=submit]")
+        page.wait_for_selector(".flash li")
+        assert "已签收" in page.inner_text(".ticket-head")
+
+        # and resolve it with a result
+        page.click("details[data-action=resolve] > summary")
+        page.fill("#id_resolve_result", "已劝离摊贩并设置隔离桩，道路恢复通行")
+        page.click("#act-resolve button[type=submit]")
+        page.wait_for_selector(".flash li")
+        assert "已办结" in page.inner_text(".ticket-head")
+        page.wait_for_selector("#ticket-map[data-ready='1']")
+        page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
+
+        # and at a phone's width the inbox turns into cards, nothing wider than the screen
+        phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
+        phone.on("request", watch_request)
+        mobile = phone.new_page()
+        mobile.on("pageerror", lambda exc: errors.append(str(exc)))
+        _login(mobile, base, dispatcher.username, "/tickets/")
+        assert mobile.locator("table.inbox thead").is_hidden()
+        assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+        mobile.goto(f"{base}/tickets/{ticket.pk}/")
+        assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+        phone.close()
+        context.close()
+        browser.close()
+
+    # then the ticket is resolved, with one event per step
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved" and ticket.mode == "immediate" and ticket.lead_unit_id == org.dept1.pk
+    assert ticket.result == "已劝离摊贩并设置隔离桩，道路恢复通行"
+    actions = list(TicketEvent.objects.filter(ticket=ticket).order_by("at", "id").values_list("action", "actor_id"))
+    assert actions == [
+        ("report", tickets.cadre.pk),
+        ("dispatch", dispatcher.pk),
+        ("accept", handler.pk),
+        ("resolve", handler.pk),
+    ]
+    # the handler was notified of the dispatch, and the badge counted their unread notifications then
+    notified = Notification.objects.filter(user=handler, ticket=ticket, kind="dispatched")
+    assert notified.count() == 1
+    assert badge == str(Notification.objects.filter(user=handler, created_at__lte=notified.get().created_at).count())
+    # base.html names no icon, so the login page's automatic /favicon.ico request answers 404 (not our pages').
+    assert [e for e in errors if "favicon.ico" not in e] == []
+    assert foreign == []

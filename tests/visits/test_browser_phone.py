@@ -1,0 +1,165 @@
+"""The phone page in a real browser (SPEC §8): a cadre logs a visit online, then one in a dead spot that is kept
+on the phone and lands exactly once when the network returns. Drives Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.urls import include, path
+from PIL import Image
+
+from issues.models import Ticket
+from tests.factories import HouseholdFactory
+from visits.models import Visit
+from visits.page_api import BootstrapView
+
+# Until campaign/urls.py mounts the page and the bootstrap endpoint, this test mounts them in front of it.
+urlpatterns = [
+    path("m/", include("visits.page_urls")),
+    path("api/v1/m/bootstrap/", BootstrapView.as_view(), name="api-m-bootstrap"),
+    path("", include("campaign.urls")),
+]
+pytestmark = [pytest.mark.browser, pytest.mark.urls(__name__)]
+
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+# Inside grid1 (a square around 34.19 N, 108.88 E), ~25 m from the household.
+PHONE_AT = {"latitude": 34.1902, "longitude": 108.8802, "accuracy": 12}
+SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "phone.png"
+TIMEOUT_MS = 15_000
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 60, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _log_visit(page, address: str, *, note: str, photo: bytes | None = None, issue: str | None = None) -> None:
+    page.click(".m-tabs .tab[data-tab=visit]")
+    page.wait_for_selector("#geo-text:has-text('精度约 12 米')")
+    page.locator("#target-list li", has_text=address).first.click()
+    page.locator("#checklist textarea").first.fill("三口之家，身体健康")
+    page.fill("#people-met", "2")
+    page.fill("#notes", note)
+    if issue is not None:
+        page.click("#add-issue")
+        page.select_option("#issues .issue-category", "环境卫生")
+        page.fill("#issues .issue-description", issue)
+        page.check("#issues .issue-onsite")
+        page.fill("#issues .issue-result", "已联系物业当场清理")
+    if photo is not None:
+        page.set_input_files("#photos", files=[{"name": "door.png", "mimeType": "image/png", "buffer": photo}])
+    page.click("#visit-submit")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
+    chromium_path, live_server, cadre, org, campaign_obj, monkeypatch
+):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls below are plain sync code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+
+    household = HouseholdFactory(unit=org.grid1, lat=34.19, lng=108.88, address="丈八街道锦业路88号3单元")
+    errors: list[str] = []
+    foreign: list[str] = []
+
+    def watch_request(request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            foreign.append(request.url)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            geolocation=PHONE_AT,
+            permissions=["geolocation"],
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("request", watch_request)
+        page = context.new_page()
+        page.on(
+            "console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None
+        )
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        # given a cadre who logs in from the phone page
+        page.goto(live_server.url.replace("//localhost:", "//127.0.0.1:") + "/m/")
+        assert "/accounts/login/" in page.url
+        page.fill("input[name=username]", cadre.username)
+        page.fill("input[name=password]", "pw")
+        page.click("button[type=submit].primary")
+        page.wait_for_selector("#m-app[data-ready='1']")
+        assert page.url.endswith("/m/")
+
+        # when they log a visit online
+        _log_visit(page, household.address, note="在线走访", issue="楼道堆放杂物")
+
+        # then the server has it, geo-verified, and the page says so in Chinese
+        page.wait_for_selector("#visit-result.sent")
+        assert "定位核验通过" in page.inner_text("#visit-result")
+        online = Visit.objects.get()
+        assert online.household_id == household.pk and online.cadre_id == cadre.pk
+        assert online.notes == "在线走访" and online.geo_status == "verified"
+        assert online.checklist == {"family": "三口之家，身体健康"}
+        ticket = Ticket.objects.get()
+        assert ticket.description == "楼道堆放杂物" and ticket.status == "resolved" and ticket.resolved_on_site
+
+        # and the ticket raised on it shows among the cadre's tickets, resolved on site
+        page.click(".m-tabs .tab[data-tab=tickets]")
+        page.wait_for_selector(f"#ticket-list li:has-text('{ticket.code}')")
+        assert "当场解决" in page.inner_text("#ticket-list")
+
+        # the service worker keeps the page shell (so the page opens in a dead spot)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+        # when the phone loses the network and they log another visit, with a photo
+        context.set_offline(True)
+        page.wait_for_selector("#net-state.off")
+        _log_visit(page, household.address, note="离线走访", photo=_png())
+
+        # then it waits on the phone
+        page.wait_for_selector("#visit-result.pending")
+        page.wait_for_function("document.getElementById('outbox-count').textContent.includes('1 条待发送')")
+        offline_id = page.evaluate("ZOutbox.all().then(rs => rs.map(r => r.id))")
+        assert len(offline_id) == 1
+        offline_id = offline_id[0]
+        assert Visit.objects.count() == 1
+
+        # and the page itself still opens without a network (served by the service worker)
+        page.reload()
+        page.wait_for_selector("#m-app[data-ready='1']")
+        assert "1 条待发送" in page.inner_text("#outbox-count")
+
+        # when the network returns
+        context.set_offline(False)
+
+        # then the visit is sent by itself, with its photo, and lands exactly once under its UUID
+        page.wait_for_function("document.getElementById('outbox-count').textContent === ''")
+        page.click(".m-tabs .tab[data-tab=today]")
+        page.wait_for_function("document.getElementById('count-visits').textContent === '2'")
+        assert Visit.objects.filter(pk=offline_id).count() == 1
+        assert Visit.objects.count() == 2
+        offline = Visit.objects.get(pk=offline_id)
+        assert offline.notes == "离线走访"
+        assert offline.photos.count() == 1
+
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True, scale="css")
+        context.close()
+        browser.close()
+
+    # base.html names no icon, so the login page's automatic /favicon.ico request answers 404 (not this page's).
+    assert [e for e in errors if not e.endswith("/favicon.ico")] == []
+    assert foreign == []

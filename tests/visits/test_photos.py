@@ -1,0 +1,167 @@
+"""POST /api/v1/visits/{id}/photos/: checked by content, bomb-safe, EXIF GPS kept in the DB but not served."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from tests.visits.conftest import visit_body
+from visits.models import VisitPhoto
+
+
+def _jpeg(size=(40, 20), orientation: int | None = None, gps: bool = False) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    if gps:
+        ifd = exif.get_ifd(0x8825)
+        ifd[1], ifd[2], ifd[3], ifd[4] = "N", (34.0, 11.0, 24.0), "E", (108.0, 52.0, 48.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _upload(api, user, visit_id, content: bytes, name: str = "photo.jpg"):
+    return api.as_user(user).post(
+        f"/api/v1/visits/{visit_id}/photos/", {"file": _named(content, name)}, format="multipart"
+    )
+
+
+def _named(content: bytes, name: str) -> io.BytesIO:
+    handle = io.BytesIO(content)
+    handle.name = name
+    return handle
+
+
+@pytest.fixture
+def visit_id(api, cadre, household, campaign_obj):
+    response = api.as_user(cadre).post("/api/v1/visits/", visit_body(household), format="json")
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def _served(api, user, photo: dict, thumb: bool = False) -> Image.Image:
+    response = api.as_user(user).get(photo["thumbnail_url"] if thumb else photo["url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    return Image.open(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_gps_is_kept_in_the_db_but_stripped_from_the_served_file(api, cadre, visit_id):
+    response = _upload(api, cadre, visit_id, _jpeg(gps=True))
+
+    assert response.status_code == 201, response.json()
+    photo = VisitPhoto.objects.get()
+    assert photo.lat == pytest.approx(34.19) and photo.lng == pytest.approx(108.88)
+    served = _served(api, cadre, response.json())
+    assert dict(served.getexif()) == {} and not served.getexif().get_ifd(0x8825)
+    assert b"Exif" not in open(f"{__import__('django.conf').conf.settings.MEDIA_ROOT}/{photo.file}", "rb").read()
+
+
+def test_exif_orientation_is_applied(api, cadre, visit_id):
+    response = _upload(api, cadre, visit_id, _jpeg(size=(40, 20), orientation=6))
+
+    assert (response.json()["width"], response.json()["height"]) == (20, 40)
+    assert _served(api, cadre, response.json()).size == (20, 40)
+
+
+def test_thumbnail_is_at_most_320_px(api, cadre, visit_id):
+    response = _upload(api, cadre, visit_id, _jpeg(size=(1200, 900)))
+
+    assert max(_served(api, cadre, response.json(), thumb=True).size) == 320
+
+
+def test_same_content_again_answers_200_with_one_row(api, cadre, visit_id):
+    content = _jpeg()
+    first = _upload(api, cadre, visit_id, content)
+
+    again = _upload(api, cadre, visit_id, content, name="renamed.jpg")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert VisitPhoto.objects.count() == 1
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_png_and_webp_are_accepted(api, cadre, visit_id, fmt):
+    out = io.BytesIO()
+    Image.new("RGBA", (30, 30), (0, 0, 255, 128)).save(out, fmt)
+
+    response = _upload(api, cadre, visit_id, out.getvalue(), name="x.jpg")
+
+    assert response.status_code == 201 and response.json()["original_format"] == fmt
+
+
+def test_not_an_image_is_refused_whatever_its_name(api, cadre, visit_id):
+    response = _upload(api, cadre, visit_id, b"%PDF-1.4 not an image at all", name="photo.jpg")
+
+    assert response.status_code == 400 and "file" in response.json()
+    assert VisitPhoto.objects.count() == 0
+
+
+def test_gif_is_refused(api, cadre, visit_id):
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(out, "GIF")
+
+    assert _upload(api, cadre, visit_id, out.getvalue(), name="x.png").status_code == 400
+
+
+def test_truncated_image_is_refused(api, cadre, visit_id):
+    assert _upload(api, cadre, visit_id, _jpeg(size=(400, 400))[:300]).status_code == 400
+
+
+def test_file_over_10_mb_is_refused(api, cadre, visit_id):
+    content = _jpeg() + b"\0" * (10 * 1024 * 1024)
+
+    response = _upload(api, cadre, visit_id, content)
+
+    assert response.status_code == 400 and "file" in response.json()
+    assert VisitPhoto.objects.count() == 0
+
+
+def test_decompression_bomb_is_refused_before_decoding(api, cadre, visit_id):
+    # a 1-bit PNG of 20000 × 20000 px (400 MP) is a few kB on the wire
+    out = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(out, "PNG")
+    assert len(out.getvalue()) < 200_000
+
+    response = _upload(api, cadre, visit_id, out.getvalue(), name="bomb.png")
+
+    assert response.status_code == 400 and "file" in response.json()
+    assert VisitPhoto.objects.count() == 0
+
+
+def test_missing_file_field_is_refused(api, cadre, visit_id):
+    response = api.as_user(cadre).post(f"/api/v1/visits/{visit_id}/photos/", {}, format="multipart")
+
+    assert response.status_code == 400 and "file" in response.json()
+
+
+def test_only_the_author_may_add_photos(api, cadre, visit_id, org, admin_user, leader):
+    from tests.factories import UserFactory
+
+    colleague = UserFactory(role="cadre", unit=org.grid1)
+    assert _upload(api, colleague, visit_id, _jpeg()).status_code == 404  # a cadre does not see others' visits
+    assert _upload(api, leader, visit_id, _jpeg()).status_code == 403
+    assert _upload(api, admin_user, visit_id, _jpeg()).status_code == 201
+
+
+def test_photo_file_is_served_only_within_scope(api, cadre, cadre2, street_leader, visit_id):
+    photo = _upload(api, cadre, visit_id, _jpeg()).json()
+
+    assert api.as_user(street_leader).get(photo["url"]).status_code == 200
+    assert api.as_user(cadre2).get(photo["url"]).status_code == 404
+    api.logout()
+    api.force_authenticate(None)
+    assert api.get(photo["url"]).status_code in (401, 403)
+
+
+def test_visit_detail_lists_its_photos(api, cadre, visit_id):
+    photo = _upload(api, cadre, visit_id, _jpeg()).json()
+
+    detail = api.as_user(cadre).get(f"/api/v1/visits/{visit_id}/").json()
+
+    assert [p["id"] for p in detail["photos"]] == [photo["id"]]

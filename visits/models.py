@@ -1,0 +1,196 @@
+"""Visits (SPEC §4): a cadre's geotagged visit to a household or an enterprise, and its photos.
+
+The client chooses the visit's UUID: it is the primary key, so the database (not a check-then-insert) makes a
+retried post land exactly once. Coordinates are stored in WGS-84 whatever the phone sent (`crs` keeps what it sent).
+Partitioning plan (Citus / monthly partitions): the table is append-mostly and every hot query carries
+`visited_at` or `unit`; see docs for the sharding note.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
+
+NOTES_MAX = 2000
+PEOPLE_MET_MAX = 999
+
+
+class TargetType(models.TextChoices):
+    HOUSEHOLD = "household", _("住户")
+    ENTERPRISE = "enterprise", _("企业")
+
+
+class GeoStatus(models.TextChoices):
+    """First match wins, in this order (SPEC §4)."""
+
+    NO_FIX = "no_fix", _("无定位")
+    POOR_ACCURACY = "poor_accuracy", _("定位精度差")
+    NO_REFERENCE = "no_reference", _("对象无坐标")
+    VERIFIED = "verified", _("位置核验通过")
+    FAR = "far", _("距离过远")
+
+
+class Crs(models.TextChoices):
+    WGS84 = "wgs84", _("WGS-84 (GPS)")
+    GCJ02 = "gcj02", _("GCJ-02 (高德/腾讯/微信)")
+
+
+class Visit(models.Model):
+    id = models.UUIDField(primary_key=True, editable=False)  # chosen by the client: the idempotency key
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="visits"
+    )
+    # Blank only for a handler's door-to-door visit against a ticket's location (then `ticket` is set).
+    target_type = models.CharField(_("对象类型"), max_length=10, choices=TargetType.choices, blank=True)
+    household = models.ForeignKey(
+        "campaign.Household",
+        verbose_name=_("住户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    enterprise = models.ForeignKey(
+        "campaign.Enterprise",
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    ticket = models.ForeignKey(
+        "issues.Ticket",
+        verbose_name=_("关联工单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    campaign = models.ForeignKey(
+        "campaign.Campaign",
+        verbose_name=_("活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    # The target's unit (coverage never exceeds 100 %); the grid of the point is kept apart in point_unit.
+    unit = models.ForeignKey(
+        "campaign.OrgUnit", verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="visits"
+    )
+    point_unit = models.ForeignKey(
+        "campaign.OrgUnit",
+        verbose_name=_("定位所在网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    visited_at = models.DateTimeField(_("走访时间"))
+    lat = models.FloatField(_("纬度"), null=True, blank=True)  # WGS-84
+    lng = models.FloatField(_("经度"), null=True, blank=True)  # WGS-84
+    accuracy_m = models.FloatField(_("定位精度 (米)"), null=True, blank=True)
+    crs = models.CharField(_("上报坐标系"), max_length=6, choices=Crs.choices, default=Crs.WGS84)
+    distance_m = models.FloatField(_("距对象 (米)"), null=True, blank=True)
+    geo_status = models.CharField(_("位置核验"), max_length=14, choices=GeoStatus.choices)
+    flags = models.JSONField(_("异常标记"), default=list, blank=True)  # e.g. ["impossible_speed"]
+    people_met = models.PositiveSmallIntegerField(_("见面人数"), default=0)
+    notes = models.TextField(_("走访记录"), max_length=NOTES_MAX, blank=True)
+    checklist = models.JSONField(_("清单答复"), default=dict, blank=True)
+    # sha256 of the canonical request body: the same id again answers 200 if equal, 409 if not.
+    body_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("上报时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        indexes = [
+            # The visits list and the geo layer: ORDER BY visited_at DESC, id DESC with a cursor.
+            models.Index(fields=["-visited_at", "-id"], name="visit_time_idx"),
+            # "unit X" filters and the daily rollups: unit_id IN (subtree) AND visited_at in a period.
+            models.Index(fields=["unit", "visited_at"], name="visit_unit_time_idx"),
+            # A cadre's own list, today's visits on /m/, and the previous visit behind impossible_speed.
+            models.Index(fields=["cadre", "visited_at"], name="visit_cadre_time_idx"),
+            # Distinct households / enterprises visited (coverage, people covered) per campaign.
+            models.Index(fields=["household", "campaign"], name="visit_household_idx"),
+            models.Index(fields=["enterprise", "campaign"], name="visit_enterprise_idx"),
+            # The map's bbox prefilter (geo/visits).
+            models.Index(fields=["lat", "lng"], name="visit_latlng_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(target_type=TargetType.HOUSEHOLD, household__isnull=False, enterprise__isnull=True)
+                    | Q(target_type=TargetType.ENTERPRISE, enterprise__isnull=False, household__isnull=True)
+                    | Q(target_type="", household__isnull=True, enterprise__isnull=True, ticket__isnull=False)
+                ),
+                name="visit_exactly_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="visit_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="visit_lng_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0), name="visit_accuracy_positive"
+            ),
+            models.CheckConstraint(condition=Q(people_met__lte=PEOPLE_MET_MAX), name="visit_people_met_range"),
+            models.CheckConstraint(condition=Q(geo_status__in=GeoStatus.values), name="visit_geo_status_valid"),
+            models.CheckConstraint(condition=Q(crs__in=Crs.values), name="visit_crs_valid"),
+            # Notes are bounded in the database too, not only by the API.
+            models.CheckConstraint(condition=LessThanOrEqual(Length("notes"), NOTES_MAX), name="visit_notes_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_at:%Y-%m-%d %H:%M} {self.cadre_id}"
+
+    @property
+    def target(self) -> models.Model | None:
+        return self.household or self.enterprise
+
+    @property
+    def target_id(self) -> int | None:
+        return self.household_id or self.enterprise_id
+
+
+class VisitPhoto(models.Model):
+    """A photo of a visit, keyed by (visit, sha256 of the uploaded bytes): a retried upload lands once.
+
+    The served file is re-encoded without EXIF (no GPS leaks out); the GPS position read from EXIF stays here.
+    """
+
+    visit = models.ForeignKey(Visit, verbose_name=_("走访"), on_delete=models.CASCADE, related_name="photos")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.CharField(_("文件"), max_length=255)  # relative to MEDIA_ROOT
+    thumbnail = models.CharField(_("缩略图"), max_length=255)  # relative to MEDIA_ROOT
+    original_format = models.CharField(_("原始格式"), max_length=8)  # JPEG / PNG / WEBP
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
+    size_bytes = models.PositiveIntegerField(_("上传大小"))
+    lat = models.FloatField(_("拍摄纬度 (EXIF)"), null=True, blank=True)
+    lng = models.FloatField(_("拍摄经度 (EXIF)"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("拍摄时间 (EXIF)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("走访照片")
+        verbose_name_plural = _("走访照片")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "sha256"], name="visit_photo_content_unique"),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="photo_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="photo_lng_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.file

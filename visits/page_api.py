@@ -1,0 +1,151 @@
+"""What the cadre's phone page (/m/) keeps on the phone to work through a dead spot (SPEC §8).
+
+`GET /api/v1/m/bootstrap/` answers the user, the active campaign (checklist + ticket categories) and the
+targets in the user's scope (households and enterprises, personal data masked) with their locations, so the
+page can list nearby targets nearest first without a network. Targets come in bounded pages: a page holds at
+most TARGETS_PER_PAGE rows, households first then enterprises, and `next` follows with `?cursor=`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaign.api import MeSerializer
+from campaign.errors import Invalid
+from campaign.models import Campaign, Enterprise, Household, OrgUnit, User
+from campaign.models.org import PATH_STEP
+from campaign.scope import enterprises_visible_to, households_visible_to
+from campaign.validators import mask_name
+
+# A grid holds a few hundred to a couple of thousand targets: one page covers a cadre's grid; a street-wide
+# scope follows `next`. 3000 rows of ~120 bytes is ~360 kB of JSON, fine on a phone.
+TARGETS_PER_PAGE = 3000
+
+
+def active_campaign_for(unit: OrgUnit | None, *, today: dt.date | None = None) -> Campaign | None:
+    """The active campaign one of whose participating units holds `unit` (the newest when several do)."""
+    if unit is None:
+        return None
+    today = today or timezone.localdate()
+    ancestors = [unit.path[: i + PATH_STEP] for i in range(0, len(unit.path), PATH_STEP)]
+    return (
+        Campaign.objects.filter(is_active=True, start_date__lte=today, end_date__gte=today, units__path__in=ancestors)
+        .order_by("-start_date", "-id")
+        .first()
+    )
+
+
+def campaign_brief(campaign: Campaign | None) -> dict[str, Any] | None:
+    if campaign is None:
+        return None
+    return {
+        "id": campaign.pk,
+        "name": campaign.name,
+        "start_date": campaign.start_date.isoformat(),
+        "end_date": campaign.end_date.isoformat(),
+        "checklist": [
+            {"key": str(item.get("key")), "label": str(item.get("label") or item.get("key"))}
+            for item in campaign.checklist
+            if isinstance(item, dict) and item.get("key")
+        ],
+        "categories": [str(c) for c in campaign.categories],
+    }
+
+
+def _household_row(h: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "household",
+        "id": h["id"],
+        "name": mask_name(h["head_name"]),
+        "address": h["address"],
+        "members": h["members"],
+        "lat": h["lat"],
+        "lng": h["lng"],
+        "unit": h["unit_id"],
+        "confirmed": h["confirmed"],
+    }
+
+
+def _enterprise_row(e: Mapping[str, Any]) -> dict[str, Any]:
+    # The enterprise's name is not personal data; its contact person and phone are left out altogether.
+    return {
+        "type": "enterprise",
+        "id": e["id"],
+        "name": e["name"],
+        "address": e["address"],
+        "lat": e["lat"],
+        "lng": e["lng"],
+        "unit": e["unit_id"],
+    }
+
+
+def _parse_cursor(raw: str | None) -> tuple[str, int]:
+    """'h:<id>' continues the households after id, 'e:<id>' the enterprises; none starts at the beginning."""
+    if not raw:
+        return "h", 0
+    try:
+        kind, after = raw.split(":")
+        if kind not in ("h", "e"):
+            raise ValueError
+        return kind, int(after)
+    except ValueError:
+        raise Invalid.field("cursor", "无效的分页游标。") from None
+
+
+def targets_page(user: User, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """One bounded page of the user's targets and the cursor of the next page (or None). Two queries at most."""
+    kind, after = _parse_cursor(cursor)
+    rows: list[dict[str, Any]] = []
+    if kind == "h":
+        households: QuerySet[Household] = households_visible_to(user).filter(pk__gt=after).order_by("pk")
+        for h in households.values("id", "head_name", "address", "members", "lat", "lng", "unit_id", "confirmed")[
+            : TARGETS_PER_PAGE + 1
+        ]:
+            rows.append(_household_row(h))
+        if len(rows) > TARGETS_PER_PAGE:
+            rows = rows[:TARGETS_PER_PAGE]
+            return rows, f"h:{rows[-1]['id']}"
+        after = 0
+    room = TARGETS_PER_PAGE - len(rows)
+    enterprises: QuerySet[Enterprise] = enterprises_visible_to(user).filter(pk__gt=after).order_by("pk")
+    batch = [
+        _enterprise_row(e) for e in enterprises.values("id", "name", "address", "lat", "lng", "unit_id")[: room + 1]
+    ]
+    if len(batch) > room:
+        batch = batch[:room]
+        rows.extend(batch)
+        return rows, f"e:{batch[-1]['id']}" if batch else f"e:{after}"
+    rows.extend(batch)
+    return rows, None
+
+
+class BootstrapView(APIView):
+    """Everything the phone page caches: me, the active campaign, and the targets in scope (masked)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("cursor", OpenApiTypes.STR, description="next page of targets")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        cursor = request.query_params.get("cursor")
+        targets, next_cursor = targets_page(user, cursor)
+        next_url = None
+        if next_cursor:
+            next_url = request.build_absolute_uri(request.path) + f"?cursor={next_cursor}"
+        data: dict[str, Any] = {"targets": targets, "next": next_url}
+        if not cursor:
+            data["me"] = MeSerializer(user).data
+            data["campaign"] = campaign_brief(active_campaign_for(user.unit))
+            data["generated_at"] = timezone.now().isoformat()
+        return Response(data)

@@ -1,0 +1,65 @@
+"""Pages of the visits app: the cadre's phone page (/m/) and its service worker (SPEC §8)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
+
+SW_SOURCE = settings.BASE_DIR / "static" / "js" / "m" / "sw.js"
+
+# The page shell the service worker keeps so /m/ opens in a dead spot. Keep in step with templates/m/index.html.
+SHELL_STATIC = [
+    "css/app.css",
+    "css/m.css",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/images/marker-icon.png",
+    "vendor/leaflet/images/marker-icon-2x.png",
+    "vendor/leaflet/images/marker-shadow.png",
+    "js/map.js",
+    "js/m/store.js",
+    "js/m/outbox.js",
+    "js/m/app.js",
+    "m/manifest.webmanifest",
+    "m/icon-192.png",
+]
+
+
+@login_required
+@ensure_csrf_cookie  # the page's fetch() calls send X-CSRFToken read from the csrftoken cookie
+@never_cache
+def phone_page(request: HttpRequest) -> HttpResponse:
+    """The cadre's phone page: everything after the first paint is JS talking to the JSON API."""
+    return render(request, "m/index.html")
+
+
+@lru_cache(maxsize=4)
+def _service_worker_source(mtime: float, shell_json: str) -> tuple[str, str]:
+    text = SW_SOURCE.read_text(encoding="utf-8")
+    version = hashlib.sha256((text + shell_json).encode()).hexdigest()[:12]
+    # The static URLs depend on the storage backend (hashed names in production): filled in here, not hard-coded.
+    text = text.replace("/*SHELL_URLS*/[]", shell_json).replace("__SW_VERSION__", version)
+    return text, version
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """/m/sw.js: served under /m/ so its scope covers the page (a file under /static/ could not control /m/)."""
+    shell = [request.path.rsplit("/", 1)[0] + "/"] + [static(p) for p in SHELL_STATIC]
+    text, version = _service_worker_source(SW_SOURCE.stat().st_mtime, json.dumps(shell))
+    response = HttpResponse(text, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/m/"
+    # Browsers re-check the worker at most daily anyway; no-cache makes an update reach phones at once.
+    response["Cache-Control"] = "no-cache"
+    response["ETag"] = f'"{version}"'
+    return response
