@@ -11,7 +11,8 @@ What it does, and what bounds it:
   pointing at a scratch Redis database (15) so the dashboard's after-commit enqueue does not run rollups inline;
 - drives both endpoints from a bounded pool of client threads, alternating A/B/A/B rounds so drift hits both
   alike; each round stops after `--seconds / 2` or MAX_REQUESTS_PER_ROUND requests, whichever comes first;
-- prints requests/s and p50/p95 latency for both and the ratio; stops gunicorn; deletes the rows it wrote.
+- prints requests/s and p50/p95 latency for both and the ratio; stops gunicorn; deletes the visits it wrote
+  (the throwaway district, cadre and households stay: use a scratch database).
 Only 127.0.0.1 is ever contacted.
 """
 
@@ -310,8 +311,8 @@ API token and 500 households; starts gunicorn (2 sync workers) on a spare port o
 (which mounts the baseline `/api/v1/_bench/bare-visit/`: a plain ModelSerializer create of the same row, no rules)
 and `REDIS_URL` on the scratch Redis database 15; then drives `POST /api/v1/visits/` (Token auth, a new UUID per
 request, a household of the cadre's grid ~5 m away) and the baseline from the same bounded client pool, in
-alternating rounds (A/B/A/B). Each round stops after its time or 50,000 requests; gunicorn is stopped and the rows
-are deleted at the end. The full path does, per visit: scope lookup of the target, the campaign, the cadre's
+alternating rounds (A/B/A/B). Each round stops after its time or 50,000 requests; gunicorn is stopped and the visits
+it wrote are deleted at the end (the small throwaway district, cadre and households stay: use a scratch database). The full path does, per visit: scope lookup of the target, the campaign, the cadre's
 previous visit (impossible_speed), the grid of the point, time/checklist/coordinate rules, the insert keyed by the
 client's UUID, and the dashboard's dirty-day mark (the baseline pays that mark too, as a post_save signal).
 """

@@ -29,7 +29,7 @@ CHUNK = 2_000  # rows fetched per query by .iterator(): ~2 MB of Python objects 
 PROGRESS_EVERY = 5_000  # rows between progress writes (one UPDATE each)
 
 Ledger = Callable[[User, dict[str, Any]], tuple[list[str], Iterator[list[Any]], int]]
-LEDGERS: dict[str, str] = {"tickets": "issues.exports.ticket_ledger", "visits": "visits.exports.visit_ledger"}
+LEDGERS: dict[str, str] = {"tickets": "issues.exports.ticket_ledger", "visits": "visits.tasks.visit_ledger"}
 
 
 def sync_limit() -> int:

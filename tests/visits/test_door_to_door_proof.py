@@ -92,14 +92,25 @@ def test_handler_of_another_department_cannot_name_the_ticket(api, handler2, acc
     assert Visit.objects.count() == 0
 
 
-def test_handler_without_ticket_is_refused_on_ticket(api, handler, org, campaign_obj):
-    from tests.factories import HouseholdFactory
+def test_co_unit_handler_may_log_a_visit_but_it_is_no_proof_for_the_lead_unit(api, handler2, accepted_ticket, org):
+    from issues.models import TicketCoUnit
 
-    # a household inside the handler's own subtree does not exist (departments have none), so use admin's view:
-    body = visit_body(target_type="household", target_id=HouseholdFactory(unit=org.grid1).pk)
-    response = api.as_user(handler).post("/api/v1/visits/", body, format="json")
+    TicketCoUnit.objects.create(ticket=accepted_ticket, unit=org.dept2)
+    body = visit_body(ticket=accepted_ticket.pk, visited_at=_ago(1), checklist={})
 
-    assert response.status_code == 404  # out of scope answers first (SPEC §1 precedence)
+    assert api.as_user(handler2).post("/api/v1/visits/", body, format="json").status_code == 201
+    assert door_to_door_proof_exists(ticket=accepted_ticket) is False  # the proof must come from the lead unit
+
+
+def test_visible_ticket_led_elsewhere_is_403_for_a_handler(api, handler, accepted_ticket, org):
+    # the handler raised it (so sees it), but another department leads it
+    accepted_ticket.lead_unit = org.dept2
+    accepted_ticket.created_by = handler
+    accepted_ticket.save()
+    body = visit_body(ticket=accepted_ticket.pk, visited_at=_ago(1), checklist={})
+
+    assert api.as_user(handler).post("/api/v1/visits/", body, format="json").status_code == 403
+    assert Visit.objects.count() == 0
 
 
 def test_unaccepted_ticket_has_no_proof(accepted_ticket):

@@ -40,11 +40,19 @@ def test_admin_may_post_a_visit(api, admin_user, household, campaign_obj):
     assert api.as_user(admin_user).post("/api/v1/visits/", visit_body(household), format="json").status_code == 201
 
 
-def test_handler_without_a_ticket_is_refused_on_ticket(api, handler, household, campaign_obj):
+def test_handler_visiting_a_household_outside_their_department_without_a_ticket_is_404(
+    api, handler, household, campaign_obj
+):
+    # households never lie in a department's subtree: without a ticket to reach them, the target is out of scope
     response = api.as_user(handler).post("/api/v1/visits/", visit_body(household), format="json")
 
-    # the household lies outside a department's subtree: 404 comes first
     assert response.status_code == 404
+
+
+def test_handler_visit_naming_nothing_is_refused_on_ticket(api, handler, campaign_obj):
+    response = api.as_user(handler).post("/api/v1/visits/", visit_body(checklist={}), format="json")
+
+    assert response.status_code == 400 and "ticket" in response.json()
 
 
 def test_cadre_sees_only_their_own_visits(api, cadre, household, org, campaign_obj):
