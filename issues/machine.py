@@ -45,107 +45,40 @@ class Action:
     label: str = ""
 
 
+# The whole workflow, one row per action (SPEC §5). Kept one row per line on purpose: read it as a table.
+# fmt: off
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
-        Action(
-            "resolve_on_site",
-            frozenset({R}),
-            Status.RESOLVED,
-            raising_cadre,
-            ("result",),
-            effect=rules.resolve_on_site,
-            label="现场解决",
-        ),
-        Action(
-            "dispatch", frozenset({R}), D, dispatcher, rule=rules.dispatch_rule, effect=rules.dispatch, label="派单"
-        ),
+        Action("resolve_on_site", frozenset({R}), Status.RESOLVED, raising_cadre, ("result",),
+               effect=rules.resolve_on_site, label="现场解决"),
+        Action("dispatch", frozenset({R}), D, dispatcher,
+               rule=rules.dispatch_rule, effect=rules.dispatch, label="派单"),
         Action("return", frozenset({D}), R, lead_unit_handler, ("reason",), effect=rules.return_, label="退回"),
         Action("accept", frozenset({D}), A, lead_unit_handler, effect=rules.accept, label="签收"),
-        Action(
-            "reassign",
-            frozenset({D, A, P}),
-            D,
-            dispatcher,
-            ("reason",),
-            rule=rules.reassign_rule,
-            effect=rules.reassign,
-            label="改派",
-        ),
-        Action(
-            "request_extension",
-            WORKING,
-            None,
-            lead_unit_handler,
-            ("due_at", "reason"),
-            rule=rules.later_due_at_rule,
-            label="申请延期",
-        ),
-        Action(
-            "extend",
-            WORKING,
-            None,
-            dispatcher,
-            ("due_at", "reason"),
-            rule=rules.later_due_at_rule,
-            effect=rules.extend,
-            label="延期",
-        ),
+        Action("reassign", frozenset({D, A, P}), D, dispatcher, ("reason",),
+               rule=rules.reassign_rule, effect=rules.reassign, label="改派"),
+        Action("request_extension", WORKING, None, lead_unit_handler, ("due_at", "reason"),
+               rule=rules.later_due_at_rule, label="申请延期"),
+        Action("extend", WORKING, None, dispatcher, ("due_at", "reason"),
+               rule=rules.later_due_at_rule, effect=rules.extend, label="延期"),
         Action("instruct", OPEN, None, any_leader, ("note",), effect=rules.instruct, label="领导批示"),
         Action("progress", WORKING, P, lead_unit_handler, ("note",), effect=rules.progress, label="进展"),
         Action("assist", WORKING, None, co_unit_handler, ("part",), effect=rules.assist, label="协办"),
-        Action(
-            "resolve",
-            WORKING,
-            Status.RESOLVED,
-            lead_unit_handler,
-            ("result",),
-            rule=rules.resolve_rule,
-            effect=rules.resolve,
-            label="办结",
-        ),
-        Action(
-            "callback",
-            frozenset({Status.RESOLVED}),
-            None,
-            dispatcher,
-            ("rating",),
-            rule=rules.callback_rule,
-            effect=rules.callback,
-            label="回访",
-        ),
-        Action(
-            "close",
-            frozenset({Status.RESOLVED}),
-            Status.CLOSED,
-            dispatcher,
-            guard=rules.close_guard,
-            effect=rules.close,
-            label="关闭",
-        ),
-        Action(
-            "supervise",
-            OPEN,
-            None,
-            supervisor,
-            rule=rules.supervise_rule,
-            guard=rules.supervise_guard,
-            effect=rules.supervise,
-            checks_version=False,
-            label="督办",
-        ),
-        Action(
-            "cancel",
-            frozenset({R, D, A, P}),
-            Status.CANCELLED,
-            dispatcher,
-            ("reason",),
-            rule=rules.cancel_rule,
-            effect=rules.cancel,
-            label="撤销",
-        ),
+        Action("resolve", WORKING, Status.RESOLVED, lead_unit_handler, ("result",),
+               rule=rules.resolve_rule, effect=rules.resolve, label="办结"),
+        Action("callback", frozenset({Status.RESOLVED}), None, dispatcher, ("rating",),
+               rule=rules.callback_rule, effect=rules.callback, label="回访"),
+        Action("close", frozenset({Status.RESOLVED}), Status.CLOSED, dispatcher,
+               guard=rules.close_guard, effect=rules.close, label="关闭"),
+        Action("supervise", OPEN, None, supervisor,
+               rule=rules.supervise_rule, guard=rules.supervise_guard, effect=rules.supervise,
+               checks_version=False, label="督办"),
+        Action("cancel", frozenset({R, D, A, P}), Status.CANCELLED, dispatcher, ("reason",),
+               rule=rules.cancel_rule, effect=rules.cancel, label="撤销"),
     ]
 }
+# fmt: on
 
 
 def door_to_door_proof(ticket: Ticket) -> bool:
