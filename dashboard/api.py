@@ -7,9 +7,7 @@ of scope answers 404, a bad parameter 400 naming it; the default unit is the cal
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -19,6 +17,7 @@ from rest_framework.views import APIView
 from campaign.api import user_of
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import Campaign, UnitKind
+from campaign.params import day_param
 from campaign.scope import sees_everything, unit_in_scope
 from dashboard import selectors
 from dashboard.rollups import today
@@ -35,19 +34,6 @@ PERIOD_PARAMS = [
 ]
 
 
-def _date(params: Any, name: str, default: dt.date) -> dt.date:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = parse_date(str(raw))
-    except ValueError:
-        value = None
-    if value is None:
-        raise Invalid.field(name, "日期格式应为 YYYY-MM-DD。")
-    return value
-
-
 def stats_query(request: Request, *, unit_param: str = "unit", max_days: int | None = None) -> StatsQuery:
     user, params = user_of(request), request.query_params
     if params.get(unit_param):
@@ -58,8 +44,8 @@ def stats_query(request: Request, *, unit_param: str = "unit", max_days: int | N
         unit = None
     else:
         raise OutOfScope()
-    date_to = _date(params, "date_to", today())
-    date_from = _date(params, "date_from", date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    date_to = day_param(params, "date_to", today())
+    date_from = day_param(params, "date_from", date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
     if date_from > date_to:
         raise Invalid.field("date_from", "开始日期不能晚于结束日期。")
     if max_days is not None and (date_to - date_from).days + 1 > max_days:

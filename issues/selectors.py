@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from campaign.errors import Invalid
 from campaign.models import Role, User
+from campaign.params import day_param
 from campaign.scope import sees_everything, unit_in_scope
 from issues.models import OPEN_STATUSES, Kind, Mode, Notification, Source, Status, Ticket, TicketCoUnit
 from issues.sla import end_of_day
@@ -85,16 +86,6 @@ def ticket_detail(user: User, ticket_id: Any) -> Ticket:
     return ticket
 
 
-def _parse_day(params: Any, name: str) -> dt.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid.field(name, _("日期格式应为 YYYY-MM-DD。")) from None
-
-
 def _bool(params: Any, name: str) -> bool | None:
     raw = params.get(name)
     if raw in (None, ""):
@@ -150,7 +141,7 @@ def tickets_filtered(qs: QuerySet[Ticket], user: User, params: Any) -> QuerySet[
     supervision = _one_of(params, "supervision", ["0", "1", "2"])
     if supervision:
         qs = qs.filter(supervision__in=[int(s) for s in supervision])
-    date_from, date_to = _parse_day(params, "date_from"), _parse_day(params, "date_to")
+    date_from, date_to = day_param(params, "date_from"), day_param(params, "date_to")
     if date_from:
         qs = qs.filter(created_at__gt=end_of_day(date_from - dt.timedelta(days=1)))
     if date_to:

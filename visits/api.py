@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from campaign.errors import Invalid
 from campaign.models import User
 from campaign.pagination import CursorPage
+from campaign.params import day_param, int_param
 from campaign.scope import unit_in_scope
 from campaign.validators import mask_name
 from visits import selectors, services
@@ -205,26 +206,6 @@ LIST_PARAMETERS = [
 ]
 
 
-def _parse_int(params: Any, name: str) -> int | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid.field(name, _("应为整数。")) from None
-
-
-def _parse_date(params: Any, name: str) -> dt.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid.field(name, _("日期格式应为 YYYY-MM-DD。")) from None
-
-
 def filtered_visits(request: Request) -> QuerySet[Visit]:
     """The caller's visits narrowed by the list filters (shared by the list, the map layer and the export)."""
     user: User = request.user  # type: ignore[assignment]
@@ -233,13 +214,13 @@ def filtered_visits(request: Request) -> QuerySet[Visit]:
     geo_status = params.get("geo_status") or None
     if geo_status and geo_status not in GeoStatus.values:
         raise Invalid.field("geo_status", _("取值应为：%(v)s") % {"v": ", ".join(GeoStatus.values)})
-    date_from, date_to = _parse_date(params, "date_from"), _parse_date(params, "date_to")
+    date_from, date_to = day_param(params, "date_from"), day_param(params, "date_to")
     if date_from and date_to and date_from > date_to:
         raise Invalid.field("date_to", _("结束日期不能早于开始日期。"))
     return selectors.filter_visits(
         selectors.visits_visible_to(user),
         unit_path=unit_path,
-        cadre_id=_parse_int(params, "cadre"),
+        cadre_id=int_param(params, "cadre"),
         date_from=date_from,
         date_to=date_to,
         geo_status=geo_status,

@@ -18,9 +18,9 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from campaign.models import User
+from issues.exports import write_xlsx
 from visits.models import GeoStatus, Visit
 
 EXPORT_INLINE_MAX = 10_000  # rows rendered within the request; above this a background export (202)
@@ -106,17 +106,7 @@ def _rows(qs: QuerySet[Visit], checklist_labels: list[tuple[str, str]]) -> Itera
 def write_visit_ledger(qs: QuerySet[Visit], target: Any, progress: Callable[[int], None] | None = None) -> int:
     """Write the ledger of `qs` as .xlsx into `target` (a path or a binary stream); returns the row count."""
     labels = _checklist_labels(qs)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("走访台账"))
-    sheet.append(_headers(labels))
-    count = 0
-    for row in _rows(qs, labels):
-        sheet.append(row)
-        count += 1
-        if progress is not None and count % CHUNK == 0:
-            progress(count)
-    workbook.save(target)
-    return count
+    return write_xlsx(target, _("走访台账"), _headers(labels), _rows(qs, labels), on_progress=progress)
 
 
 def visit_ledger_response(qs: QuerySet[Visit]) -> HttpResponse:
