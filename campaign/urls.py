@@ -7,6 +7,7 @@ import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are regist
 import dashboard.admin  # noqa: F401
 import issues.admin  # noqa: F401
 from campaign import api, views
+from issues.lookup import lookup_page
 from visits.page_api import BootstrapView
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("m/", include("visits.page_urls")),
     path("tickets/", include("issues.page_urls")),
+    path("lookup/", lookup_page, name="lookup"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
