@@ -60,3 +60,17 @@ def test_booleans_and_ints_read_plainly(monkeypatch):
     monkeypatch.setenv("ZF_N", "twelve")
     with pytest.raises(ImproperlyConfigured):
         env_int("ZF_N", 0)
+
+
+def test_every_page_carries_a_strict_content_security_policy(client):
+    policy = client.get("/accounts/login/").headers["Content-Security-Policy"]
+
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+def test_api_docs_allow_only_swagger_uis_own_style_by_hash(client):
+    policy = client.get("/api/docs/").headers["Content-Security-Policy"]
+
+    assert "style-src 'self' 'sha256-" in policy
+    assert "unsafe-inline" not in policy

@@ -60,7 +60,7 @@ def _log_visit(page, address: str, *, note: str, photo: bytes | None = None, iss
 def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
     chromium_path, live_server, cadre, org, campaign_obj, monkeypatch
 ):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; the ORM calls below are plain sync code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
@@ -131,7 +131,7 @@ def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
 
         # then it waits on the phone
         page.wait_for_selector("#visit-result.pending")
-        page.wait_for_function("document.getElementById('outbox-count').textContent.includes('1 条待发送')")
+        expect(page.locator("#outbox-count")).to_contain_text("1 条待发送")
         offline_id = page.evaluate("ZOutbox.all().then(rs => rs.map(r => r.id))")
         assert len(offline_id) == 1
         offline_id = offline_id[0]
@@ -146,9 +146,9 @@ def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
         context.set_offline(False)
 
         # then the visit is sent by itself, with its photo, and lands exactly once under its UUID
-        page.wait_for_function("document.getElementById('outbox-count').textContent === ''")
+        expect(page.locator("#outbox-count")).to_have_text("")
         page.click(".m-tabs .tab[data-tab=today]")
-        page.wait_for_function("document.getElementById('count-visits').textContent === '2'")
+        expect(page.locator("#count-visits")).to_have_text("2")
         assert Visit.objects.filter(pk=offline_id).count() == 1
         assert Visit.objects.count() == 2
         offline = Visit.objects.get(pk=offline_id)
