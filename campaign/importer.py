@@ -11,29 +11,26 @@ Two passes, so memory stays bounded by a batch however long the file is:
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 import json
 import logging
 import pickle
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely.geometry import Point, box, shape
-from shapely.strtree import STRtree
 
+from campaign.geo import GridIndex
 from campaign.models import Enterprise, Household, OrgUnit, UnitKind, User
 from campaign.scope import units_visible_to
+from campaign.tabular import UnreadableFile, rows_of
 from campaign.validators import validate_credit_code, validate_mobile
 
 log = logging.getLogger(__name__)
@@ -114,78 +111,6 @@ class ImportResult:
         return not self.errors
 
 
-class _Abort(Exception):
-    """A problem with the whole file (unreadable, no header): reported as one error, nothing imported."""
-
-
-# --- Reading ---------------------------------------------------------------------------------------------------
-def _open_binary(source: Any) -> tuple[IO[bytes], bool]:
-    """(binary stream, whether we opened it and must close it)."""
-    if isinstance(source, str | Path):
-        return open(source, "rb"), True  # closed by registry_import
-    if hasattr(source, "open") and hasattr(source, "chunks"):  # Django UploadedFile
-        source.open("rb")
-    return source, False
-
-
-def _is_xlsx(stream: IO[bytes]) -> bool:
-    stream.seek(0)
-    magic = stream.read(4)
-    stream.seek(0)
-    return magic == b"PK\x03\x04"  # an .xlsx is a zip archive
-
-
-def _csv_encoding(stream: IO[bytes]) -> str:
-    """utf-8-sig when the whole file decodes as UTF-8 (BOM or not), else GB18030 (Chinese Excel's "CSV")."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := stream.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "gb18030"
-    finally:
-        stream.seek(0)
-
-
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zip, XML and key errors for damaged files
-        raise _Abort(_("无法读取 Excel 文件：%(e)s") % {"e": exc.__class__.__name__}) from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some exporters write wrong <dimension> tags; read what is there
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, list(values)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
-    text = io.TextIOWrapper(stream, encoding=_csv_encoding(stream), newline="")
-    try:
-        for number, values in enumerate(csv.reader(text), start=1):
-            yield number, list(values)
-    except UnicodeDecodeError:
-        raise _Abort(_("文件编码无法识别，请另存为 UTF-8 编码的 CSV 或 .xlsx。")) from None
-    finally:
-        text.detach()  # leave the caller's stream open
-
-
-def _mapping_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, list[Any]]]:
-    """Rows given as dicts keyed by header: numbered as if the first row of a sheet held the headers."""
-    headers: list[str] = []
-    for index, row in enumerate(rows):
-        if index == 0:
-            headers = list(row)
-            yield 1, list(headers)
-        yield index + 2, [row.get(h) for h in headers]
-
-
 # --- Cleaning --------------------------------------------------------------------------------------------------
 def _text(value: Any) -> str:
     """Cell value as text: Excel turns phone numbers and ids into numbers (13812345678.0), undo that."""
@@ -234,8 +159,7 @@ class _Grids:
         self.by_name: dict[str, list[int]] = {}
         for gid, name, _b in grids:
             self.by_name.setdefault(name.strip(), []).append(gid)
-        self._shaped = [(gid, shape(b)) for gid, _n, b in grids if b]  # in path order: first match wins
-        self._tree: STRtree | None = None
+        self.points = GridIndex([(gid, boundary) for gid, _name, boundary in grids])
 
     def resolve(self, raw: str) -> int:
         ids = self.by_name.get(raw)
@@ -248,17 +172,7 @@ class _Grids:
         raise ValueError(_("网格“%(n)s”不存在或不在您的管辖范围内") % {"n": raw})
 
     def for_point(self, lat: float, lng: float) -> int | None:
-        """Same answer as campaign.geo.grid_for_point (first grid by path covering the point), without a query
-        per row: an STR-tree over the boundaries loaded once."""
-        if self._tree is None:
-            self._tree = STRtree([box(*geom.bounds) for _gid, geom in self._shaped])
-        point = Point(lng, lat)
-        hits = sorted(int(i) for i in self._tree.query(point))
-        for index in hits:
-            gid, geom = self._shaped[index]
-            if geom.covers(point):
-                return gid
-        return None
+        return self.points.grid_id_for(lat, lng)
 
 
 # --- Validation ------------------------------------------------------------------------------------------------
@@ -379,7 +293,7 @@ def _find_header(
         if number >= HEADER_SEARCH_ROWS:
             break
     required = "、".join(COLUMNS[kind][name][0] for name in REQUIRED[kind])
-    raise _Abort(_("未找到表头：前 %(n)d 行中应有列 %(cols)s") % {"n": HEADER_SEARCH_ROWS, "cols": required})
+    raise UnreadableFile(_("未找到表头：前 %(n)d 行中应有列 %(cols)s") % {"n": HEADER_SEARCH_ROWS, "cols": required})
 
 
 def _header_errors(
@@ -392,15 +306,6 @@ def _header_errors(
 
 
 # --- The service ------------------------------------------------------------------------------------------------
-def _rows_of(source: Any, stack: list[IO[bytes]]) -> Iterator[tuple[int, list[Any]]]:
-    if isinstance(source, str | Path) or hasattr(source, "read"):
-        stream, opened = _open_binary(source)
-        if opened:
-            stack.append(stream)
-        return _xlsx_rows(stream) if _is_xlsx(stream) else _csv_rows(stream)
-    return _mapping_rows(source)
-
-
 def _validate(
     *,
     kind: str,
@@ -414,7 +319,7 @@ def _validate(
     """Pass 1: every row checked, every error collected; clean rows pickled to `spill` in batches."""
     header_row, headers = _find_header(kind, rows, unit_column)
     if unit_column and "unit" not in headers:
-        raise _Abort(_("未找到网格列“%(c)s”") % {"c": unit_column})
+        raise UnreadableFile(_("未找到网格列“%(c)s”") % {"c": unit_column})
     result.errors.extend(_header_errors(kind, header_row, headers, unit_column))
     if result.errors:
         return
@@ -509,7 +414,7 @@ def registry_import(
     try:
         with tempfile.TemporaryFile(prefix="zoufang-import-") as spill:
             try:
-                rows = _rows_of(rows_or_file, opened)
+                rows = rows_of(rows_or_file, opened)
                 _validate(
                     kind=kind,
                     rows=rows,
@@ -519,7 +424,7 @@ def registry_import(
                     result=result,
                     progress=progress,
                 )
-            except _Abort as exc:
+            except UnreadableFile as exc:
                 result.errors.append(RowError(0, "", str(exc)))
             if result.errors:
                 return result
