@@ -687,5 +687,9 @@
   }
 
   renderNet();
-  refresh().then(function () { return flush(); }).then(function () { root.dataset.ready = "1"; });
+  ZOutbox.setOwner(ds.me);
+  ZStore.forgetOthers(ds.me)
+    .then(refresh)
+    .then(function () { return flush(); })
+    .then(function () { root.dataset.ready = "1"; });
 })();

@@ -118,9 +118,18 @@
   }
 
   // --- the whole outbox ------------------------------------------------------------------------------------
+  // A shared phone: each record belongs to the user who logged it, and is only ever listed and sent in that user's
+  // session (a visit sent under another login would be refused, or worse, filed under the wrong cadre).
+  var owner = null;
+  function mine() {
+    return ZStore.outboxAll().then(function (records) {
+      return records.filter(function (r) { return r.owner === owner; });
+    });
+  }
+
   function flush(urls, onSent) {
     if (flushing) return flushing;
-    flushing = ZStore.outboxAll()
+    flushing = mine()
       .then(function (records) {
         var queue = records
           .filter(function (r) { return r.state !== "failed"; })
@@ -170,10 +179,13 @@
         error: null,
         attempts: 0,
         createdAt: new Date().toISOString(),
+        owner: owner,
       };
       return ZStore.outboxPut(rec).then(function () { notify(); return rec; });
     },
-    all: function () { return ZStore.outboxAll(); },
+    /** The logged-in user (the page's data-me): records are stamped with it, and only theirs are listed and sent. */
+    setOwner: function (id) { owner = String(id); },
+    all: mine,
     discard: function (id) { return ZStore.outboxDelete(id).then(notify); },
     flush: flush,
     onChange: function (fn) { listeners.push(fn); },

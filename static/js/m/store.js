@@ -44,6 +44,15 @@
     get: function (key) { return run("kv", "readonly", function (s) { return s.get(key); }); },
     set: function (key, value) { return run("kv", "readwrite", function (s) { return s.put(value, key); }); },
     del: function (key) { return run("kv", "readwrite", function (s) { return s.delete(key); }); },
+    /** Another user logged in on this phone: forget the previous user's cached targets and tickets (the outbox
+     * keeps their unsent visits, stamped with their id, for their next login). */
+    forgetOthers: function (me) {
+      me = String(me);
+      return run("kv", "readonly", function (s) { return s.get("owner"); }).then(function (previous) {
+        if (previous === me) return null;
+        return run("kv", "readwrite", function (s) { s.clear(); return s.put(me, "owner"); });
+      });
+    },
     outboxAll: function () { return run("outbox", "readonly", function (s) { return s.getAll(); }); },
     outboxGet: function (id) { return run("outbox", "readonly", function (s) { return s.get(id); }); },
     outboxPut: function (rec) { return run("outbox", "readwrite", function (s) { return s.put(rec); }); },
