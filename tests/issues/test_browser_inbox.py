@@ -4,46 +4,15 @@ the lead unit accepts and resolves it. Drives Debian's Chromium through Playwrig
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
-from django.urls import include, path
 from django.utils import timezone
 
 from issues.machine import ticket_apply
 from issues.models import Notification, Ticket, TicketEvent
+from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url, login
 
-# Until campaign/urls.py mounts the pages, this module mounts them in front of it.
-urlpatterns = [
-    path("tickets/", include("issues.page_urls")),
-    path("", include("campaign.urls")),
-]
-pytestmark = [pytest.mark.browser, pytest.mark.urls(__name__)]
-
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-TIMEOUT_MS = 15_000
-BADGE = "issues.context_processors.notifications"
-
-
-@pytest.fixture(autouse=True)
-def _badge(settings):
-    """Until settings.TEMPLATES lists the badge's context processor, the test adds it."""
-    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
-    if BADGE not in processors:
-        templates = [dict(settings.TEMPLATES[0], OPTIONS=dict(settings.TEMPLATES[0]["OPTIONS"]))]
-        templates[0]["OPTIONS"]["context_processors"] = [*processors, BADGE]
-        settings.TEMPLATES = templates
-
-
-def _login(page, base: str, username: str, next_url: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}{next_url}")
+pytestmark = pytest.mark.browser
 
 
 def _logout(page) -> None:
@@ -72,14 +41,8 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
         description="锦业路与丈八四路交叉口占道经营，早晚高峰影响通行", requester_phone="13812345678"
     )
     _more_tickets(tickets, dispatcher, org)
-    base = live_server.url.replace("localhost", "127.0.0.1")
-    errors: list[str] = []
-    foreign: list[str] = []
-
-    def watch_request(request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
-            foreign.append(request.url)
+    base = base_url(live_server)
+    watch = Watch()
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
@@ -87,15 +50,10 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
             viewport={"width": 1280, "height": 860}, locale="zh-CN", timezone_id="Asia/Shanghai"
         )
         context.set_default_timeout(TIMEOUT_MS)
-        context.on("request", watch_request)
-        page = context.new_page()
-        page.on(
-            "console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None
-        )
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page = watch.page(watch.context(context).new_page())
 
         # given the dispatcher, logged in through the login page, in the inbox
-        _login(page, base, dispatcher.username, "/tickets/")
+        login(page, base, dispatcher.username, "/tickets/")
         assert page.locator("table.inbox").is_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
@@ -120,7 +78,7 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
         _logout(page)
 
         # when the handler of 城管局 logs in: the badge counts the new dispatch; they accept it
-        _login(page, base, handler.username, f"/tickets/{ticket.pk}/")
+        login(page, base, handler.username, f"/tickets/{ticket.pk}/")
         badge = page.inner_text("header .notify-count")  # checked against the database below
         assert page.locator("#act-dispatch").count() == 0
         page.click("#act-accept button[type=submit]")
@@ -138,10 +96,8 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
 
         # and at a phone's width the inbox turns into cards, nothing wider than the screen
         phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
-        phone.on("request", watch_request)
-        mobile = phone.new_page()
-        mobile.on("pageerror", lambda exc: errors.append(str(exc)))
-        _login(mobile, base, dispatcher.username, "/tickets/")
+        mobile = watch.page(watch.context(phone).new_page())
+        login(mobile, base, dispatcher.username, "/tickets/")
         assert mobile.locator("table.inbox thead").is_hidden()
         assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
         mobile.goto(f"{base}/tickets/{ticket.pk}/")
@@ -166,5 +122,5 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
     assert notified.count() == 1
     assert badge == str(Notification.objects.filter(user=handler, created_at__lte=notified.get().created_at).count())
     # base.html names no icon, so the login page's automatic /favicon.ico request answers 404 (not our pages').
-    assert [e for e in errors if "favicon.ico" not in e] == []
-    assert foreign == []
+    assert watch.errors == []
+    assert watch.foreign == []

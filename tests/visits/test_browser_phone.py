@@ -4,32 +4,20 @@ on the phone and lands exactly once when the network returns. Drives Debian's Ch
 from __future__ import annotations
 
 import io
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
-from django.urls import include, path
 from PIL import Image
 
 from issues.models import Ticket
+from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url
 from tests.factories import HouseholdFactory
 from visits.models import Visit
-from visits.page_api import BootstrapView
 
-# Until campaign/urls.py mounts the page and the bootstrap endpoint, this test mounts them in front of it.
-urlpatterns = [
-    path("m/", include("visits.page_urls")),
-    path("api/v1/m/bootstrap/", BootstrapView.as_view(), name="api-m-bootstrap"),
-    path("", include("campaign.urls")),
-]
-pytestmark = [pytest.mark.browser, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.browser
 
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 # Inside grid1 (a square around 34.19 N, 108.88 E), ~25 m from the household.
 PHONE_AT = {"latitude": 34.1902, "longitude": 108.8802, "accuracy": 12}
-SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "phone.png"
-TIMEOUT_MS = 15_000
+SCREENSHOT = SHOTS / "phone.png"
 
 
 def _png() -> bytes:
@@ -66,13 +54,7 @@ def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 
     household = HouseholdFactory(unit=org.grid1, lat=34.19, lng=108.88, address="丈八街道锦业路88号3单元")
-    errors: list[str] = []
-    foreign: list[str] = []
-
-    def watch_request(request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
-            foreign.append(request.url)
+    watch = Watch()
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
@@ -87,15 +69,10 @@ def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
             permissions=["geolocation"],
         )
         context.set_default_timeout(TIMEOUT_MS)
-        context.on("request", watch_request)
-        page = context.new_page()
-        page.on(
-            "console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None
-        )
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page = watch.page(watch.context(context).new_page())
 
         # given a cadre who logs in from the phone page
-        page.goto(live_server.url.replace("//localhost:", "//127.0.0.1:") + "/m/")
+        page.goto(base_url(live_server) + "/m/")
         assert "/accounts/login/" in page.url
         page.fill("input[name=username]", cadre.username)
         page.fill("input[name=password]", "pw")
@@ -161,5 +138,5 @@ def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
         browser.close()
 
     # base.html names no icon, so the login page's automatic /favicon.ico request answers 404 (not this page's).
-    assert [e for e in errors if not e.endswith("/favicon.ico")] == []
-    assert foreign == []
+    assert watch.errors == []
+    assert watch.foreign == []

@@ -6,19 +6,18 @@ from __future__ import annotations
 import pytest
 
 from campaign.models import Role
+from tests.browser import LAUNCH_ARGS, TIMEOUT_MS, base_url, login
 from tests.factories import HouseholdFactory, UserFactory
-from tests.visits.test_browser_phone import LAUNCH_ARGS, PHONE_AT, TIMEOUT_MS, _log_visit
+from tests.visits.test_browser_phone import PHONE_AT, _log_visit
 from visits.models import Visit
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base_url: str, username: str) -> None:
+def _login(page, base: str, username: str) -> None:
+    """Another person picks the phone up: a fresh login straight into /m/."""
     page.context.clear_cookies()
-    page.goto(base_url + "/m/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("button[type=submit].primary")
+    login(page, base, username, "/m/")
     page.wait_for_selector("#m-app[data-ready='1']")
 
 
@@ -31,7 +30,7 @@ def test_a_kept_visit_is_sent_only_in_its_authors_session(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
     household = HouseholdFactory(unit=org.grid1, lat=34.19, lng=108.88, address="丈八街道锦业路88号3单元")
     colleague = UserFactory(username="cadre_b", role=Role.CADRE, unit=org.grid1)
-    base_url = live_server.url.replace("//localhost:", "//127.0.0.1:")
+    base = base_url(live_server)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
@@ -46,14 +45,14 @@ def test_a_kept_visit_is_sent_only_in_its_authors_session(
         page = context.new_page()
 
         # given a cadre whose visit cannot reach the server (the network drops every visit post)
-        _login(page, base_url, cadre.username)
+        _login(page, base, cadre.username)
         page.route("**/api/v1/visits/", lambda route: route.abort())
         _log_visit(page, household.address, note="信号差时的走访")
         expect(page.locator("#outbox-count")).to_contain_text("1 条待发送")
 
         # when a colleague logs in on the same phone, with the network back
         page.unroute("**/api/v1/visits/")
-        _login(page, base_url, colleague.username)
+        _login(page, base, colleague.username)
 
         # then the colleague's page neither lists nor sends the first cadre's visit
         expect(page.locator("#outbox-count")).to_have_text("")
@@ -62,7 +61,7 @@ def test_a_kept_visit_is_sent_only_in_its_authors_session(
         assert not Visit.objects.exists()
 
         # and at the author's next login it lands once, filed under the author
-        _login(page, base_url, cadre.username)
+        _login(page, base, cadre.username)
         expect(page.locator("#outbox-count")).to_have_text("")
         visit = Visit.objects.get()
         assert visit.cadre_id == cadre.pk and visit.notes == "信号差时的走访"
