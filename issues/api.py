@@ -19,6 +19,7 @@ from campaign import services as campaign_services
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import User
 from campaign.pagination import CursorPage, NumberPage
+from campaign.params import bbox_param
 from campaign.scope import enterprises_visible_to, households_visible_to, may_reveal_personal_data
 from campaign.validators import mask_name, mask_phone
 from issues import exports, selectors, services
@@ -359,16 +360,6 @@ class TicketCounters(APIView):
 
 
 # --- map -----------------------------------------------------------------------------------------------------------
-def parse_bbox(raw: str | None) -> tuple[float, float, float, float]:
-    try:
-        min_lng, min_lat, max_lng, max_lat = (float(v) for v in (raw or "").split(","))
-    except ValueError:
-        raise Invalid.field("bbox", "格式应为 bbox=最小经度,最小纬度,最大经度,最大纬度") from None
-    if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise Invalid.field("bbox", "范围无效。")
-    return min_lng, min_lat, max_lng, max_lat
-
-
 class TicketGeo(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, required=True), *FILTER_PARAMETERS],
@@ -378,7 +369,7 @@ class TicketGeo(APIView):
     )
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        min_lng, min_lat, max_lng, max_lat = parse_bbox(request.query_params.get("bbox"))
+        min_lng, min_lat, max_lng, max_lat = bbox_param(request.query_params)
         qs = selectors.tickets_filtered(selectors.tickets_visible_to(user), user, request.query_params)
         if not request.query_params.get("status"):
             qs = qs.filter(status__in=OPEN_STATUSES)

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from campaign.errors import Invalid
 from campaign.models import User
 from campaign.pagination import CursorPage
-from campaign.params import day_param, int_param
+from campaign.params import bbox_param, day_param, int_param
 from campaign.scope import unit_in_scope
 from campaign.validators import mask_name
 from visits import selectors, services
@@ -316,19 +316,6 @@ class VisitPhotoFile(APIView):
 
 
 # --- map layer ------------------------------------------------------------------------------------------------------
-def parse_bbox(raw: str | None) -> tuple[float, float, float, float]:
-    """minLng,minLat,maxLng,maxLat in WGS-84, validated."""
-    if not raw:
-        raise Invalid.field("bbox", _("请提供 bbox=最小经度,最小纬度,最大经度,最大纬度。"))
-    try:
-        min_lng, min_lat, max_lng, max_lat = (float(part) for part in raw.split(","))
-    except ValueError:
-        raise Invalid.field("bbox", _("bbox 应为四个数字：最小经度,最小纬度,最大经度,最大纬度。")) from None
-    if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise Invalid.field("bbox", _("bbox 超出范围，或最小值大于最大值。"))
-    return min_lng, min_lat, max_lng, max_lat
-
-
 class GeoVisits(APIView):
     """GeoJSON FeatureCollection of visits in a bbox (newest first, at most 5000), with the list's filters."""
 
@@ -340,7 +327,7 @@ class GeoVisits(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        min_lng, min_lat, max_lng, max_lat = parse_bbox(request.query_params.get("bbox"))
+        min_lng, min_lat, max_lng, max_lat = bbox_param(request.query_params)
         rows = (
             filtered_visits(request)
             .filter(lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng)
