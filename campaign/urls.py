@@ -36,6 +36,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("m/", include("visits.page_urls")),
     path("tickets/", include("issues.page_urls")),
+    path("dashboard/", include("dashboard.page_urls")),
     path("lookup/", lookup_page, name="lookup"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,220 @@
+"""The leaders' dashboard page (SPEC §8): /dashboard/, its map layer of grids and its Excel export.
+
+Every request resolves its unit through campaign.scope (out of scope → 404) and its period through
+dashboard.page_data.period_of; the figures come from dashboard.selectors — the functions behind
+/api/v1/stats/… — so the page and the API always agree, and every figure is read from the rollups.
+No inline script or style: charts and the map are drawn by static/js/dashboard/dashboard.js from data- attributes
+and the JSON endpoints (stats/daily, geo/visits, geo/tickets, grids.geojson).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from campaign.errors import Invalid, OutOfScope
+from campaign.models import OrgUnit, Role, UnitKind, User
+from campaign.scope import sees_everything, unit_in_scope
+from dashboard import page_data, selectors
+from dashboard.api import MAX_DAILY_DAYS
+from dashboard.page_data import CHILD_LEVEL, Period
+from dashboard.selectors import StatsQuery
+
+DASHBOARD_ROLES = {Role.LEADER, Role.DISPATCHER, Role.ADMIN}
+WALL_REFRESH_SECONDS = 60
+SHARED_PARAMS = ("unit", "period", "date_from", "date_to", "wall")  # what a shared link carries
+
+# (name in stats/summary, label, kind): "count" figures compare in per cent, "rate" figures in percentage points.
+FIGURES: tuple[tuple[str, Any, str], ...] = (
+    ("visits", _("走访次数"), "count"),
+    ("households_visited", _("走访住户"), "count"),
+    ("enterprises_visited", _("走访企业"), "count"),
+    ("people_covered", _("覆盖群众"), "count"),
+    ("coverage", _("走访覆盖率"), "rate"),
+    ("issues_collected", _("收集诉求"), "count"),
+    ("resolved_on_site", _("现场解决"), "count"),
+    ("suggestions", _("意见建议"), "count"),
+    ("closure_rate", _("办结率"), "rate"),
+    ("on_time_rate", _("按时办结率"), "rate"),
+    ("response_rate", _("响应率"), "rate"),
+    ("satisfaction_rate", _("满意率"), "rate"),
+    ("overdue", _("当前超期"), "now"),  # open tickets past due *now*: no previous period to compare with
+)
+# Names the charts and the map's layer switch show (static/js/dashboard/dashboard.js reads them from data-labels).
+CHART_LABELS = {
+    "visits": _("走访次数"), "issues_collected": _("收集诉求"), "resolved_on_site": _("现场解决"),
+    "closure_rate": _("办结率"), "on_time_rate": _("按时办结率"), "response_rate": _("响应率"),
+    "satisfaction_rate": _("满意率"), "axis_visits": _("走访"), "axis_issues": _("诉求"), "issues": _("诉求"),
+    "grids": _("网格"), "heat": _("走访热力"), "tickets": _("在办工单"), "updated": _("更新于"),
+}  # fmt: skip
+PERIOD_LABELS = {"today": _("今日"), "7d": _("近7天"), "30d": _("近30天"), "all": _("全周期")}
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: Any
+    kind: str
+    value: Any
+    previous: Any
+    change: float | None  # count: relative change (0.12 = +12%); rate: difference in points (0.012 = +1.2 pt)
+
+
+def may_see_dashboard(user: User) -> bool:
+    return bool(user.is_superuser or user.role in DASHBOARD_ROLES)
+
+
+def dashboard_unit(request: HttpRequest) -> OrgUnit | None:
+    """The unit asked for (`?unit=`), else the caller's home unit; 404 out of scope, 403 for other roles."""
+    user: User = request.user  # type: ignore[assignment]
+    raw = request.GET.get("unit")
+    unit: OrgUnit | None
+    try:
+        if raw:
+            unit = unit_in_scope(user, raw)
+        elif user.unit_id is not None:
+            unit = user.unit
+        elif sees_everything(user):
+            unit = OrgUnit.objects.filter(depth=0).order_by("path").first()
+        else:
+            raise OutOfScope()
+    except OutOfScope:
+        raise Http404() from None
+    if not may_see_dashboard(user):
+        raise PermissionDenied()
+    return unit
+
+
+def _change(kind: str, value: Any, previous: Any) -> float | None:
+    if kind == "now" or value is None or previous is None:
+        return None
+    if kind == "rate":
+        return float(value) - float(previous)
+    return (value - previous) / previous if previous else None
+
+
+def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
+    """The headline figures of the period with the change against the previous period of the same length."""
+    now = selectors.stats_summary(StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to))
+    before_period = period.previous()
+    before: dict[str, Any] = {}
+    if before_period is not None:
+        before = selectors.stats_summary(
+            StatsQuery(unit=unit, date_from=before_period.date_from, date_to=before_period.date_to)
+        )
+    return [
+        Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)))
+        for key, label, kind in FIGURES
+    ]
+
+
+def rankings_of(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
+    """The child units ranked (streets / communities / grids), and the district's departments apart."""
+    query = StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to)
+    kind = unit.kind if unit is not None else UnitKind.DISTRICT
+    level = CHILD_LEVEL.get(kind)  # type: ignore[call-overload]
+    children = selectors.stats_ranking(query, level=level) if level else []
+    departments = selectors.stats_ranking(query, level=UnitKind.DEPARTMENT) if kind == UnitKind.DISTRICT else []
+    return {"level": level, "children": children, "departments": departments}
+
+
+def _query(request: HttpRequest, **changes: Any) -> str:
+    """The dashboard's own parameters (in a fixed order, so links are stable) with `changes` applied."""
+    params = {k: request.GET.get(k) for k in SHARED_PARAMS}
+    params.update({k: None if v in (None, "") else str(v) for k, v in changes.items()})
+    return "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def _period(request: HttpRequest, unit: OrgUnit | None) -> Period:
+    try:
+        return page_data.period_of(request.GET, unit)
+    except Invalid:
+        return page_data.period_of({}, unit)  # type: ignore[arg-type]  # a bad link shows the default period
+
+
+def _crumbs(request: HttpRequest, user: User, unit: OrgUnit | None) -> list[OrgUnit]:
+    """Breadcrumbs from the root to the unit; only the ancestors inside the caller's scope are links."""
+    if unit is None:
+        return []
+    crumbs = list(unit.ancestors())
+    home = user.unit.path if user.unit_id is not None else ""  # type: ignore[union-attr]
+    for crumb in crumbs:
+        crumb.linkable = crumb.path.startswith(home)  # type: ignore[attr-defined]
+        crumb.url = _query(request, unit=crumb.pk)  # type: ignore[attr-defined]
+    return crumbs
+
+
+@login_required
+@require_GET
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    unit = dashboard_unit(request)
+    period = _period(request, unit)
+    user: User = request.user  # type: ignore[assignment]
+    rankings = rankings_of(unit, period)
+    categories = page_data.categories(unit, period)
+    for row in rankings["children"]:
+        row["url"] = _query(request, unit=row["unit"]["id"])
+    chart_from = max(period.date_from, period.date_to - dt.timedelta(days=MAX_DAILY_DAYS - 1))
+    unit_q = {"unit": unit.pk} if unit is not None else {}
+    dates = {"date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat()}
+    context = {
+        "unit": unit,
+        "crumbs": _crumbs(request, user, unit),
+        "period": period,
+        "previous": period.previous(),
+        "periods": [
+            (key, label, _query(request, period=key, date_from=None, date_to=None))
+            for key, label in PERIOD_LABELS.items()
+        ],
+        "figures": figures_of(unit, period),
+        "rankings": rankings,
+        "categories": categories,
+        "categories_json": json.dumps(categories, ensure_ascii=False),
+        "overdue": page_data.overdue_and_supervised(user, unit),
+        "wall": request.GET.get("wall") == "1",
+        "wall_url": _query(request, wall=1),
+        "normal_url": _query(request, wall=None),
+        "export_url": "/dashboard/export.xlsx" + _query(request, wall=None),
+        "refresh_seconds": WALL_REFRESH_SECONDS,
+        "chart_labels": json.dumps({k: str(v) for k, v in CHART_LABELS.items()}, ensure_ascii=False),
+        "daily_url": "/api/v1/stats/daily/?"
+        + urlencode({**unit_q, "date_from": chart_from.isoformat(), "date_to": period.date_to.isoformat()}),
+        "grids_url": "/dashboard/grids.geojson?" + urlencode(unit_q),
+        "visits_url": "/api/v1/geo/visits/?" + urlencode({**unit_q, **dates}),
+        "tickets_url": "/api/v1/geo/tickets/?" + urlencode(unit_q),
+        "drill_base": _query(request, unit=None),
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+@login_required
+@require_GET
+def grids_geojson(request: HttpRequest) -> JsonResponse:
+    """The grid boundaries of the unit's subtree (bounded), for the dashboard map; clicking one drills down."""
+    unit = dashboard_unit(request)
+    return JsonResponse(page_data.grids_geojson(unit))
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The period's figures and the ranking as .xlsx (the same selectors as the page)."""
+    from dashboard.export import dashboard_workbook
+
+    unit = dashboard_unit(request)
+    period = _period(request, unit)
+    content = dashboard_workbook(unit, period, figures_of(unit, period), rankings_of(unit, period))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"dashboard-{unit.pk if unit else 'all'}-{period.date_from}-{period.date_to}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
