@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -135,11 +135,13 @@ def _query(request: HttpRequest, **changes: Any) -> str:
     return "?" + urlencode({k: v for k, v in params.items() if v})
 
 
-def _period(request: HttpRequest, unit: OrgUnit | None) -> Period:
+def _period(request: HttpRequest, unit: OrgUnit | None) -> tuple[Period, str | None]:
+    """The requested period, or — for a bad one — the default period and the message saying what was wrong."""
     try:
-        return page_data.period_of(request.GET, unit)
-    except Invalid:
-        return page_data.period_of({}, unit)  # type: ignore[arg-type]  # a bad link shows the default period
+        return page_data.period_of(request.GET, unit), None
+    except Invalid as exc:
+        message = "; ".join(str(m) for messages in exc.payload().values() for m in messages)
+        return page_data.period_of(QueryDict(), unit), message
 
 
 def _crumbs(request: HttpRequest, user: User, unit: OrgUnit | None) -> list[OrgUnit]:
@@ -158,7 +160,7 @@ def _crumbs(request: HttpRequest, user: User, unit: OrgUnit | None) -> list[OrgU
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     unit = dashboard_unit(request)
-    period = _period(request, unit)
+    period, period_error = _period(request, unit)
     user: User = request.user  # type: ignore[assignment]
     rankings = rankings_of(unit, period)
     categories = page_data.categories(unit, period)
@@ -193,8 +195,10 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "visits_url": "/api/v1/geo/visits/?" + urlencode({**unit_q, **dates}),
         "tickets_url": "/api/v1/geo/tickets/?" + urlencode(unit_q),
         "drill_base": _query(request, unit=None),
+        "period_error": period_error,
     }
-    return render(request, "dashboard/index.html", context)
+    # A bad period still shows the dashboard (of the default period), saying what was wrong, with a 400.
+    return render(request, "dashboard/index.html", context, status=400 if period_error else 200)
 
 
 @login_required
@@ -212,7 +216,9 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     from dashboard.export import dashboard_workbook
 
     unit = dashboard_unit(request)
-    period = _period(request, unit)
+    period, period_error = _period(request, unit)
+    if period_error:
+        return HttpResponse(period_error, status=400, content_type="text/plain; charset=utf-8")
     content = dashboard_workbook(unit, period, figures_of(unit, period), rankings_of(unit, period))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"dashboard-{unit.pk if unit else 'all'}-{period.date_from}-{period.date_to}.xlsx"

@@ -255,3 +255,13 @@ def test_the_page_speaks_english_when_asked(data, leader, client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/dashboard/").content.decode()
     assert "Households visited" in html and "Satisfaction rate" in html and "Overdue and supervised tickets" in html
+
+
+def test_a_bad_period_says_what_is_wrong_and_shows_the_default_period(client, leader):
+    client.force_login(leader)
+
+    response = client.get("/dashboard/?period=custom&date_from=2026-03-10&date_to=2026-03-01")
+
+    assert response.status_code == 400
+    assert "开始日期不能晚于结束日期" in response.content.decode()
+    assert client.get("/dashboard/export.xlsx?period=forever").status_code == 400
