@@ -168,7 +168,7 @@ def main() -> None:
     district = OrgUnit.objects.get(name="基准区")
     street = OrgUnit.objects.get(name="街道3")
     print(
-        f"\nrollup (PostgreSQL {connection.pg_version}); one district-day = {VISITS_PER_DAY} visits + {TICKETS_PER_DAY} tickets"
+        f"\nrollup (PostgreSQL {getattr(connection, 'pg_version', '?')}); one district-day = {VISITS_PER_DAY} visits + {TICKETS_PER_DAY} tickets"
     )
     timed("recompute one district-day (rollup_whole_day)", lambda: rollup_whole_day(day=DAY0))
     from dashboard.models import DailyRollup, VisitTargetDay

@@ -145,3 +145,87 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id}"
+
+
+class TargetSpan(models.Model):
+    """A target ever visited in a (leaf unit, campaign): its first and last visit day up to the last refresh's day.
+    Rebuilt from VisitTargetDay by dashboard.periods, it answers in one pass over ~1 row per target the DISTINCT
+    figures of every period ending today (visited in [from, today] iff last visit ≥ from) and coverage up to any
+    day (first visit ≤ date_to), where VisitTargetDay needs a row per target and day (millions at city scale)."""
+
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    campaign_id = models.BigIntegerField(null=True, blank=True)
+    household_id = models.BigIntegerField(null=True, blank=True)
+    enterprise_id = models.BigIntegerField(null=True, blank=True)
+    members = models.PositiveSmallIntegerField(default=0)  # max over the target's day rows
+    first_day = models.DateField()  # coverage up to any date_to, and stats/daily's newly covered households
+    last_day = models.DateField()
+
+    class Meta:
+        verbose_name = _("走访对象最近走访")
+        verbose_name_plural = _("走访对象最近走访")
+        constraints = [
+            models.UniqueConstraint(
+                F("unit"),
+                Coalesce("campaign_id", Value(0)),
+                Coalesce("household_id", Value(0)),
+                Coalesce("enterprise_id", Value(0)),
+                name="target_span_key",
+            ),
+        ]
+        # The unique key's index (unit_id first) serves the per-unit rebuild and the subtree join of
+        # dashboard.periods and of coverage in dashboard.selectors.
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} household {self.household_id} enterprise {self.enterprise_id}: {self.last_day}"
+
+
+class PeriodSummary(models.Model):
+    """stats/summary of a leaders' usual period (SPEC §6; issue 6) for a unit, precomputed by the rollup jobs.
+
+    Periods end today (`as_of`): today, the last 7 and 30 days, and a campaign from its start. `campaign_id` 0 =
+    every campaign. `figures` holds the summary's figures but `coverage` and `overdue` (both read live) and adds
+    `households_ever` (coverage's numerator). A row is used only while `as_of` is today and no DirtyDay of the
+    unit's subtree is pending (dashboard.selectors.stats_summary); else the exact path answers.
+    """
+
+    TODAY, LAST_7, LAST_30, CAMPAIGN = "today", "last_7", "last_30", "campaign"
+
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    campaign_id = models.BigIntegerField(default=0)
+    period = models.CharField(max_length=10)
+    date_from = models.DateField()
+    date_to = models.DateField()
+    as_of = models.DateField()
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("常用时段统计")
+        verbose_name_plural = _("常用时段统计")
+        constraints = [
+            # One row per usual period; its index serves stats/summary's lookup (unit, campaign, then the dates).
+            models.UniqueConstraint(fields=["unit", "campaign_id", "period"], name="period_summary_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} campaign {self.campaign_id} {self.period} as of {self.as_of}"
+
+
+class PeriodStale(models.Model):
+    """A leaf unit (WHOLE_DAY: every unit) whose rollups were recomputed since its ancestors' usual periods were.
+
+    Written in the recompute's own transaction (dashboard.rollups), deleted by dashboard.periods.periods_refresh in
+    the transaction that refreshes them, if not re-marked meanwhile: while one exists in a unit's subtree,
+    stats_summary does not use the unit's PeriodSummary rows.
+    """
+
+    unit_id = models.BigIntegerField(unique=True)  # a plain id, like DirtyDay's
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("常用时段待刷新")
+        verbose_name_plural = _("常用时段待刷新")
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id}"

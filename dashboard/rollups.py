@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Q, QuerySet, Value
 from django.utils import timezone
 
-from dashboard.models import WHOLE_DAY, DailyRollup, DirtyDay, OverdueSnapshot, VisitTargetDay
+from dashboard.models import WHOLE_DAY, DailyRollup, DirtyDay, OverdueSnapshot, PeriodStale, VisitTargetDay
 from issues.models import OPEN_STATUSES, Kind, Satisfaction, Status, Ticket
 from visits.models import Visit
 
@@ -156,6 +156,13 @@ def _recompute(day: dt.date, unit_id: int | None) -> None:
         VisitTargetDay.objects.filter(**key).delete()
         _insert_targets(day, unit_id)
         _insert_rollups(day, unit_id)
+        # The usual periods above this unit no longer hold: mark them in the same transaction (dashboard.periods).
+        PeriodStale.objects.bulk_create(
+            [PeriodStale(unit_id=WHOLE_DAY if unit_id is None else unit_id, marked_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["unit_id"],
+            update_fields=["marked_at"],
+        )
 
 
 def rollup_day(*, day: dt.date, unit_id: int) -> None:
@@ -205,7 +212,10 @@ def rollup_dirty(*, batch_size: int = DIRTY_BATCH) -> int:
 
     A mark is deleted only if nobody re-marked it meanwhile (same marked_at), so nothing changed mid-recompute is
     ever dropped. Safe to run in several workers at once: they may recompute a key twice, never wrongly.
+    Then refreshes the usual periods the recomputes made stale (dashboard.periods).
     """
+    from dashboard.periods import periods_refresh  # periods reads this module's helpers
+
     marks = list(DirtyDay.objects.order_by("marked_at", "pk")[:batch_size])
     now_day = today()
     for mark in marks:
@@ -217,16 +227,20 @@ def rollup_dirty(*, batch_size: int = DIRTY_BATCH) -> int:
         else:
             rollup_day(day=mark.day, unit_id=mark.unit_id)
             DirtyDay.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
+    periods_refresh()
     return len(marks)
 
 
 def rollup_range(*, date_from: dt.date, date_to: dt.date, progress: Callable[[int], Any] | None = None) -> int:
-    """Backfill: recompute every day in [date_from, date_to] (and snapshot overdue for past days).
+    """Backfill: recompute every day in [date_from, date_to] (and snapshot overdue for past days), then every
+    unit's usual periods (dashboard.periods).
 
     Each day is first marked dirty as a whole, then recomputed in its own transaction and unmarked; a process
     killed midway leaves the remaining days marked, and the next sweep (rollup_dirty) finishes them — so the
     end state always equals a clean recompute. Used by `manage.py rollup` and at the end of the seed command.
     """
+    from dashboard.periods import periods_refresh  # periods reads this module's helpers
+
     days = [date_from + dt.timedelta(days=i) for i in range((date_to - date_from).days + 1)]
     dirty_mark((day, WHOLE_DAY) for day in days)
     now_day = today()
@@ -238,4 +252,5 @@ def rollup_range(*, date_from: dt.date, date_to: dt.date, progress: Callable[[in
         DirtyDay.objects.filter(day=day, marked_at__lte=started).delete()
         if progress is not None:
             progress(1)
+    periods_refresh(everything=True)
     return len(days)

@@ -10,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from dashboard import rollups
+from dashboard import periods, rollups
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,12 @@ def rollup_dirty() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def rollup_nightly() -> None:
-    """01:00: recompute yesterday in full and snapshot its overdue tickets (stats/daily)."""
+    """01:00: recompute yesterday in full, snapshot its overdue tickets (stats/daily), then every unit's usual
+    periods as of the new day (until then stats/summary computes them the exact way)."""
     yesterday = rollups.today() - dt.timedelta(days=1)
     rollups.rollup_whole_day(day=yesterday)
     rollups.overdue_snapshot(day=yesterday)
+    periods.periods_refresh(everything=True)
 
 
 @shared_task(acks_late=True, ignore_result=True)

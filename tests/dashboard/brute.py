@@ -27,7 +27,7 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
 
     all_visits = [v for v in Visit.objects.select_related("unit", "household") if mine(v)]
     visits = [v for v in all_visits if start <= v.visited_at < end]
-    households = {v.household_id: v.household.members for v in visits if v.household_id}
+    households = {v.household_id: v.household.members for v in visits if v.household}
     ever = {v.household_id for v in all_visits if v.household_id and v.visited_at < end}
     registered = sum(1 for h in Household.objects.select_related("unit") if h.unit.path.startswith(unit.path))
     all_tickets = [t for t in Ticket.objects.select_related("unit") if mine(t)]
@@ -48,10 +48,15 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         "resolved_on_site": sum(1 for t in tickets if t.resolved_on_site),
         "closure_rate": _ratio(len(done), sum(1 for t in tickets if t.status != "cancelled")),
         "on_time_rate": _ratio(
-            sum(1 for t in resolved if t.due_at is None or t.resolved_at <= t.due_at), len(resolved)
+            sum(1 for t in resolved if t.due_at is None or (t.resolved_at and t.resolved_at <= t.due_at)),
+            len(resolved),
         ),
         "response_rate": _ratio(
-            sum(1 for t in dispatched if t.accepted_at and t.accepted_at <= t.dispatched_at + dt.timedelta(hours=24)),
+            sum(
+                1
+                for t in dispatched
+                if t.accepted_at and t.dispatched_at and t.accepted_at <= t.dispatched_at + dt.timedelta(hours=24)
+            ),
             len(dispatched),
         ),
         "satisfaction_rate": _ratio(

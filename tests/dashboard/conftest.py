@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -68,7 +68,7 @@ def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
 
 
 def household(unit: OrgUnit, members: int = 3) -> Household:
-    return HouseholdFactory(unit=unit, members=members)
+    return cast(Household, HouseholdFactory(unit=unit, members=members))
 
 
 def enterprise(unit: OrgUnit) -> Any:

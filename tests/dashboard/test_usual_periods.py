@@ -1,0 +1,190 @@
+"""The leaders' usual periods (today, last 7 / 30 days, campaign to date) answered from PeriodSummary rows: equal
+to the exact computation after a backfill, after changes and their sweep, never used while stale; and the
+statistics views' query counts stay flat as data grows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, PeriodSummary, TargetSpan, VisitTargetDay
+from dashboard.periods import usual_periods
+from dashboard.rollups import rollup_day, rollup_dirty, rollup_range
+from dashboard.selectors import StatsQuery, _usual_period_summary, stats_summary
+from dashboard.signals import rollups_deferred
+from dashboard.tasks import rollup_nightly
+from issues.models import Ticket
+from tests.dashboard.brute import brute_summary
+from tests.dashboard.conftest import at, enterprise, household, ticket_row, visit_row
+from visits.models import Visit
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 3, 20)  # the campaign of CampaignFactory runs 2026-01-01 .. 2026-12-31
+NOW = at(TODAY, 15)
+SPAN = 40  # data over the 40 days up to today: some before the last 30 days
+UNITS = ("district", "street1", "street2", "community1", "grid1", "grid2")
+
+
+def _periods_of(campaign):
+    for campaign_id, key, start, end in usual_periods(TODAY):
+        yield key, start, end, (campaign if campaign_id else None)
+
+
+def _assert_usual_periods_exact(org, campaign):
+    """Every usual period of every unit: answered from its row, equal to the brute force over raw rows."""
+    for name in UNITS:
+        unit = getattr(org, name)
+        for key, start, end, scope in _periods_of(campaign):
+            q = StatsQuery(unit=unit, date_from=start, date_to=end, campaign=scope)
+            assert _usual_period_summary(q) is not None, (name, key, scope)
+            expected = brute_summary(unit=unit, date_from=start, date_to=end, campaign=scope)
+            assert stats_summary(q) == pytest.approx(expected), (name, key, scope)
+
+
+def _fill(org, leader, campaign, visits, tickets):
+    homes = [household(org.grid1, 2), household(org.grid1, 5), household(org.grid2, 3), enterprise(org.grid2)]
+    with rollups_deferred():
+        Visit.objects.bulk_create(
+            visit_row(cadre=leader, target=homes[t], when=at(TODAY - dt.timedelta(days=d), h), campaign=campaign if c else None)
+            for t, d, h, c in visits
+        )  # fmt: skip
+        Ticket.objects.bulk_create(
+            ticket_row(
+                unit=[org.grid1, org.grid2, org.community1][u],
+                created_at=at(TODAY - dt.timedelta(days=d), 9),
+                campaign=campaign if c else None,
+                status=status,
+                dispatched_at=at(TODAY - dt.timedelta(days=d), 10),
+                accepted_at=at(TODAY - dt.timedelta(days=d), 11),
+                satisfaction="satisfied" if status == "closed" else "",
+                resolved_at=at(TODAY - dt.timedelta(days=d), 12) if status == "closed" else None,
+            )
+            for u, d, status, c in tickets
+        )
+    return homes
+
+
+visit_st = st.tuples(st.integers(0, 3), st.integers(0, SPAN - 1), st.integers(8, 14), st.booleans())
+ticket_st = st.tuples(
+    st.integers(0, 2), st.integers(0, SPAN - 1), st.sampled_from(["dispatched", "closed", "cancelled"]), st.booleans()
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(visits=st.lists(visit_st, max_size=20), tickets=st.lists(ticket_st, max_size=12), change=st.integers(0, 3))
+def test_usual_periods_equal_the_exact_computation_after_changes_and_sweep(
+    org, campaign_obj, leader, django_capture_on_commit_callbacks, visits, tickets, change
+):
+    for model in (Visit, Ticket, DailyRollup, VisitTargetDay, OverdueSnapshot, DirtyDay, PeriodSummary, TargetSpan):
+        model.objects.all().delete()
+    with time_machine.travel(NOW, tick=False):
+        # given: a backfilled history
+        homes = _fill(org, leader, campaign_obj, visits, tickets)
+        rollup_range(date_from=TODAY - dt.timedelta(days=SPAN - 1), date_to=TODAY)
+        _assert_usual_periods_exact(org, campaign_obj)
+
+        # when: a visit today, one 10 days ago, and a ticket closed; the sweep runs after commit (eager Celery)
+        with django_capture_on_commit_callbacks(execute=True):
+            visit_row(cadre=leader, target=homes[change], when=at(TODAY, 9), campaign=campaign_obj).save()
+            visit_row(cadre=leader, target=homes[3 - change], when=at(TODAY - dt.timedelta(days=10), 9)).save()
+            ticket = ticket_row(
+                unit=org.grid2, created_at=at(TODAY - dt.timedelta(days=change), 8), campaign=campaign_obj
+            )
+            ticket.save()
+            ticket.status, ticket.resolved_at, ticket.satisfaction = "closed", NOW, "unsatisfied"
+            ticket.save()
+
+        # then
+        assert not DirtyDay.objects.exists()
+        _assert_usual_periods_exact(org, campaign_obj)
+
+
+def test_a_pending_mark_sends_the_usual_period_to_the_exact_path(org, leader):
+    with time_machine.travel(NOW, tick=False):
+        # given: a usual period precomputed, then a visit whose sweep is midway: rollups recomputed, mark pending
+        home = household(org.grid1, 4)
+        rollup_range(date_from=TODAY - dt.timedelta(days=2), date_to=TODAY)
+        with rollups_deferred():
+            visit_row(cadre=leader, target=home, when=at(TODAY, 9)).save()
+        DirtyDay.objects.create(day=TODAY, unit_id=org.grid1.pk, marked_at=NOW)
+        rollup_day(day=TODAY, unit_id=org.grid1.pk)
+        q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
+
+        # then: the stale row (0 visits) is not used; the exact path counts the visit
+        assert PeriodSummary.objects.get(unit=org.district, campaign_id=0, period="last_7").figures["visits"] == 0
+        assert _usual_period_summary(q) is None
+        assert stats_summary(q)["visits"] == 1
+
+        # when the sweep finishes, the row is fresh again and used
+        rollup_dirty()
+        assert _usual_period_summary(q) is not None
+        assert stats_summary(q)["visits"] == 1
+
+
+def test_the_rows_of_yesterday_are_not_used_after_midnight(org, leader):
+    with time_machine.travel(NOW, tick=False):
+        visit_row(cadre=leader, target=household(org.grid1), when=at(TODAY, 9)).save()
+        rollup_range(date_from=TODAY, date_to=TODAY)
+    with time_machine.travel(at(TODAY + dt.timedelta(days=1), 0, 30), tick=False):
+        q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=5), date_to=TODAY + dt.timedelta(days=1))
+        assert _usual_period_summary(q) is None  # as_of is yesterday: the exact path answers until 01:00
+        assert stats_summary(q)["visits"] == 1
+
+
+def test_a_visit_dated_minutes_into_tomorrow_counts_only_from_tomorrow(org, leader, django_capture_on_commit_callbacks):
+    tomorrow = TODAY + dt.timedelta(days=1)
+    with time_machine.travel(at(TODAY, 23, 58), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):  # the sweep runs, refreshing the usual periods
+            visit_row(cadre=leader, target=household(org.grid1), when=at(tomorrow, 0, 2)).save()
+        q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
+        assert _usual_period_summary(q) is not None
+        assert stats_summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
+        assert stats_summary(q)["households_visited"] == 0
+    with time_machine.travel(at(tomorrow, 1, 30), tick=False):
+        rollup_nightly()
+        q = StatsQuery(unit=org.district, date_from=tomorrow, date_to=tomorrow)
+        assert _usual_period_summary(q) is not None
+        assert stats_summary(q)["households_visited"] == 1
+
+
+def test_a_custom_range_keeps_the_exact_path(org, leader):
+    with time_machine.travel(NOW, tick=False):
+        rollup_range(date_from=TODAY - dt.timedelta(days=3), date_to=TODAY)
+        q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=3), date_to=TODAY)
+        assert _usual_period_summary(q) is None
+
+
+# --- query counts, flat as data grows ------------------------------------------------------------------------
+def _queries(api, leader, path, params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.as_user(leader).get(path, params)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+REQUESTS = [
+    ("/api/v1/stats/summary/", {"date_from": (TODAY - dt.timedelta(days=6)).isoformat()}),  # usual: last 7 days
+    ("/api/v1/stats/summary/", {"date_from": (TODAY - dt.timedelta(days=12)).isoformat()}),  # custom range
+    ("/api/v1/stats/daily/", {"date_from": (TODAY - dt.timedelta(days=12)).isoformat()}),
+    ("/api/v1/stats/ranking/", {"level": "street"}),
+    ("/api/v1/stats/ranking/", {"level": "department"}),
+]
+# The counts, pinned: a change here is a change of the read path, to be explained in the commit.
+EXPECTED_QUERIES = [5, 8, 10, 3, 3]
+
+
+def test_statistics_views_query_counts_are_pinned_and_flat(org, campaign_obj, leader, api):
+    with time_machine.travel(NOW, tick=False):
+        counts = []
+        for size in (1, 4):
+            _fill(org, leader, campaign_obj, [(t % 4, t % SPAN, 9, t % 2) for t in range(size * 10)],
+                  [(t % 3, t % SPAN, "closed", True) for t in range(size * 5)])  # fmt: skip
+            rollup_range(date_from=TODAY - dt.timedelta(days=SPAN - 1), date_to=TODAY)
+            counts.append([_queries(api, leader, path, params) for path, params in REQUESTS])
+        assert counts[0] == counts[1] == EXPECTED_QUERIES
