@@ -22,25 +22,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zoufang_bench_rollup")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
 
 VISITS_PER_DAY, TICKETS_PER_DAY, HOUSEHOLDS, GRIDS = 50_000, 10_000, 50_000, 500
 DAY0 = dt.date(2026, 3, 1)
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    url = os.environ["DATABASE_URL"]
-    base, name = url.rsplit("/", 1)
-    conn = psycopg2.connect(base + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def build_district():

@@ -25,24 +25,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zf_bench_stats")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
 
 HOUSEHOLDS, VISITS, TICKETS, DAYS = 200_000, 10_000_000, 1_000_000, 90
 NAME = "城市基准区"
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
-    conn = psycopg2.connect(base + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def build_tree(day0: dt.date) -> None:
