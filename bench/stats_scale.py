@@ -59,15 +59,16 @@ HOUSEHOLDS_SQL = """WITH g AS (SELECT id, row_number() OVER (ORDER BY path) - 1 
 INSERT INTO campaign_household (address, head_name, phone, members, tags, confirmed, created_at, unit_id)
 SELECT '地址' || i, '张三', '', 1 + (i * 7) %% 6, '[]'::jsonb, true, now(), g.id
 FROM generate_series(0, %(n)s - 1) i JOIN g ON g.n = i %% 500"""
-# Visit i: household hash(i) mod N (a hash, so that each day's visits spread over all households), day i mod 90,
-# 07:00–19:59 Asia/Shanghai.
+# Visit i: household hash(i) mod N (a hash, so that each day's visits spread over all households), 07:00–19:59
+# Asia/Shanghai, on day ⌊i·90/N⌋ (time order, as real visits arrive: a day's rows sit together in the heap) or, with
+# --scattered, on day i mod 90 (a day's rows spread over the whole heap: the pessimistic layout of the first run).
 VISITS_SQL = """WITH h AS (SELECT id, unit_id, row_number() OVER (ORDER BY id) - 1 AS n FROM campaign_household)
 INSERT INTO visits_visit (id, target_type, visited_at, crs, geo_status, flags, people_met, notes, checklist, body_hash,
                           created_at, cadre_id, campaign_id, household_id, unit_id)
 SELECT md5('v' || i)::uuid, 'household', t.at, 'wgs84', 'verified', '[]'::jsonb, 1, '', '{}'::jsonb, repeat('x', 64),
        t.at, %(cadre)s, %(campaign)s, h.id, h.unit_id
 FROM generate_series(%(lo)s::bigint, %(hi)s - 1) i
-CROSS JOIN LATERAL (SELECT (%(start)s::timestamptz + (i %% 90) * interval '1 day'
+CROSS JOIN LATERAL (SELECT (%(start)s::timestamptz + {day} * interval '1 day'
                             + interval '7 hours' + ((i * 31) %% 780) * interval '1 minute') AS at) t
 JOIN h ON h.n = (hashint8(i) & 2147483647) %% %(households)s"""
 TICKETS_SQL = """WITH g AS (SELECT id, row_number() OVER (ORDER BY path) - 1 AS n FROM campaign_orgunit WHERE kind='grid'),
@@ -92,7 +93,7 @@ SELECT 'CS-' || i, 'visit', (ARRAY['complaint','request','suggestion'])[1 + i %%
        t.at, %(campaign)s, g.id,
        CASE WHEN s.st NOT IN ('reported','cancelled') THEN d.id END
 FROM generate_series(%(lo)s::bigint, %(hi)s - 1) i
-CROSS JOIN LATERAL (SELECT (%(start)s::timestamptz + (i %% 90) * interval '1 day'
+CROSS JOIN LATERAL (SELECT (%(start)s::timestamptz + {day} * interval '1 day'
                             + interval '7 hours' + ((i * 37) %% 780) * interval '1 minute') AS at) t
 CROSS JOIN LATERAL (SELECT (ARRAY['reported','dispatched','accepted','in_progress','resolved','closed',
                                   'cancelled'])[1 + (i * 5) %% 7] AS st) s
@@ -101,7 +102,10 @@ JOIN d ON d.n = i %% 5"""
 CHUNK = 1_000_000  # rows per INSERT … SELECT: one transaction each, so a killed build keeps what it wrote
 
 
-def build_rows(day0: dt.date) -> None:
+ORDERED_DAY, SCATTERED_DAY = "(i * 90 / %(total)s)", "(i %% 90)"
+
+
+def build_rows(day0: dt.date, *, scattered: bool = False) -> None:
     from django.db import connection
 
     from campaign.models import Campaign, Household, User
@@ -118,7 +122,11 @@ def build_rows(day0: dt.date) -> None:
     with connection.cursor() as cursor:
         if not Household.objects.exists():
             _step("households", lambda: cursor.execute(HOUSEHOLDS_SQL, {"n": HOUSEHOLDS}))
-        loads = (("visits", Visit, VISITS_SQL, VISITS), ("tickets", Ticket, TICKETS_SQL, TICKETS))
+        day = SCATTERED_DAY if scattered else ORDERED_DAY
+        loads = (
+            ("visits", Visit, VISITS_SQL.replace("{day}", day), VISITS),
+            ("tickets", Ticket, TICKETS_SQL.replace("{day}", day), TICKETS),
+        )
         for table, model, sql, total in loads:
             have = model.objects.count()
             if have < total:
@@ -127,7 +135,9 @@ def build_rows(day0: dt.date) -> None:
                 hi = min(lo + CHUNK, total)
                 _step(
                     f"{table} {lo:,}..{hi:,}",
-                    lambda lo=lo, hi=hi, sql=sql: cursor.execute(sql, {**params, "lo": lo, "hi": hi}),
+                    lambda lo=lo, hi=hi, sql=sql, total=total: cursor.execute(
+                        sql, {**params, "lo": lo, "hi": hi, "total": total}
+                    ),
                 )
         _step("secondary indexes", lambda: _restore_indexes(cursor))
         _step("ANALYZE", lambda: cursor.execute("ANALYZE"))
@@ -184,7 +194,7 @@ def measure(*, day0: dt.date, repeat: int, raw_repeat: int, backfill_days: int, 
     from dashboard.models import DailyRollup, PeriodStale, PeriodSummary, TargetSpan, VisitTargetDay
     from dashboard.periods import periods_refresh
     from dashboard.rollups import day_bounds, rollup_range, rollup_whole_day, today
-    from dashboard.selectors import StatsQuery, _usual_period_summary, stats_daily, stats_ranking, stats_summary
+    from dashboard.selectors import StatsQuery, stats_daily, stats_ranking, stats_summary, usual_period_answers
 
     last = today()
     print(f"\nstats at city scale (PostgreSQL {getattr(connection, 'pg_version', '?')}, {os.cpu_count()} CPUs): "
@@ -231,7 +241,7 @@ def measure(*, day0: dt.date, repeat: int, raw_repeat: int, backfill_days: int, 
             end = next((c[2] for c in customs if c[0] == label), last)
             q = StatsQuery(unit=unit, date_from=start, date_to=end, campaign=scope)
             if label in dict((p[0], p) for p in periods):
-                assert _usual_period_summary(q) is not None, f"{label}: not answered from PeriodSummary"
+                assert usual_period_answers(q), f"{label}: not answered from PeriodSummary"
             api = _percentiles(lambda q=q: stats_summary(q), repeat)
             params = {"path": unit.path + "%", "start": day_bounds(start)[0], "end": day_bounds(end)[1]}
 
@@ -261,6 +271,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--raw-repeat", type=int, default=20, help="repeats of the raw-rows summary (slow)")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--scattered", action="store_true", help="build with a day's visits spread over the heap")
     parser.add_argument("--skip-backfill", action="store_true", help="reuse the rollups already in the database")
     args = parser.parse_args()
     ensure_database()
@@ -274,7 +285,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     day0 = today() - dt.timedelta(days=DAYS - 1)
     build_tree(day0)
-    build_rows(day0)
+    build_rows(day0, scattered=args.scattered)
     if args.build_only:
         return
     measure(

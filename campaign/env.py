@@ -4,6 +4,7 @@ Used only by campaign/settings.py: `DEBUG=maybe` is an error, not False.
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -48,4 +49,12 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = os.environ.get(name, default).strip().lower()
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def env_size(name: str, default: str) -> str:
+    """A PostgreSQL memory size such as 32MB (digits, then kB, MB or GB)."""
+    value = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a size like 32MB (kB, MB or GB)")
     return value

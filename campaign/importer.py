@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from campaign.geo import GridIndex
 from campaign.models import Enterprise, Household, OrgUnit, UnitKind, User
 from campaign.scope import units_visible_to
+from campaign.signals import registry_changed
 from campaign.tabular import UnreadableFile, rows_of
 from campaign.validators import validate_credit_code, validate_mobile
 
@@ -375,7 +376,7 @@ def _insert(*, kind: str, spill: IO[bytes], actor: User | None, progress: Progre
     if kind == "households":
         extra.update(created_by_id=actor.pk if actor else None, confirmed=True)
     copy = connection.vendor == "postgresql"
-    created = 0
+    created, units = 0, set()
     spill.seek(0)
     while True:
         try:
@@ -386,6 +387,7 @@ def _insert(*, kind: str, spill: IO[bytes], actor: User | None, progress: Progre
         for row in rows:
             row["unit_id"] = row.pop("unit")
             row.update(extra)
+            units.add(row["unit_id"])
         if copy:
             _copy_rows(model, rows)
         else:
@@ -393,6 +395,8 @@ def _insert(*, kind: str, spill: IO[bytes], actor: User | None, progress: Progre
         created += len(rows)
         if progress:
             progress("insert", len(rows))
+    if model is Household and units:
+        registry_changed.send(sender=Household, unit_ids=units)  # coverage's denominator (dashboard.signals)
     return created
 
 

@@ -4,6 +4,8 @@
   rows with category "" and no lead unit; ticket counts sit in their ticket's category / lead unit.
 - VisitTargetDay: one row per (target, day, unit, campaign) — the compact table behind every DISTINCT figure
   (households / enterprises visited, people covered, coverage), so those are exact over any period and subtree.
+  Two tables derived from it keep those reads flat at city scale: DayReach (per day and leaf unit: stats/daily) and
+  TargetSpan (per target: a bit per visit day, for any range's DISTINCT figures and coverage).
 - OverdueSnapshot: open tickets past due at the end of a day, per (unit, campaign): written nightly (stats/daily).
 - DirtyDay: a (day, unit) whose rows must be recomputed. Written in the same transaction as the change, so a dead
   broker loses nothing: the sweep picks it up.
@@ -14,6 +16,8 @@ Every table here can be dropped and rebuilt with `manage.py rollup --from … --
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import models
 from django.db.models import F, Value
@@ -26,7 +30,8 @@ WHOLE_DAY = 0
 
 class DailyRollup(models.Model):
     day = models.DateField(_("日期"))
-    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    # No index of its own on the unit (here and below): the (unit, day) index or the unique key, unit first, serve.
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign_id = models.BigIntegerField(null=True, blank=True)  # derived data: no FK, a plain id
     category = models.CharField(_("类别"), max_length=50, blank=True)
     # The ticket's lead unit (department rankings); null on visit rows and on undispatched tickets.
@@ -58,12 +63,9 @@ class DailyRollup(models.Model):
                 name="daily_rollup_key",
             ),
         ]
-        indexes = [
-            # stats/summary, stats/daily, ranking: day BETWEEN … joined to the unit subtree.
-            models.Index(fields=["day", "unit"], name="daily_rollup_day_idx"),
-            # recompute of one (day, unit): DELETE … WHERE unit_id = … AND day = ….
-            models.Index(fields=["unit", "day"], name="daily_rollup_unit_idx"),
-        ]
+        # stats/summary, stats/daily, ranking (day BETWEEN … joined to the unit subtree) use the unique key's index,
+        # (day, unit, …) first; the recompute of one (day, unit), DELETE … WHERE unit_id = … AND day = …, this one:
+        indexes = [models.Index(fields=["unit", "day"], name="daily_rollup_unit_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id} {self.category}"
@@ -73,7 +75,7 @@ class VisitTargetDay(models.Model):
     """A target visited on a day (in a unit, for a campaign): DISTINCT figures count these rows' targets."""
 
     day = models.DateField(_("日期"))
-    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign_id = models.BigIntegerField(null=True, blank=True)
     household_id = models.BigIntegerField(null=True, blank=True)
     enterprise_id = models.BigIntegerField(null=True, blank=True)
@@ -83,20 +85,15 @@ class VisitTargetDay(models.Model):
     class Meta:
         verbose_name = _("走访对象日记录")
         verbose_name_plural = _("走访对象日记录")
-        constraints = [
-            models.UniqueConstraint(
-                F("day"),
-                F("unit"),
-                Coalesce("campaign_id", Value(0)),
-                Coalesce("household_id", Value(0)),
-                Coalesce("enterprise_id", Value(0)),
-                name="visit_target_day_key",
-            ),
-        ]
+        # No unique constraint on the key (day, unit, campaign, target), unlike the other rollups: its expression
+        # index cost 1.0 of the 2.1 s a city district-day took to write (bench/README.md). A key's rows are written
+        # only by one INSERT … SELECT … GROUP BY over the key, after its DELETE, in one transaction, under the
+        # day's advisory lock (dashboard.rollups._lock; SQLite serialises writers), so duplicates cannot arise;
+        # tests/dashboard/test_rollup_idempotency.py runs four recomputes at once and compares the rows.
         indexes = [
-            # COUNT(DISTINCT household_id) over day BETWEEN … in a subtree.
+            # Reads of a day range in a subtree, the recompute of a whole day.
             models.Index(fields=["day", "unit"], name="visit_target_day_idx"),
-            # recompute of one (day, unit).
+            # The recompute of one (day, unit) and the TargetSpan rebuild of some units (every day of theirs).
             models.Index(fields=["unit", "day"], name="visit_target_unit_idx"),
         ]
 
@@ -147,37 +144,80 @@ class DirtyDay(models.Model):
         return f"{self.day} unit {self.unit_id}"
 
 
-class TargetSpan(models.Model):
-    """A target ever visited in a (leaf unit, campaign): its first and last visit day up to the last refresh's day.
-    Rebuilt from VisitTargetDay by dashboard.periods, it answers in one pass over ~1 row per target the DISTINCT
-    figures of every period ending today (visited in [from, today] iff last visit ≥ from) and coverage up to any
-    day (first visit ≤ date_to), where VisitTargetDay needs a row per target and day (millions at city scale)."""
+# TargetSpan's day bits: day n (days since DAY_EPOCH) is bit n % 64 of column d{(n % BLOCK_DAYS) // 64} in the row of
+# block n // BLOCK_DAYS. Six signed 64-bit columns (bit 63 is the sign bit) make a 384-day block: a campaign of up to
+# a year is one or two rows per target, and the bit arithmetic is the same on PostgreSQL and SQLite.
+DAY_EPOCH = dt.date(2000, 1, 1)
+BLOCK_DAYS = 384
+DAY_BITS = ("d0", "d1", "d2", "d3", "d4", "d5")
 
-    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+")
+
+class TargetSpan(models.Model):
+    """A target visited in a (leaf unit, campaign) during a 384-day block: a bit per day it was visited, and its
+    first visit day in the block. Rebuilt from VisitTargetDay by dashboard.periods for the leaf units whose rollups
+    changed, it answers in one pass over ~1 row per target the DISTINCT figures of ANY range (visited in [from, to]
+    iff a bit of the range is set) and coverage up to any day (first visit ≤ date_to), where VisitTargetDay needs a
+    row per target and day (millions at city scale)."""
+
+    # The unique key's index leads with the unit: no index of its own.
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign_id = models.BigIntegerField(null=True, blank=True)
     household_id = models.BigIntegerField(null=True, blank=True)
     enterprise_id = models.BigIntegerField(null=True, blank=True)
+    block = models.IntegerField()  # (day - DAY_EPOCH) // BLOCK_DAYS
     members = models.PositiveSmallIntegerField(default=0)  # max over the target's day rows
     first_day = models.DateField()  # coverage up to any date_to, and stats/daily's newly covered households
-    last_day = models.DateField()
+    d0 = models.BigIntegerField(default=0)
+    d1 = models.BigIntegerField(default=0)
+    d2 = models.BigIntegerField(default=0)
+    d3 = models.BigIntegerField(default=0)
+    d4 = models.BigIntegerField(default=0)
+    d5 = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("走访对象最近走访")
-        verbose_name_plural = _("走访对象最近走访")
+        verbose_name = _("走访对象走访日")
+        verbose_name_plural = _("走访对象走访日")
         constraints = [
             models.UniqueConstraint(
                 F("unit"),
                 Coalesce("campaign_id", Value(0)),
                 Coalesce("household_id", Value(0)),
                 Coalesce("enterprise_id", Value(0)),
+                F("block"),
                 name="target_span_key",
             ),
         ]
         # The unique key's index (unit_id first) serves the per-unit rebuild and the subtree join of
-        # dashboard.periods and of coverage in dashboard.selectors.
+        # dashboard.periods and of dashboard.selectors.
 
     def __str__(self) -> str:
-        return f"unit {self.unit_id} household {self.household_id} enterprise {self.enterprise_id}: {self.last_day}"
+        return f"unit {self.unit_id} household {self.household_id} enterprise {self.enterprise_id}: {self.first_day}"
+
+
+class DayReach(models.Model):
+    """The DISTINCT figures of one (day, leaf unit): targets visited that day and the people they cover.
+
+    `campaign_id` 0 counts every campaign together (a household visited in two campaigns on a day once), any other
+    id that campaign only. Written with the day's VisitTargetDay rows in the same recompute. A target belongs to
+    one leaf unit on a day (a visit's unit is its target's), so these rows sum exactly over a subtree: stats/daily
+    reads them, one row per unit and day, instead of a COUNT(DISTINCT) over the day's target rows.
+    """
+
+    day = models.DateField(_("日期"))
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    campaign_id = models.BigIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    enterprises = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("日走访覆盖")
+        verbose_name_plural = _("日走访覆盖")
+        constraints = [models.UniqueConstraint(fields=["day", "unit", "campaign_id"], name="day_reach_key")]
+        indexes = [models.Index(fields=["unit", "day"], name="day_reach_unit_idx")]  # recompute of one (day, unit)
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} campaign {self.campaign_id}: {self.households}"
 
 
 class PeriodSummary(models.Model):

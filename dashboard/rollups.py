@@ -20,7 +20,15 @@ from django.db import connection, transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Q, QuerySet, Value
 from django.utils import timezone
 
-from dashboard.models import WHOLE_DAY, DailyRollup, DirtyDay, OverdueSnapshot, PeriodStale, VisitTargetDay
+from dashboard.models import (
+    WHOLE_DAY,
+    DailyRollup,
+    DayReach,
+    DirtyDay,
+    OverdueSnapshot,
+    PeriodStale,
+    VisitTargetDay,
+)
 from issues.models import OPEN_STATUSES, Kind, Satisfaction, Status, Ticket
 from visits.models import Visit
 
@@ -136,6 +144,28 @@ def _insert_rollups(day: dt.date, unit_id: int | None) -> None:
         cursor.execute(sql, [day.isoformat(), *params, *extra])
 
 
+def _insert_reach(day: dt.date, unit_id: int | None) -> None:
+    """DayReach from the day's target rows just written: every campaign together (campaign 0: a target once per
+    unit, at its largest members), then each campaign (a target is one row per campaign already)."""
+    targets = VisitTargetDay._meta.db_table
+    unit_filter = "" if unit_id is None else " AND unit_id = %s"
+    people = "SUM(CASE WHEN household_id IS NOT NULL THEN {m} ELSE 0 END)"
+    sql = (  # table and column names are ours; every value is a parameter
+        f"INSERT INTO {DayReach._meta.db_table} (day, unit_id, campaign_id, households, enterprises, people) "  # noqa: S608
+        f"SELECT %s, unit_id, campaign_id, households, enterprises, people FROM ("
+        f"SELECT unit_id, 0 AS campaign_id, COUNT(household_id) AS households, COUNT(enterprise_id) AS enterprises, "
+        f"{people.format(m='m')} AS people FROM ("
+        f"SELECT unit_id, household_id, enterprise_id, MAX(members) AS m FROM {targets} WHERE day = %s{unit_filter} "
+        f"GROUP BY unit_id, household_id, enterprise_id) t GROUP BY unit_id "
+        f"UNION ALL SELECT unit_id, campaign_id, COUNT(household_id), COUNT(enterprise_id), "
+        f"{people.format(m='members')} FROM {targets} WHERE day = %s{unit_filter} AND campaign_id IS NOT NULL "
+        f"GROUP BY unit_id, campaign_id) u"
+    )
+    key: list[Any] = [day.isoformat()] if unit_id is None else [day.isoformat(), unit_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day.isoformat(), *key, *key])
+
+
 # --- recompute and replace -----------------------------------------------------------------------------------
 def _lock(day: dt.date, unit_id: int | None) -> None:
     if connection.vendor != "postgresql":
@@ -154,15 +184,12 @@ def _recompute(day: dt.date, unit_id: int | None) -> None:
         key: dict[str, Any] = {"day": day} if unit_id is None else {"day": day, "unit_id": unit_id}
         DailyRollup.objects.filter(**key).delete()
         VisitTargetDay.objects.filter(**key).delete()
+        DayReach.objects.filter(**key).delete()
         _insert_targets(day, unit_id)
         _insert_rollups(day, unit_id)
+        _insert_reach(day, unit_id)
         # The usual periods above this unit no longer hold: mark them in the same transaction (dashboard.periods).
-        PeriodStale.objects.bulk_create(
-            [PeriodStale(unit_id=WHOLE_DAY if unit_id is None else unit_id, marked_at=timezone.now())],
-            update_conflicts=True,
-            unique_fields=["unit_id"],
-            update_fields=["marked_at"],
-        )
+        stale_mark([WHOLE_DAY if unit_id is None else unit_id])
 
 
 def rollup_day(*, day: dt.date, unit_id: int) -> None:
@@ -197,6 +224,17 @@ def overdue_snapshot(*, day: dt.date) -> None:
 
 
 # --- dirty marks ---------------------------------------------------------------------------------------------
+def stale_mark(unit_ids: Iterable[int]) -> None:
+    """Mark units whose usual periods (and TargetSpan rows) no longer hold: a recompute, a registry change."""
+    now = timezone.now()
+    PeriodStale.objects.bulk_create(
+        [PeriodStale(unit_id=unit_id, marked_at=now) for unit_id in set(unit_ids)],
+        update_conflicts=True,
+        unique_fields=["unit_id"],
+        update_fields=["marked_at"],
+    )
+
+
 def dirty_mark(pairs: Iterable[tuple[dt.date, int]]) -> None:
     """Mark (day, unit) pairs for recompute; re-marking an existing pair refreshes its marked_at."""
     now = timezone.now()

@@ -1,10 +1,13 @@
 """Statistics reads (SPEC §6), answered from the rollups only — never from raw visits or tickets.
 
 Every function takes an already scoped `StatsQuery` (the API resolves `unit` through campaign.scope first).
-Sums come from DailyRollup over the unit's subtree (`unit__path LIKE 'X%'`); DISTINCT figures from VisitTargetDay
-with COUNT(DISTINCT …), so they are exact over any period. Two figures read elsewhere, both cheap:
-`overdue` now is an indexed count of open tickets past due (ticket_status_due_idx: status, due_at) — it changes
-with the clock, not with any row — and coverage's denominator counts the registry (household_unit_idx).
+Sums come from DailyRollup over the unit's subtree (`unit__path LIKE 'X%'`). DISTINCT figures come, in order of
+preference: for a usual period, from its PeriodSummary row; for any other range, from TargetSpan (a bit per target
+and visit day: one pass over ~1 row per target); per day, from DayReach. The first two are used while they may be
+trusted (dashboard.periods.trusted_rows: refreshed under MAX_LAG ago, or nothing of the subtree changed since);
+else COUNT(DISTINCT …) over VisitTargetDay answers: slower, never behind. `overdue` changes with the clock, not
+with any row: the rows store it as at their refresh and a read adds the open tickets that fell due since
+(ticket_open_due_idx); coverage's denominator (the registry count) is stored with it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db.models import Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from campaign.models import Campaign, Household, OrgUnit, UnitKind
-from dashboard.models import DailyRollup, OverdueSnapshot, PeriodSummary, TargetSpan, VisitTargetDay
-from dashboard.periods import is_fresh, spans_current, usual_starts
+from dashboard.models import DailyRollup, DayReach, OverdueSnapshot, PeriodSummary, TargetSpan, VisitTargetDay
+from dashboard.periods import span_figures, trusted_rows, usual_period
 from dashboard.rollups import today
 from issues.models import OPEN_STATUSES, Ticket
 
@@ -85,8 +88,11 @@ def _registered_households(unit: OrgUnit | None) -> int:
     return _in_subtree(Household.objects.all(), unit).count()
 
 
-def overdue_now(unit: OrgUnit | None, campaign: Campaign | None) -> int:
+def overdue_now(unit: OrgUnit | None, campaign: Campaign | None, *, since: dt.datetime | None = None) -> int:
+    """Open tickets past due now (with `since`: only those that fell due after it)."""
     qs = _in_subtree(Ticket.objects.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now()), unit)
+    if since is not None:
+        qs = qs.filter(due_at__gte=since)
     return (qs.filter(campaign=campaign) if campaign else qs).count()
 
 
@@ -98,60 +104,85 @@ def _wrapped(inner: QuerySet[Any], outer: str) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+@dataclass(frozen=True)
+class Precomputed:
+    """What the last refresh of the usual periods left for a read (dashboard.periods.trusted_rows)."""
+
+    row: PeriodSummary  # the usual period asked for, or the unit's TODAY row of every campaign (the anchor)
+    usual: bool  # row is the usual period asked for
+
+    def overdue(self, q: StatsQuery) -> int:
+        """`overdue` now: the row's count as at its refresh plus the open tickets that fell due since — only when the
+        row counts the same tickets (the period's campaign, or every campaign); else a live count."""
+        f = self.row.figures
+        if self.usual or q.campaign is None:
+            since = dt.datetime.fromisoformat(f["overdue_at"])
+            return int(f["overdue"]) + overdue_now(q.unit, q.campaign, since=since)
+        return overdue_now(q.unit, q.campaign)
+
+    @property
+    def registered(self) -> int:
+        return int(self.row.figures["registered"])
+
+
+def _precomputed(q: StatsQuery) -> Precomputed | None:
+    """The row a read may use, or None: then the exact path (VisitTargetDay, live counts) answers."""
+    if q.unit is None:
+        return None
+    period = usual_period(q.date_from, q.date_to, q.campaign) if q.date_to == today() else None
+    row, trusted = trusted_rows(q.unit, q.campaign.pk if q.campaign else 0, period)
+    if row is None and period is not None:  # a usual period with no row of its own: the anchor may still serve
+        row, trusted = trusted_rows(q.unit, 0, None)
+        period = None
+    return Precomputed(row, usual=period is not None) if row is not None and trusted else None
+
+
 def stats_summary(q: StatsQuery) -> dict[str, Any]:
-    """Headline figures; a usual period (dashboard.periods) comes from its precomputed row while it is fresh."""
-    precomputed = _usual_period_summary(q)
-    if precomputed is not None:
-        return precomputed
+    """Headline figures. A usual period comes from its precomputed row; any other range from the rollups plus
+    TargetSpan (one pass over ~1 row per target); while the rows cannot be trusted, from VisitTargetDay."""
+    pre = _precomputed(q)
+    if pre is not None and pre.usual:
+        f = pre.row.figures
+        figures = _figures(f)
+        return {
+            "visits": figures.pop("visits"),
+            "households_visited": f["households_visited"],
+            "enterprises_visited": f["enterprises_visited"],
+            "people_covered": f["people_covered"],
+            "coverage": _ratio(f["households_ever"], pre.registered),
+            **figures,
+            "overdue": pre.overdue(q),
+        }
     figures = _figures(_rollups(q).aggregate(**{name: Sum(name) for name in SUMS}))
-    # One pass over the period's target-days: one row per target (a household's largest members), then counted.
-    targets = _targets(q, q.date_from).values("household_id", "enterprise_id").annotate(m=Max("members")).order_by()
-    ((households, enterprises, people),) = _wrapped(
-        targets, "SELECT COUNT(t.household_id), COUNT(t.enterprise_id), SUM(CASE WHEN t.household_id IS NOT NULL "
-        "THEN t.m ELSE 0 END) FROM ({inner}) t",
-    )  # fmt: skip
-    ever = sum(n for first_day, n in _newly_covered(q).items() if first_day <= q.date_to)
+    if pre is not None:
+        campaign_id = q.campaign.pk if q.campaign else 0
+        (reach,) = span_figures(q.unit, campaign_id, [(q.date_from, q.date_to)], q.date_to)
+        households, enterprises = reach["households_visited"], reach["enterprises_visited"]
+        people, ever, registered = reach["people_covered"], reach["households_ever"], pre.registered
+    else:
+        # One pass over the period's target-days: one row per target (a household's largest members), counted.
+        targets = _targets(q, q.date_from).values("household_id", "enterprise_id").annotate(m=Max("members")).order_by()
+        ((households, enterprises, people),) = _wrapped(
+            targets, "SELECT COUNT(t.household_id), COUNT(t.enterprise_id), SUM(CASE WHEN t.household_id IS NOT "
+            "NULL THEN t.m ELSE 0 END) FROM ({inner}) t",
+        )  # fmt: skip
+        ever = sum(n for first_day, n in _newly_covered(q, spans=False).items() if first_day <= q.date_to)
+        registered = _registered_households(q.unit)
     return {
         "visits": figures.pop("visits"),
         "households_visited": households,
         "enterprises_visited": enterprises,
         "people_covered": int(people or 0),
-        "coverage": _ratio(ever, _registered_households(q.unit)),
+        "coverage": _ratio(ever, registered),
         **figures,
-        "overdue": overdue_now(q.unit, q.campaign),
+        "overdue": pre.overdue(q) if pre is not None else overdue_now(q.unit, q.campaign),
     }
 
 
-def _usual_period_summary(q: StatsQuery) -> dict[str, Any] | None:
-    """The summary from a PeriodSummary row, or None (not a usual period, or a recompute of it is pending).
-
-    Freshness is checked BEFORE the row is read: marks are deleted only after the rows include their change, so
-    with no mark pending the row read next is at least as new as every change made before the check.
-    """
-    if q.unit is None or q.date_to != today() or q.date_from not in usual_starts(q.date_to, q.campaign):
-        return None  # a custom range: not a single query spent here
-    if not is_fresh(q.unit, q.date_to):
-        return None
-    row = PeriodSummary.objects.filter(
-        unit=q.unit,
-        campaign_id=q.campaign.pk if q.campaign else 0,
-        date_from=q.date_from,
-        date_to=q.date_to,
-        as_of=q.date_to,
-    ).first()
-    if row is None:
-        return None
-    f = row.figures
-    figures = _figures(f)
-    return {
-        "visits": figures.pop("visits"),
-        "households_visited": f["households_visited"],
-        "enterprises_visited": f["enterprises_visited"],
-        "people_covered": f["people_covered"],
-        "coverage": _ratio(f["households_ever"], _registered_households(q.unit)),
-        **figures,
-        "overdue": overdue_now(q.unit, q.campaign),
-    }
+def usual_period_answers(q: StatsQuery) -> bool:
+    """Whether stats_summary answers `q` from its usual period's precomputed row (tests and benchmarks ask)."""
+    pre = _precomputed(q)
+    return pre is not None and pre.usual
 
 
 def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
@@ -161,19 +192,27 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
         row["day"]: row
         for row in _rollups(q).values("day").annotate(**{name: Sum(name) for name in SUMS}).order_by("day")
     }
-    period = _targets(q, q.date_from)
+    reach = _in_subtree(DayReach.objects.filter(day__gte=q.date_from, day__lte=q.date_to), q.unit)
+    reach = reach.filter(campaign_id=q.campaign.pk if q.campaign else 0)
     distinct = {
         row["day"]: row
-        for row in period.values("day")
-        .annotate(households=Count("household_id", distinct=True), enterprises=Count("enterprise_id", distinct=True))
+        for row in reach.values("day")
+        .annotate(households=Sum("households"), enterprises=Sum("enterprises"), people=Sum("people"))
         .order_by()
     }
-    inner = period.exclude(household_id=None).values("day", "household_id").annotate(m=Max("members")).order_by()
-    people = {_as_date(d): n for d, n in _wrapped(inner, "SELECT t.day, SUM(t.m) FROM ({inner}) t GROUP BY t.day")}
-    new_by_day = _newly_covered(q)
-    registered = _registered_households(q.unit)
+    # For today's row of a usual period ending today, the anchor row gives the live-ish figures as for summary.
+    # The unit's TODAY row (of the campaign when it runs, else of every campaign) gives what summary takes from it,
+    # and, when it is the campaign's own row, the first visit days behind coverage.
+    now_day = today()
+    pre = _precomputed(StatsQuery(unit=q.unit, date_from=now_day, date_to=now_day, campaign=q.campaign))
+    if pre is not None and pre.usual and q.date_to <= now_day:
+        first_days = ((_as_date(d), n) for d, n in pre.row.figures["first_days"].items())
+        new_by_day = {d: n for d, n in first_days if d <= q.date_to}
+    else:
+        new_by_day = _newly_covered(q, spans=pre is not None)
+    registered = pre.registered if pre is not None else _registered_households(q.unit)
     snapshots = _overdue_snapshots(q)
-    now_day, rows = today(), []
+    rows = []
     covered = sum(n for d, n in new_by_day.items() if d < q.date_from)
     day = q.date_from
     while day <= q.date_to:
@@ -183,14 +222,16 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
         if day < now_day:
             overdue: int | None = snapshots.get(day, 0)
         else:
-            overdue = overdue_now(q.unit, q.campaign) if day == now_day else None
+            overdue = None
+            if day == now_day:
+                overdue = pre.overdue(q) if pre is not None else overdue_now(q.unit, q.campaign)
         rows.append(
             {
                 "date": day.isoformat(),
                 "visits": figures.pop("visits"),
                 "households_visited": counts.get("households", 0),
                 "enterprises_visited": counts.get("enterprises", 0),
-                "people_covered": int(people.get(day, 0)),
+                "people_covered": counts.get("people", 0),
                 "coverage": _ratio(covered, registered),
                 **figures,
                 "overdue": overdue,
@@ -200,13 +241,13 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
     return rows
 
 
-def _newly_covered(q: StatsQuery) -> dict[dt.date, int]:
+def _newly_covered(q: StatsQuery, *, spans: bool) -> dict[dt.date, int]:
     """{day: households first visited that day} up to q.date_to (in the campaign when given): coverage's numerator.
 
-    From TargetSpan (~1 row per household) when it is current for the subtree, else from VisitTargetDay (a row
+    From TargetSpan (~1 row per household) when the caller may trust it (`spans`), else from VisitTargetDay (a row
     per household and visit day: ~8.5 million for a city district's 90 days, seconds to scan).
     """
-    if q.unit is not None and spans_current(q.unit, q.date_to):
+    if spans:
         source: QuerySet[Any] = _in_subtree(TargetSpan.objects.filter(first_day__lte=q.date_to), q.unit)
         first = Min("first_day")
     else:
@@ -238,15 +279,7 @@ def stats_ranking(q: StatsQuery, *, level: str) -> list[dict[str, Any]]:
     """
     of_level = OrgUnit.objects.filter(kind=level).order_by("path")
     units = list(of_level.filter(path__startswith=q.unit.path) if q.unit else of_level)
-    field = "lead_unit" if level == UnitKind.DEPARTMENT else "unit"
-    by_path: dict[str, dict[str, int]] = {u.path: dict.fromkeys(SUMS, 0) for u in units}
-    leaves = _rollups(q, field).filter(**{f"{field}__isnull": False})
-    for row in leaves.values(f"{field}__path").annotate(**{n: Sum(n) for n in SUMS}).order_by():
-        path = row[f"{field}__path"]
-        for end in range(7, len(path) + 1, 7):
-            if (totals := by_path.get(path[:end])) is not None:
-                for name in SUMS:
-                    totals[name] += row[name] or 0
+    by_path = _ranking_sums_precomputed(q, units, level) or _ranking_sums(q, units, level)
     rows = []
     for unit in units:
         sums = by_path[unit.path]
@@ -266,6 +299,37 @@ def stats_ranking(q: StatsQuery, *, level: str) -> list[dict[str, Any]]:
             }
         )
     return _flagged(rows)
+
+
+def _ranking_sums(q: StatsQuery, units: list[OrgUnit], level: str) -> dict[str, dict[str, int]]:
+    """{unit path: sums of the period} from the rollups: one GROUP BY over the period's leaf rows."""
+    field = "lead_unit" if level == UnitKind.DEPARTMENT else "unit"
+    by_path: dict[str, dict[str, int]] = {u.path: dict.fromkeys(SUMS, 0) for u in units}
+    leaves = _rollups(q, field).filter(**{f"{field}__isnull": False})
+    for row in leaves.values(f"{field}__path").annotate(**{n: Sum(n) for n in SUMS}).order_by():
+        path = row[f"{field}__path"]
+        for end in range(7, len(path) + 1, 7):
+            if (totals := by_path.get(path[:end])) is not None:
+                for name in SUMS:
+                    totals[name] += row[name] or 0
+    return by_path
+
+
+def _ranking_sums_precomputed(q: StatsQuery, units: list[OrgUnit], level: str) -> dict[str, dict[str, int]] | None:
+    """The same from the ranked units' rows of a usual period (a department's `lead` sums), or None: not a usual
+    period, rows not trusted, or a unit without a row (created since the last refresh)."""
+    pre = _precomputed(q)
+    if pre is None or not pre.usual or not units:
+        return None
+    row = pre.row
+    found = PeriodSummary.objects.filter(
+        unit__in=[u.pk for u in units], campaign_id=row.campaign_id, period=row.period, as_of=row.as_of
+    ).values_list("unit_id", "figures")
+    figures = dict(found)
+    key = "lead" if level == UnitKind.DEPARTMENT else None
+    if len(figures) < len(units) or (key and any(key not in f for f in figures.values())):
+        return None
+    return {u.path: {n: int((figures[u.pk][key] if key else figures[u.pk])[n]) for n in SUMS} for u in units}
 
 
 def _flagged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

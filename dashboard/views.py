@@ -191,7 +191,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "chart_labels": json.dumps({k: str(v) for k, v in CHART_LABELS.items()}, ensure_ascii=False),
         "daily_url": "/api/v1/stats/daily/?"
         + urlencode({**unit_q, "date_from": chart_from.isoformat(), "date_to": period.date_to.isoformat()}),
-        "grids_url": "/dashboard/grids.geojson?" + urlencode(unit_q),
+        "grids_url": "/dashboard/grids.geojson?" + urlencode({**unit_q, **dates}),
         "visits_url": "/api/v1/geo/visits/?" + urlencode({**unit_q, **dates}),
         "tickets_url": "/api/v1/geo/tickets/?" + urlencode(unit_q),
         "drill_base": _query(request, unit=None),
@@ -204,9 +204,13 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def grids_geojson(request: HttpRequest) -> JsonResponse:
-    """The grid boundaries of the unit's subtree (bounded), for the dashboard map; clicking one drills down."""
+    """The grid boundaries of the unit's subtree (bounded) with their visits in the page's period, for the dashboard
+    map; clicking one drills down. A bad period answers 400, like the page."""
     unit = dashboard_unit(request)
-    return JsonResponse(page_data.grids_geojson(unit))
+    period, period_error = _period(request, unit)
+    if period_error:
+        return JsonResponse({"detail": period_error}, status=400)
+    return JsonResponse(page_data.grids_geojson(unit, period))
 
 
 @login_required

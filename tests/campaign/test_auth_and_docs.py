@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from campaign.env import env_bool, env_int
+from campaign.env import env_bool, env_int, env_size
 
 
 def test_token_from_username_and_password_authenticates(api, cadre):
@@ -60,6 +60,16 @@ def test_booleans_and_ints_read_plainly(monkeypatch):
     monkeypatch.setenv("ZF_N", "twelve")
     with pytest.raises(ImproperlyConfigured):
         env_int("ZF_N", 0)
+
+
+def test_a_memory_size_is_checked_before_it_reaches_postgresql(monkeypatch):
+    assert env_size("ZF_MEM", "32MB") == "32MB"
+    monkeypatch.setenv("ZF_MEM", "64MB")
+    assert env_size("ZF_MEM", "32MB") == "64MB"
+    for raw in ("64", "64 MB", "lots", "0MB", "64MB -c fsync=off"):
+        monkeypatch.setenv("ZF_MEM", raw)
+        with pytest.raises(ImproperlyConfigured):
+            env_size("ZF_MEM", "32MB")
 
 
 def test_every_page_carries_a_strict_content_security_policy(client):

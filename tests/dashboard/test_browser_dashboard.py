@@ -3,6 +3,7 @@ a phone's width. Drives Debian's Chromium through Playwright; nothing leaves 127
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -23,7 +24,7 @@ def _wait_drawn(page) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_leader_sees_the_dashboard_with_charts_and_map_and_the_wall_screen(chromium_path, live_server):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     call_command("seed_demo", size="small", verbosity=0)
     base = base_url(live_server)
@@ -40,6 +41,8 @@ def test_leader_sees_the_dashboard_with_charts_and_map_and_the_wall_screen(chrom
         # given the district leader, logged in
         login(page, base, "leader", "/dashboard/", password="zoufang-demo")
         # when the dashboard loads (measured from navigation to charts and map drawn)
+        raw_reads: list[str] = []
+        page.on("request", lambda r: raw_reads.append(r.url) if "/api/v1/geo/visits/" in r.url else None)
         started = time.monotonic()
         page.goto(f"{base}/dashboard/?period=30d")
         _wait_drawn(page)
@@ -48,8 +51,13 @@ def test_leader_sees_the_dashboard_with_charts_and_map_and_the_wall_screen(chrom
         # then figures, ranking with flags, map layers are there
         assert page.locator("#fig-visits .kpi-value").inner_text() not in ("", "—")
         assert page.locator("#ranking tbody tr").count() >= 2
-        assert int(page.locator("#dash-map").get_attribute("data-visits") or 0) > 0
-        assert int(page.locator("#dash-map").get_attribute("data-grids") or 0) > 0  # grid boundaries
+        assert int(page.locator("#dash-map").get_attribute("data-grids") or 0) > 0  # grid boundaries, shaded
+        assert not raw_reads  # the page reads rollups only: visit points wait until the heat layer is asked for
+        # and when the leader turns the heat layer on, the visit points load and are drawn
+        page.locator(".leaflet-control-layers").hover()
+        page.get_by_label("走访热力").check()
+        expect(page.locator("#dash-map")).to_have_attribute("data-visits", re.compile(r"^[1-9][0-9]*$"))
+        assert len(raw_reads) == 1
         assert not page.evaluate("document.getElementById('dashboard').dataset.error || ''")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
@@ -71,7 +79,7 @@ def test_leader_sees_the_dashboard_with_charts_and_map_and_the_wall_screen(chrom
         screen.goto(f"{base}/dashboard/?period=7d&wall=1")
         _wait_drawn(screen)
         assert not screen.locator("header.topbar").is_visible()
-        screen.wait_for_timeout(500)  # the heat layer's fade-in
+        screen.wait_for_timeout(500)  # the layers fade in
         screen.screenshot(path=str(SHOTS / "dashboard-wall.png"), full_page=False)
 
         # a phone's width: the cards stack, nothing scrolls sideways

@@ -219,6 +219,21 @@ def test_grid_boundaries_are_those_of_the_subtree(data, street_leader, client):
     assert body["bbox"] is not None
 
 
+def test_each_grid_carries_its_visits_of_the_period_as_the_stats_api_counts_them(data, leader, client, api):
+    client.force_login(leader)
+    for params in ({"period": "30d"}, {"period": "today"}, {"date_from": "2026-01-01", "date_to": "2026-12-31"}):
+        page = client.get("/dashboard/", params).content.decode()
+        grids_url = re.search(r'data-grids-url="([^"]+)"', page).group(1).replace("&amp;", "&")
+        body = client.get(grids_url).json()
+        query = dict(part.split("=") for part in grids_url.split("?")[1].split("&"))
+        for feature in body["features"]:
+            unit = feature["properties"]["id"]
+            stats = api.as_user(leader).get("/api/v1/stats/summary/", {**query, "unit": unit}).json()
+            assert feature["properties"]["visits"] == stats["visits"], (params, unit)
+    assert sum(f["properties"]["visits"] for f in body["features"]) > 0
+    assert client.get("/dashboard/grids.geojson", {"date_from": "2026-13-01"}).status_code == 400
+
+
 def _grow(org: Any, cadre_user: Any, n: int) -> None:
     """More streets, communities, grids, visits and tickets: the page must not need more queries."""
     for i in range(n):

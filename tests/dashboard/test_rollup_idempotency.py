@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, VisitTargetDay
+from dashboard.models import DailyRollup, DayReach, DirtyDay, OverdueSnapshot, VisitTargetDay
 from dashboard.rollups import dirty_mark, rollup_day, rollup_dirty, rollup_range, rollup_whole_day
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
@@ -22,7 +22,7 @@ def snapshot() -> dict:
     def rows(model):
         return sorted(repr(sorted((k, v) for k, v in row.items() if k != "id")) for row in model.objects.values())
 
-    return {m.__name__: rows(m) for m in (DailyRollup, VisitTargetDay, OverdueSnapshot)}
+    return {m.__name__: rows(m) for m in (DailyRollup, VisitTargetDay, DayReach, OverdueSnapshot)}
 
 
 def _data(org, leader, campaign_obj):

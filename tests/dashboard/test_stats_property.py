@@ -1,5 +1,5 @@
-"""Property: whatever visits and tickets exist, stats/summary (from rollups) equals a brute force over raw rows,
-for any period and any subtree."""
+"""Property: whatever visits and tickets exist, stats/summary and stats/daily (from rollups, DayReach and TargetSpan)
+equal a brute force over raw rows, for any period and any subtree, with visits in two campaigns or none."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from campaign.models import Campaign
 from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, VisitTargetDay
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
 from tests.dashboard.brute import brute_summary
 from tests.dashboard.conftest import at, enterprise, household, ticket_row, visit_row
+from tests.factories import CampaignFactory
 from visits.models import Visit
 
 D0 = dt.date(2026, 3, 1)
@@ -22,7 +24,8 @@ DAYS = 6
 STATUSES = ["reported", "dispatched", "accepted", "in_progress", "resolved", "closed", "cancelled"]
 RATINGS = ["", "satisfied", "basically_satisfied", "unsatisfied", "unreachable"]
 
-visit_st = st.tuples(st.integers(0, 5), st.integers(0, DAYS - 1), st.integers(0, 23), st.booleans())
+# (target, day, hour, campaign: 0 none, 1 the campaign asked about, 2 another one running at the same time)
+visit_st = st.tuples(st.integers(0, 5), st.integers(0, DAYS - 1), st.integers(0, 23), st.integers(0, 2))
 ticket_st = st.fixed_dictionaries(
     {
         "unit": st.integers(0, 3),
@@ -72,17 +75,19 @@ def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tick
     # given: fresh raw rows (hypothesis reuses the function-scoped database between examples)
     for model in (Visit, Ticket, DailyRollup, VisitTargetDay, OverdueSnapshot, DirtyDay):
         model.objects.all().delete()
+    Campaign.objects.exclude(pk=campaign_obj.pk).delete()
     grids = [org.grid1, org.grid2]
     targets = [household(grids[0], 2), household(grids[0], 5), household(grids[1], 1), enterprise(grids[0]),
                enterprise(grids[1]), household(grids[1], 4)]  # fmt: skip
     ticket_units = [org.grid1, org.grid2, org.community1, org.street2]
+    campaigns = [None, campaign_obj, CampaignFactory(name="第二轮走访")]
     with rollups_deferred():
         Visit.objects.bulk_create(
             visit_row(
                 cadre=leader,
                 target=targets[t],
                 when=at(D0 + dt.timedelta(days=d), h),
-                campaign=campaign_obj if c else None,
+                campaign=campaigns[c],
             )
             for t, d, h, c in visits
         )
@@ -103,3 +108,10 @@ def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tick
         unit=unit, date_from=date_from, date_to=date_to, campaign=campaign_obj if by_campaign else None
     )
     assert response.json() == pytest.approx(expected)
+    daily = api.as_user(leader).get("/api/v1/stats/daily/", params)
+    assert daily.status_code == 200, daily.content
+    for row in daily.json()["results"]:
+        day = dt.date.fromisoformat(row["date"])
+        brute = brute_summary(unit=unit, date_from=day, date_to=day, campaign=campaign_obj if by_campaign else None)
+        for name in ("visits", "households_visited", "enterprises_visited", "people_covered", "coverage"):
+            assert row[name] == pytest.approx(brute[name]), (day, name)

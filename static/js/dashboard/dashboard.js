@@ -1,8 +1,10 @@
 /* The leaders' dashboard (/dashboard/): draws the charts and the map from data- attributes and JSON endpoints.
  *
  * The figures themselves are rendered by the server (dashboard/views.py) from the same selectors as the stats
- * API; this file only fetches the daily series (/api/v1/stats/daily/), the grid boundaries
- * (/dashboard/grids.geojson), visits (/api/v1/geo/visits/) and open tickets (/api/v1/geo/tickets/).
+ * API; this file only fetches the daily series (/api/v1/stats/daily/), the grid boundaries with each grid's visits
+ * in the period (/dashboard/grids.geojson, from the rollups: the map's shading) and open tickets
+ * (/api/v1/geo/tickets/). The heat layer of visit points (/api/v1/geo/visits/, raw rows) loads only when the
+ * leader turns it on in the layer control, so the page itself reads rollups only.
  * Wall-screen mode (?wall=1) reloads the page every `data-refresh` seconds. Each chart / the map sets
  * data-ready="1" when drawn (the browser test waits for it).
  */
@@ -139,6 +141,32 @@
     return url + (url.indexOf("?") >= 0 ? "&" : "?") + "bbox=" + text;
   }
 
+  // Grid shading by visits in the period: five steps of one hue, from the largest grid's count.
+  var SHADES = wall ? ["#0c2a4a", "#0e4272", "#155e9c", "#1d7ccc", "#38bdf8"] : ["#eff6ff", "#bfdbfe", "#60a5fa", "#2563eb", "#1e3a8a"];
+  function shade(visits, most) {
+    if (!visits || !most) return { fillColor: wall ? "#0b1a30" : "#f8fafc", fillOpacity: wall ? 0.3 : 0.2 };
+    var step = Math.min(SHADES.length - 1, Math.floor((visits / most) * SHADES.length));
+    return { fillColor: SHADES[step], fillOpacity: 0.55 };
+  }
+
+  function heatOnDemand(map, box) {
+    // An empty group in the layer control; ticking it fetches the visit points once and draws the heat layer.
+    var L = window.L, ZMap = window.ZMap, holder = L.layerGroup(), loaded = false;
+    map.on("overlayadd", function (e) {
+      if (e.layer !== holder || loaded || !L.heatLayer) return;
+      loaded = true;
+      getJSON(withBbox(ds.visitsUrl, box)).then(function (data) {
+        var points = (data.features || []).map(function (f) {
+          var p = ZMap.toDisplay(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+          return [p[0], p[1], 0.6];
+        });
+        holder.addLayer(L.heatLayer(points, { radius: 14, blur: 16, maxZoom: 16, minOpacity: 0.25 }));
+        map.getContainer().dataset.visits = String(points.length);
+      }).catch(function (err) { root.dataset.error = String(err); });
+    });
+    return holder;
+  }
+
   function drawMap() {
     var el = document.getElementById("dash-map");
     if (!el || !window.L || !window.ZMap) return Promise.resolve();
@@ -147,30 +175,30 @@
     var overlays = {};
     return getJSON(ds.gridsUrl)
       .then(function (grids) {
+        var features = grids.features || [];
+        var most = features.reduce(function (m, f) { return Math.max(m, f.properties.visits || 0); }, 0);
         var layer = ZMap.geoJSON(grids, {
-          style: { color: wall ? "#38bdf8" : "#2563eb", weight: 1.2, fillOpacity: 0.08 },
+          style: function (feature) {
+            var s = shade(feature.properties.visits, most);
+            return { color: wall ? "#38bdf8" : "#2563eb", weight: 1.2, fillColor: s.fillColor, fillOpacity: s.fillOpacity };
+          },
           onEachFeature: function (feature, lyr) {
-            lyr.bindTooltip(feature.properties.name + "（" + (feature.properties.community || "") + "）", { sticky: true });
-            lyr.on("click", function () { drillTo(feature.properties.id); });
+            var p = feature.properties;
+            lyr.bindTooltip(p.name + "（" + (p.community || "") + "）" + t("visits", "走访") + " " + (p.visits || 0), { sticky: true });
+            lyr.on("click", function () { drillTo(p.id); });
           },
         }).addTo(map);
         overlays[t("grids", "网格")] = layer;
-        el.dataset.grids = String((grids.features || []).length);
+        el.dataset.grids = String(features.length);
         if (grids.bbox) {
           ZMap.fitPoints(map, [[grids.bbox[1], grids.bbox[0]], [grids.bbox[3], grids.bbox[2]]], { padding: [10, 10] });
         }
         var box = bboxOf(map, grids);
-        return Promise.all([getJSON(withBbox(ds.visitsUrl, box)), getJSON(withBbox(ds.ticketsUrl, box))]);
+        overlays[t("heat", "走访热力")] = heatOnDemand(map, box);
+        return getJSON(withBbox(ds.ticketsUrl, box));
       })
-      .then(function (results) {
-        var visits = results[0].features || [], tickets = results[1].features || [];
-        var points = visits.map(function (f) {
-          var p = ZMap.toDisplay(f.geometry.coordinates[1], f.geometry.coordinates[0]);
-          return [p[0], p[1], 0.6];
-        });
-        if (L.heatLayer) {
-          overlays[t("heat", "走访热力")] = L.heatLayer(points, { radius: 14, blur: 16, maxZoom: 16, minOpacity: 0.25 }).addTo(map);
-        }
+      .then(function (result) {
+        var tickets = result.features || [];
         var ticketLayer = L.layerGroup();
         tickets.forEach(function (f) {
           var level = f.properties.supervision || 0;
@@ -184,7 +212,6 @@
         overlays[t("tickets", "在办工单")] = ticketLayer.addTo(map);
         L.control.layers(null, overlays, { collapsed: true }).addTo(map);
         el.dataset.ready = "1";
-        el.dataset.visits = String(visits.length);
         el.dataset.tickets = String(tickets.length);
       });
   }

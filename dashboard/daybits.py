@@ -1,0 +1,88 @@
+"""TargetSpan's visit-day bits (dashboard.models): the SQL that sets them and the SQL that tests a range against them.
+
+Day n = days since DAY_EPOCH sits in block n // BLOCK_DAYS, column d{(n % BLOCK_DAYS) // 64}, bit n % 64. Columns are
+signed 64-bit integers on every backend, so a mask with bit 63 set is negative, and masks are always passed as
+parameters wrapped in CAST(… AS BIGINT) (PostgreSQL reads the literal -9223372036854775808 as numeric otherwise).
+The SQL here is run with parameters (possibly none), so a modulo is written `%%`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+
+from dashboard.models import BLOCK_DAYS, DAY_BITS, DAY_EPOCH
+
+WORD = 64
+
+
+def day_number(day: dt.date) -> int:
+    return (day - DAY_EPOCH).days
+
+
+def day_number_sql(column: str) -> str:
+    """SQL for day_number(column) on this connection's backend (a date column)."""
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '{DAY_EPOCH.isoformat()}')"
+    # SQLite stores dates as 'YYYY-MM-DD' text; julianday of a date is exact (x.5), so the difference is whole.
+    return f"CAST(julianday({column}) - julianday('{DAY_EPOCH.isoformat()}') AS INTEGER)"
+
+
+def bits_select_sql(column: str) -> str:
+    """`block, d0, …, d5` aggregated over the rows of a GROUP BY, each row one visit day in `column`.
+
+    A target has at most one row per day in VisitTargetDay's (day, unit, campaign, target) key, so the bits summed
+    are distinct and their SUM is their OR (no aggregate for OR exists on SQLite); the sum never overflows: the
+    positive bits add up to less than 2**63 and the sign bit only lowers it.
+    """
+    n = day_number_sql(column)
+    words = ", ".join(
+        f"SUM(CASE WHEN ({n} %% {BLOCK_DAYS}) / {WORD} = {i} THEN CAST(1 AS BIGINT) << ({n} %% {WORD}) ELSE 0 END)"
+        for i in range(len(DAY_BITS))
+    )
+    return words
+
+
+def block_sql(column: str) -> str:
+    return f"({day_number_sql(column)} / {BLOCK_DAYS})"
+
+
+def _signed(value: int) -> int:
+    return value - (1 << WORD) if value >= 1 << (WORD - 1) else value
+
+
+def range_masks(date_from: dt.date, date_to: dt.date) -> dict[int, list[int] | None]:
+    """{block: [mask of d0 … d5]} of the days in [date_from, date_to]; None for a block the range covers whole."""
+    first, last = day_number(date_from), day_number(date_to)
+    result: dict[int, list[int] | None] = {}
+    for block in range(first // BLOCK_DAYS, last // BLOCK_DAYS + 1):
+        lo, hi = max(first, block * BLOCK_DAYS), min(last, block * BLOCK_DAYS + BLOCK_DAYS - 1)
+        if lo == block * BLOCK_DAYS and hi == block * BLOCK_DAYS + BLOCK_DAYS - 1:
+            result[block] = None
+            continue
+        masks = []
+        for word in range(len(DAY_BITS)):
+            start = block * BLOCK_DAYS + word * WORD
+            a, b = max(lo, start), min(hi, start + WORD - 1)
+            masks.append(_signed(((1 << (b - a + 1)) - 1) << (a - start)) if a <= b else 0)
+        result[block] = masks
+    return result
+
+
+def hit_sql(alias: str, date_from: dt.date, date_to: dt.date) -> tuple[str, list[Any]]:
+    """A condition true for a TargetSpan row (`alias`) visited on some day of [date_from, date_to]; empty → false."""
+    if date_from > date_to:
+        return "1 = 0", []
+    parts, params = [], []
+    for block, masks in range_masks(date_from, date_to).items():
+        if masks is None:
+            parts.append(f"{alias}.block = %s")
+            params.append(block)
+            continue
+        words = [(name, mask) for name, mask in zip(DAY_BITS, masks, strict=True) if mask]
+        tests = " OR ".join(f"({alias}.{name} & CAST(%s AS BIGINT)) <> 0" for name, _ in words)
+        parts.append(f"({alias}.block = %s AND ({tests}))")
+        params += [block, *(mask for _, mask in words)]
+    return "(" + " OR ".join(parts) + ")", params
