@@ -28,14 +28,9 @@ from django.utils.translation import gettext_lazy as _
 WHOLE_DAY = 0
 
 
-class DailyRollup(models.Model):
-    day = models.DateField(_("日期"))
-    # No index of its own on the unit (here and below): the (unit, day) index or the unique key, unit first, serve.
-    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
-    campaign_id = models.BigIntegerField(null=True, blank=True)  # derived data: no FK, a plain id
-    category = models.CharField(_("类别"), max_length=50, blank=True)
-    # The ticket's lead unit (department rankings); null on visit rows and on undispatched tickets.
-    lead_unit = models.ForeignKey("campaign.OrgUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+class DayFigures(models.Model):
+    """The summable figures of SPEC §6 (abstract): a DailyRollup row's, and a DayReach row's totals of them."""
+
     visits = models.PositiveIntegerField(default=0)
     issues_collected = models.PositiveIntegerField(default=0)  # kind ≠ suggestion
     suggestions = models.PositiveIntegerField(default=0)
@@ -48,6 +43,19 @@ class DailyRollup(models.Model):
     responded = models.PositiveIntegerField(default=0)  # accepted within 24 h of the latest dispatch
     rated = models.PositiveIntegerField(default=0)  # latest rating satisfied / basically / unsatisfied
     satisfied = models.PositiveIntegerField(default=0)  # satisfied + basically_satisfied
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(DayFigures):
+    day = models.DateField(_("日期"))
+    # No index of its own on the unit (here and below): the (unit, day) index or the unique key, unit first, serve.
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    campaign_id = models.BigIntegerField(null=True, blank=True)  # derived data: no FK, a plain id
+    category = models.CharField(_("类别"), max_length=50, blank=True)
+    # The ticket's lead unit (department rankings); null on visit rows and on undispatched tickets.
+    lead_unit = models.ForeignKey("campaign.OrgUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         verbose_name = _("日统计")
@@ -75,7 +83,12 @@ class VisitTargetDay(models.Model):
     """A target visited on a day (in a unit, for a campaign): DISTINCT figures count these rows' targets."""
 
     day = models.DateField(_("日期"))
-    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database FK constraint (the ORM still cascades a unit's deletion): PostgreSQL checks a deferred FK per
+    # row at commit, 0.5–2 s for a city district-day's 85,000 rows (bench/README.md). Derived rows, written from
+    # visits whose own FKs hold.
+    unit = models.ForeignKey(
+        "campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     campaign_id = models.BigIntegerField(null=True, blank=True)
     household_id = models.BigIntegerField(null=True, blank=True)
     enterprise_id = models.BigIntegerField(null=True, blank=True)
@@ -159,8 +172,10 @@ class TargetSpan(models.Model):
     iff a bit of the range is set) and coverage up to any day (first visit ≤ date_to), where VisitTargetDay needs a
     row per target and day (millions at city scale)."""
 
-    # The unique key's index leads with the unit: no index of its own.
-    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The unique key's index leads with the unit: no index of its own; no FK constraint (as VisitTargetDay's).
+    unit = models.ForeignKey(
+        "campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     campaign_id = models.BigIntegerField(null=True, blank=True)
     household_id = models.BigIntegerField(null=True, blank=True)
     enterprise_id = models.BigIntegerField(null=True, blank=True)
@@ -194,17 +209,19 @@ class TargetSpan(models.Model):
         return f"unit {self.unit_id} household {self.household_id} enterprise {self.enterprise_id}: {self.first_day}"
 
 
-class DayReach(models.Model):
-    """The DISTINCT figures of one (day, leaf unit): targets visited that day and the people they cover.
+class DayReach(DayFigures):
+    """All figures of one (day, leaf unit): targets visited that day and the people they cover, and the DailyRollup
+    sums without their category / lead-unit split — one row per unit and day for stats/daily.
 
     `campaign_id` 0 counts every campaign together (a household visited in two campaigns on a day once), any other
-    id that campaign only. Written with the day's VisitTargetDay rows in the same recompute. A target belongs to
-    one leaf unit on a day (a visit's unit is its target's), so these rows sum exactly over a subtree: stats/daily
-    reads them, one row per unit and day, instead of a COUNT(DISTINCT) over the day's target rows.
+    id that campaign only. Written from the day's VisitTargetDay and DailyRollup rows in the same recompute. A target
+    belongs to one leaf unit on a day (a visit's unit is its target's), so these rows sum exactly over a subtree.
     """
 
     day = models.DateField(_("日期"))
-    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey(
+        "campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     campaign_id = models.BigIntegerField(default=0)
     households = models.PositiveIntegerField(default=0)
     enterprises = models.PositiveIntegerField(default=0)

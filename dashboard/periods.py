@@ -75,6 +75,11 @@ def usual_period(date_from: dt.date, day: dt.date, campaign: Campaign | None) ->
 MAX_LAG = dt.timedelta(minutes=2)
 
 
+# What a row must hold to be read (dashboard.selectors); a row written before one of them existed is recomputed by
+# the next refresh and meanwhile not used.
+ROW_KEYS = frozenset({"households_ever", "registered", "overdue", "overdue_at"})
+
+
 def trusted_rows(unit: OrgUnit, campaign_id: int, period: str | None) -> tuple[PeriodSummary | None, bool]:
     """(the unit's row of `period` as of today — or its TODAY row of every campaign together, the anchor of any
     other read — and whether it may answer): it may when it was refreshed less than MAX_LAG ago, or when nothing of
@@ -82,7 +87,7 @@ def trusted_rows(unit: OrgUnit, campaign_id: int, period: str | None) -> tuple[P
     subtree are those of the same refresh. One query, two when the row is older than MAX_LAG."""
     key = {"campaign_id": campaign_id, "period": period} if period else {"campaign_id": 0, "period": "today"}
     row = PeriodSummary.objects.filter(unit=unit, as_of=today(), **key).first()
-    if row is None:
+    if row is None or not ROW_KEYS <= row.figures.keys():  # absent, or written by an older version: not used
         return None, False
     return row, row.computed_at >= timezone.now() - MAX_LAG or is_fresh(unit)
 

@@ -145,25 +145,35 @@ def _insert_rollups(day: dt.date, unit_id: int | None) -> None:
 
 
 def _insert_reach(day: dt.date, unit_id: int | None) -> None:
-    """DayReach from the day's target rows just written: every campaign together (campaign 0: a target once per
-    unit, at its largest members), then each campaign (a target is one row per campaign already)."""
-    targets = VisitTargetDay._meta.db_table
+    """DayReach from the day's rows just written: the distinct figures from VisitTargetDay (every campaign together,
+    campaign 0: a target once per unit at its largest members; then each campaign, where a target is one row
+    already) and the sums from DailyRollup (campaign 0: all rows; then each campaign's), merged per unit and campaign.
+    """
+    targets, rollups = VisitTargetDay._meta.db_table, DailyRollup._meta.db_table
     unit_filter = "" if unit_id is None else " AND unit_id = %s"
     people = "SUM(CASE WHEN household_id IS NOT NULL THEN {m} ELSE 0 END)"
+    names = ("visits", *TICKET_FIGURES)
+    zeros = ", ".join(f"0 AS {name}" for name in names)
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in names)
     sql = (  # table and column names are ours; every value is a parameter
-        f"INSERT INTO {DayReach._meta.db_table} (day, unit_id, campaign_id, households, enterprises, people) "  # noqa: S608
-        f"SELECT %s, unit_id, campaign_id, households, enterprises, people FROM ("
+        f"INSERT INTO {DayReach._meta.db_table} (day, unit_id, campaign_id, households, enterprises, people, "  # noqa: S608
+        f"{', '.join(names)}) "
+        f"SELECT %s, unit_id, campaign_id, SUM(households), SUM(enterprises), SUM(people), {sums} FROM ("
         f"SELECT unit_id, 0 AS campaign_id, COUNT(household_id) AS households, COUNT(enterprise_id) AS enterprises, "
-        f"{people.format(m='m')} AS people FROM ("
+        f"{people.format(m='m')} AS people, {zeros} FROM ("
         f"SELECT unit_id, household_id, enterprise_id, MAX(members) AS m FROM {targets} WHERE day = %s{unit_filter} "
         f"GROUP BY unit_id, household_id, enterprise_id) t GROUP BY unit_id "
         f"UNION ALL SELECT unit_id, campaign_id, COUNT(household_id), COUNT(enterprise_id), "
-        f"{people.format(m='members')} FROM {targets} WHERE day = %s{unit_filter} AND campaign_id IS NOT NULL "
-        f"GROUP BY unit_id, campaign_id) u"
+        f"{people.format(m='members')}, {zeros} FROM {targets} WHERE day = %s{unit_filter} "
+        f"AND campaign_id IS NOT NULL GROUP BY unit_id, campaign_id "
+        f"UNION ALL SELECT unit_id, 0, 0, 0, 0, {sums} FROM {rollups} WHERE day = %s{unit_filter} GROUP BY unit_id "
+        f"UNION ALL SELECT unit_id, campaign_id, 0, 0, 0, {sums} FROM {rollups} WHERE day = %s{unit_filter} "
+        f"AND campaign_id IS NOT NULL GROUP BY unit_id, campaign_id"
+        f") u GROUP BY unit_id, campaign_id"
     )
     key: list[Any] = [day.isoformat()] if unit_id is None else [day.isoformat(), unit_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day.isoformat(), *key, *key])
+        cursor.execute(sql, [day.isoformat(), *key, *key, *key, *key])
 
 
 # --- recompute and replace -----------------------------------------------------------------------------------

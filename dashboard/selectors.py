@@ -32,6 +32,7 @@ SUMS = (
 )  # fmt: skip
 # Ranking score: satisfaction weighs most (群众满意是最终标准), response and closure alike. A rate that is null
 # (no denominator) drops out and the others' weights are renormalised.
+DISTINCT = ("households", "enterprises", "people")  # DayReach's distinct figures
 RANKING_WEIGHTS = {"response_rate": 0.3, "closure_rate": 0.3, "satisfaction_rate": 0.4}
 RANKABLE_LEVELS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.DEPARTMENT, UnitKind.PARK)
 
@@ -188,24 +189,18 @@ def usual_period_answers(q: StatsQuery) -> bool:
 def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
     """One row per day of the period: the summary's figures for that day; coverage as at the end of the day,
     overdue from the nightly snapshot (today: now; a future day: null)."""
-    per_day = {
-        row["day"]: row
-        for row in _rollups(q).values("day").annotate(**{name: Sum(name) for name in SUMS}).order_by("day")
-    }
+    # Every figure of each day but coverage and overdue: one GROUP BY over DayReach (a row per leaf unit and day).
     reach = _in_subtree(DayReach.objects.filter(day__gte=q.date_from, day__lte=q.date_to), q.unit)
     reach = reach.filter(campaign_id=q.campaign.pk if q.campaign else 0)
-    distinct = {
+    per_day = {
         row["day"]: row
-        for row in reach.values("day")
-        .annotate(households=Sum("households"), enterprises=Sum("enterprises"), people=Sum("people"))
-        .order_by()
+        for row in reach.values("day").annotate(**{name: Sum(name) for name in (*SUMS, *DISTINCT)}).order_by()
     }
-    # For today's row of a usual period ending today, the anchor row gives the live-ish figures as for summary.
     # The unit's TODAY row (of the campaign when it runs, else of every campaign) gives what summary takes from it,
     # and, when it is the campaign's own row, the first visit days behind coverage.
     now_day = today()
     pre = _precomputed(StatsQuery(unit=q.unit, date_from=now_day, date_to=now_day, campaign=q.campaign))
-    if pre is not None and pre.usual and q.date_to <= now_day:
+    if pre is not None and pre.usual and q.date_to <= now_day and "first_days" in pre.row.figures:
         first_days = ((_as_date(d), n) for d, n in pre.row.figures["first_days"].items())
         new_by_day = {d: n for d, n in first_days if d <= q.date_to}
     else:
@@ -217,8 +212,8 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
     day = q.date_from
     while day <= q.date_to:
         covered += new_by_day.get(day, 0)
-        figures = _figures(per_day.get(day, {}))
-        counts = distinct.get(day, {})
+        counts = per_day.get(day, {})
+        figures = _figures(counts)
         if day < now_day:
             overdue: int | None = snapshots.get(day, 0)
         else:
@@ -229,9 +224,9 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
             {
                 "date": day.isoformat(),
                 "visits": figures.pop("visits"),
-                "households_visited": counts.get("households", 0),
-                "enterprises_visited": counts.get("enterprises", 0),
-                "people_covered": counts.get("people", 0),
+                "households_visited": counts.get("households") or 0,
+                "enterprises_visited": counts.get("enterprises") or 0,
+                "people_covered": counts.get("people") or 0,
                 "coverage": _ratio(covered, registered),
                 **figures,
                 "overdue": overdue,

@@ -50,7 +50,9 @@ def test_a_kept_visit_is_sent_only_in_its_authors_session(
         _log_visit(page, household.address, note="信号差时的走访")
         expect(page.locator("#outbox-count")).to_contain_text("1 条待发送")
 
-        # when a colleague logs in on the same phone, with the network back
+        # when a colleague logs in on the same phone, with the network back (the first page closed first: its retry
+        # timer, in the author's session, could otherwise send the visit once the network is back — as it should)
+        page.goto("about:blank")
         page.unroute("**/api/v1/visits/")
         _login(page, base, colleague.username)
 
