@@ -359,7 +359,11 @@ def build_calendar() -> None:
 
 
 def seed_now() -> datetime:
-    return datetime.combine(timezone.localdate(), time(10), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    """The demo's "now": 10:00 Asia/Shanghai of the latest day on which 10:00 has passed. Seeded at 00:30 it is
+    yesterday 10:00, so nothing the demo shows as done lies in the future."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    ten = datetime.combine(timezone.localdate(), time(10), tzinfo=tz)
+    return ten if timezone.now() >= ten else ten - timedelta(days=1)
 
 
 def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
