@@ -21,8 +21,8 @@ from django.db.models import Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from campaign.models import Campaign, Household, OrgUnit, UnitKind
-from dashboard.models import DailyRollup, DayReach, OverdueSnapshot, PeriodSummary, TargetSpan, VisitTargetDay
-from dashboard.periods import span_figures, trusted_rows, usual_period
+from dashboard.models import DailyRollup, DayReach, OverdueSnapshot, PeriodSummary, VisitTargetDay
+from dashboard.periods import first_visits, span_figures, trusted_rows, usual_period
 from dashboard.rollups import today
 from issues.models import OPEN_STATUSES, Ticket
 
@@ -243,13 +243,12 @@ def _newly_covered(q: StatsQuery, *, spans: bool) -> dict[dt.date, int]:
     per household and visit day: ~8.5 million for a city district's 90 days, seconds to scan).
     """
     if spans:
-        source: QuerySet[Any] = _in_subtree(TargetSpan.objects.filter(first_day__lte=q.date_to), q.unit)
-        first = Min("first_day")
-    else:
-        source, first = _targets(q, None), Min("day")
+        found = first_visits(q.unit, q.campaign.pk if q.campaign else 0, q.date_to)
+        return {_as_date(d): n for d, n in found.items()}
+    source = _targets(q, None)
     if q.campaign:
         source = source.filter(campaign_id=q.campaign.pk)
-    firsts = source.exclude(household_id=None).values("household_id").annotate(first_day=first).order_by()
+    firsts = source.exclude(household_id=None).values("household_id").annotate(first_day=Min("day")).order_by()
     return {
         _as_date(d): n
         for d, n in _wrapped(firsts, "SELECT t.first_day, COUNT(*) FROM ({inner}) t GROUP BY t.first_day")
