@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from campaign.errors import Invalid
 from campaign.models import Campaign, OrgUnit, UnitKind, User
+from campaign.models.org import path_prefixes
 from campaign.params import day_param
 from dashboard.models import DailyRollup
 from dashboard.rollups import today
@@ -61,8 +62,7 @@ def campaign_start(unit: OrgUnit | None) -> dt.date | None:
     """The first day of the campaign the unit takes part in (through itself or an ancestor); one query."""
     qs = Campaign.objects.filter(is_active=True)
     if unit is not None:
-        prefixes = [unit.path[:end] for end in range(7, len(unit.path) + 1, 7)]
-        qs = qs.filter(units__path__in=prefixes)
+        qs = qs.filter(units__path__in=path_prefixes(unit.path))
     return qs.aggregate(first=Min("start_date"))["first"]
 
 

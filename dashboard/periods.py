@@ -24,7 +24,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from campaign.models import Campaign, Household, OrgUnit, UnitKind
-from campaign.models.org import PATH_STEP
+from campaign.models.org import path_prefixes
 from dashboard.daybits import bits_select_sql, block_sql, hit_sql
 from dashboard.models import (
     DAY_BITS,
@@ -151,7 +151,7 @@ def _units_to_refresh(leaves: set[int] | None) -> list[OrgUnit]:
     if leaves is None:
         return list(OrgUnit.objects.order_by("path"))
     paths = OrgUnit.objects.filter(pk__in=leaves).values_list("path", flat=True)
-    prefixes = {prefix for path in paths for prefix in _prefixes(path)}
+    prefixes = {prefix for path in paths for prefix in path_prefixes(path)}
     return list(OrgUnit.objects.filter(Q(path__in=prefixes) | Q(kind=UnitKind.DEPARTMENT)).order_by("path"))
 
 
@@ -194,21 +194,17 @@ def _live_totals(now: dt.datetime) -> LiveTotals:
     paths = dict(OrgUnit.objects.values_list("pk", "path"))
     registered: dict[str, int] = {}
     for unit_id, n in Household.objects.values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"):
-        for prefix in _prefixes(paths[unit_id]):
+        for prefix in path_prefixes(paths[unit_id]):
             registered[prefix] = registered.get(prefix, 0) + n
     overdue: dict[tuple[str, int], int] = {}
     late = Ticket.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now)
     for unit_id, campaign_id, n in (
         late.values("unit_id", "campaign_id").annotate(n=Count("pk")).values_list("unit_id", "campaign_id", "n")
     ):
-        for prefix in _prefixes(paths[unit_id]):
+        for prefix in path_prefixes(paths[unit_id]):
             for key in {0, campaign_id or 0}:
                 overdue[(prefix, key)] = overdue.get((prefix, key), 0) + n
     return registered, overdue, now
-
-
-def _prefixes(path: str) -> list[str]:
-    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
 
 
 def _unit_figures(unit: OrgUnit, periods: list[Period], live: LiveTotals) -> dict[Period, dict[str, Any]]:
@@ -253,14 +249,8 @@ def _totals(sums: dict[int, list[dict[str, int]]], campaign_id: int, i: int) -> 
 def first_visits(unit: OrgUnit | None, campaign_id: int, up_to: dt.date) -> dict[str, int]:
     """{ISO day: households first visited that day} up to `up_to`, over the subtree's TargetSpan rows (in the
     campaign, or every campaign: 0): coverage's numerator on any day is a running sum of these."""
-    where: list[str] = ["s.household_id IS NOT NULL"]
-    params: list[Any] = []
-    if unit is not None:
-        where.append("u.path LIKE %s")
-        params.append(unit.path + "%")
-    if campaign_id:
-        where.append("s.campaign_id = %s")
-        params.append(campaign_id)
+    where, params = _span_scope(unit, campaign_id)
+    where.append("s.household_id IS NOT NULL")
     sql = (  # table and column names are ours; every value is a parameter
         f"SELECT x.first_day, COUNT(*) FROM (SELECT s.household_id, MIN(s.first_day) AS first_day "  # noqa: S608
         f"FROM {TargetSpan._meta.db_table} s JOIN {OrgUnit._meta.db_table} u ON u.id = s.unit_id "
@@ -269,6 +259,20 @@ def first_visits(unit: OrgUnit | None, campaign_id: int, up_to: dt.date) -> dict
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, up_to.isoformat()])
         return {str(first_day)[:10]: int(n) for first_day, n in cursor.fetchall()}
+
+
+def _span_scope(unit: OrgUnit | None, campaign_id: int) -> tuple[list[str], list[Any]]:
+    """WHERE conditions (and their parameters) for TargetSpan `s` joined to OrgUnit `u`: the unit's subtree, the
+    campaign (0: every campaign)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if unit is not None:
+        where.append("u.path LIKE %s")
+        params.append(unit.path + "%")
+    if campaign_id:
+        where.append("s.campaign_id = %s")
+        params.append(campaign_id)
+    return where, params
 
 
 def _sums_by_campaign(
@@ -317,13 +321,7 @@ def span_figures(
         f"SUM(CASE WHEN x.household_id IS NOT NULL AND x.h{i} = 1 THEN x.members ELSE 0 END)"
         for i in range(len(ranges))
     )
-    where, params = [], []
-    if unit is not None:
-        where.append("u.path LIKE %s")
-        params.append(unit.path + "%")
-    if campaign_id:
-        where.append("s.campaign_id = %s")
-        params.append(campaign_id)
+    where, params = _span_scope(unit, campaign_id)
     sql = (  # table and column names are ours; every value is a parameter
         f"SELECT {columns}, COUNT(CASE WHEN x.household_id IS NOT NULL AND x.first_day <= %s THEN 1 END) FROM ("  # noqa: S608
         f"SELECT s.household_id, s.enterprise_id, MAX(s.members) AS members, MIN(s.first_day) AS first_day, "

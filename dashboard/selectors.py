@@ -21,6 +21,7 @@ from django.db.models import Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from campaign.models import Campaign, Household, OrgUnit, UnitKind
+from campaign.models.org import path_prefixes
 from dashboard.models import DailyRollup, DayReach, OverdueSnapshot, PeriodSummary, VisitTargetDay
 from dashboard.periods import first_visits, span_figures, trusted_rows, usual_period
 from dashboard.rollups import today
@@ -302,8 +303,8 @@ def _ranking_sums(q: StatsQuery, units: list[OrgUnit], level: str) -> dict[str, 
     leaves = _rollups(q, field).filter(**{f"{field}__isnull": False})
     for row in leaves.values(f"{field}__path").annotate(**{n: Sum(n) for n in SUMS}).order_by():
         path = row[f"{field}__path"]
-        for end in range(7, len(path) + 1, 7):
-            if (totals := by_path.get(path[:end])) is not None:
+        for prefix in path_prefixes(path):
+            if (totals := by_path.get(prefix)) is not None:
                 for name in SUMS:
                     totals[name] += row[name] or 0
     return by_path

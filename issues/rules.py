@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from campaign.models import OrgUnit, Role, User
+from campaign.models.org import path_prefixes
 from campaign.scope import units_visible_to
 from issues.models import Mode, NotificationKind, Satisfaction, Status, Ticket, TicketCoUnit, TicketEvent
 from issues.sla import due_at_for, end_of_day, tracking_limit
@@ -445,7 +446,7 @@ def supervise(ctx: Ctx) -> None:
     if ticket.lead_unit_id:
         ctx.notify(NotificationKind.SUPERVISED, text, unit_ids=[ticket.lead_unit_id])
     else:  # not dispatched yet: the dispatchers whose scope holds it
-        prefixes = [ticket.unit.path[:i] for i in range(7, len(ticket.unit.path) + 1, 7)]
+        prefixes = path_prefixes(ticket.unit.path)
         dispatchers = User.objects.filter(role=Role.DISPATCHER, is_active=True, unit__path__in=prefixes)
         ctx.notify(NotificationKind.SUPERVISED, text, user_ids=list(dispatchers.values_list("pk", flat=True)))
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from campaign.errors import Conflict, DomainError, Invalid, NotAllowed, OutOfScope
 from campaign.geo import boundary_contains, gcj02_to_wgs84, grid_for_point, haversine_m
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.models.org import path_prefixes
 from campaign.scope import enterprises_visible_to, households_visible_to
 from issues.models import Ticket
 from issues.selectors import tickets_visible_to
@@ -174,8 +175,7 @@ def _check_role(actor: User, ticket: Ticket | None) -> None:
 
 def _campaign_for(unit: OrgUnit, campaign_id: int | None) -> Campaign | None:
     """The named campaign, if the unit takes part in it; by default the unit's newest active campaign."""
-    prefixes = [unit.path[:i] for i in range(7, len(unit.path) + 1, 7)]
-    qs = Campaign.objects.filter(units__path__in=prefixes)
+    qs = Campaign.objects.filter(units__path__in=path_prefixes(unit.path))
     if campaign_id is not None:
         campaign = qs.filter(pk=campaign_id).first()
         if campaign is None:

@@ -14,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 PATH_STEP = 7  # each level: a zero-padded id of 6 digits and a "/"
 
 
+def path_prefixes(path: str) -> list[str]:
+    """The paths of a unit and of its ancestors, root first: `unit__path__in=path_prefixes(p)` matches the chain."""
+    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+
+
 class UnitKind(models.TextChoices):
     DISTRICT = "district", _("区")
     STREET = "street", _("街道/镇")
@@ -112,8 +117,7 @@ class OrgUnit(models.Model):
 
     def ancestors(self) -> QuerySet[OrgUnit]:
         """The chain from the root down to this unit (breadcrumbs), in one query."""
-        prefixes = [self.path[: i + PATH_STEP] for i in range(0, len(self.path), PATH_STEP)]
-        return OrgUnit.objects.filter(path__in=prefixes).order_by("depth")
+        return OrgUnit.objects.filter(path__in=path_prefixes(self.path)).order_by("depth")
 
     def contains(self, other: OrgUnit) -> bool:
         return other.path.startswith(self.path)
