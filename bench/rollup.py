@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import ensure_database  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zoufang_bench_rollup")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 VISITS_PER_DAY, TICKETS_PER_DAY, HOUSEHOLDS, GRIDS = 50_000, 10_000, 50_000, 500
 DAY0 = dt.date(2026, 3, 1)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import ensure_database  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zf_bench_stats")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 HOUSEHOLDS, VISITS, TICKETS, DAYS = 200_000, 10_000_000, 1_000_000, 90
 NAME = "城市基准区"

@@ -6,7 +6,7 @@
 What it does, and what bounds it:
 - migrates the database named by DATABASE_URL (use a scratch database), creates a small org tree, an active
   campaign, a cadre with an API token and N households of the cadre's grid;
-- starts gunicorn (2 sync workers) itself on a spare port of 127.0.0.1, with ZOUFANG_BENCH=1 so that the
+- starts gunicorn (2 sync workers) itself on a spare port of 127.0.0.1, with DJANGO_SETTINGS_MODULE=bench.baseline_settings so that the
   baseline endpoint /api/v1/_bench/bare-visit/ exists (a ModelSerializer create with no rules), and REDIS_URL
   pointing at a scratch Redis database (15) so the dashboard's after-commit enqueue does not run rollups inline;
 - drives both endpoints from a bounded pool of client threads, alternating A/B/A/B rounds so drift hits both
@@ -59,7 +59,7 @@ class Result:
 
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
@@ -118,14 +118,14 @@ def free_port() -> int:
 def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "ZOUFANG_BENCH": "1",
+        "DJANGO_SETTINGS_MODULE": "bench.baseline_settings",
         "DEBUG": "0",
         "REDIS_URL": BENCH_REDIS,
         "ALLOWED_HOSTS": HOST,
         "LOG_LEVEL": "WARNING",
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    cmd = [gunicorn, "campaign.wsgi:application", "-b", f"{HOST}:{port}", "-w", "2", "--log-level", "warning"]
+    cmd = [gunicorn, "config.wsgi:application", "-b", f"{HOST}:{port}", "-w", "2", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -307,7 +307,7 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_visits_bench .venv/bin/python
 ```
 
 Migrates the database, creates a throwaway district (one grid with a boundary), an active campaign, a cadre with an
-API token and 500 households; starts gunicorn (2 sync workers) on a spare port of 127.0.0.1 with `ZOUFANG_BENCH=1`
+API token and 500 households; starts gunicorn (2 sync workers) on a spare port of 127.0.0.1 with `DJANGO_SETTINGS_MODULE=bench.baseline_settings`
 (which mounts the baseline `/api/v1/_bench/bare-visit/`: a plain ModelSerializer create of the same row, no rules)
 and `REDIS_URL` on the scratch Redis database 15; then drives `POST /api/v1/visits/` (Token auth, a new UUID per
 request, a household of the cadre's grid ~5 m away) and the baseline from the same bounded client pool, in

@@ -23,7 +23,7 @@ from campaign.pagination import IdCursorPage, NumberPage
 from campaign.scope import (
     enterprises_visible_to,
     households_visible_to,
-    in_unit,
+    in_subtree,
     may_reveal_personal_data,
     unit_in_scope,
     units_visible_to,
@@ -82,7 +82,7 @@ class UnitFilterMixin:
     def unit_filter(self, qs: QuerySet[Any], field: str = "unit") -> QuerySet[Any]:
         unit_id = self.request.query_params.get("unit")
         if unit_id:
-            qs = in_unit(qs, unit_in_scope(user_of(self.request), unit_id), field)
+            qs = in_subtree(qs, unit_in_scope(user_of(self.request), unit_id), field)
         return qs
 
 

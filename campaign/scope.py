@@ -25,7 +25,7 @@ def within(qs: QuerySet[M], user: User, field: str = "unit") -> QuerySet[M]:
         return qs
     if not user.is_authenticated or user.unit is None:
         return qs.none()
-    return qs.filter(**{f"{field}__path__startswith": user.unit.path})
+    return in_subtree(qs, user.unit, field)
 
 
 def scope_q(user: User, *fields: str) -> Q:
@@ -34,15 +34,24 @@ def scope_q(user: User, *fields: str) -> Q:
         return Q()
     if not user.is_authenticated or user.unit is None:
         return Q(pk__in=[])
+    return subtree_q(user.unit, *fields)
+
+
+def subtree_q(unit: OrgUnit | None, *fields: str) -> Q:
+    """Q matching rows where any of `fields` (OrgUnit FKs / M2Ms; default "unit") lies in "unit X and its subtree"
+    (SPEC §1): one indexed prefix range on the materialized path. `unit` None matches everything (a superuser
+    without a home unit). The one spelling of the subtree filter: every app filters through it or `in_subtree`."""
+    if unit is None:
+        return Q()
     q = Q()
-    for field in fields:
-        q |= Q(**{f"{field}__path__startswith": user.unit.path})
+    for field in fields or ("unit",):
+        q |= Q(**{f"{field}__path__startswith": unit.path})
     return q
 
 
-def in_unit(qs: QuerySet[M], unit: OrgUnit, field: str = "unit") -> QuerySet[M]:
-    """Filter by "unit X and its subtree"."""
-    return qs.filter(**{f"{field}__path__startswith": unit.path})
+def in_subtree(qs: QuerySet[M], unit: OrgUnit | None, field: str = "unit") -> QuerySet[M]:
+    """Rows of `qs` whose `field` lies in "unit X and its subtree" (None: all rows)."""
+    return qs.filter(subtree_q(unit, field))
 
 
 def units_visible_to(user: User) -> QuerySet[OrgUnit]:
@@ -50,7 +59,7 @@ def units_visible_to(user: User) -> QuerySet[OrgUnit]:
         return OrgUnit.objects.all()
     if not user.is_authenticated or user.unit is None:
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(path__startswith=user.unit.path)
+    return OrgUnit.objects.subtree_of(user.unit)
 
 
 def households_visible_to(user: User) -> QuerySet[Household]:

@@ -7,8 +7,6 @@ SeedContext below. Same seed, same data: every random choice comes from `ctx.rng
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -28,8 +26,6 @@ DEMO_PASSWORD = "zoufang-demo"
 DISTRICT_NAME, DISTRICT_CODE, CENTRE = "西安高新区", "GX", (34.19, 108.88)
 CELL_LAT, CELL_LNG = 0.005, 0.006  # one grid: about 555 m × 550 m at 34° N
 BATCH_SIZE = 2000  # rows per bulk_create: one round trip each, a few MB of SQL at most
-# Modules of other apps that add their demo rows, called in this order when they exist.
-SEED_HOOKS = ("visits.seed", "issues.seed")
 
 
 @dataclass(frozen=True)
@@ -366,8 +362,9 @@ def seed_now() -> datetime:
     return ten if timezone.now() >= ten else ten - timedelta(days=1)
 
 
-def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
-    """Build the whole demo. Call inside transaction.atomic() on an empty database (see already_seeded)."""
+def build_core(*, size: str, seed: int, stdout: Any) -> SeedContext:
+    """The campaign core of the demo: org tree, users, the campaign, the calendar, households and enterprises.
+    config.seed.build_demo adds the visits and tickets. Call inside transaction.atomic() on an empty database."""
     spec = SIZES[size]
     rng = random.Random(seed)
     now = seed_now()
@@ -387,18 +384,4 @@ def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
     )  # fmt: skip
     ctx.households = build_households(ctx, rects, spec.households)
     ctx.enterprises = build_enterprises(ctx, rects, spec.enterprises)
-    for module_name in SEED_HOOKS:
-        run_hook(module_name, ctx)
     return ctx
-
-
-def run_hook(module_name: str, ctx: SeedContext) -> None:
-    """Call `<module>.seed(ctx)` when another app provides it; skip silently when it does not (yet)."""
-    try:
-        spec = importlib.util.find_spec(module_name)
-    except ModuleNotFoundError:
-        spec = None
-    if spec is None:
-        return
-    ctx.stdout.write(f"==> {module_name}\n")
-    importlib.import_module(module_name).seed(ctx)

@@ -1,6 +1,6 @@
 """Celery tasks of the statistics and supervision jobs: thin, take dates or ids, safe to run twice (STYLE 7).
 
-Their schedule is CELERY_BEAT_SCHEDULE in campaign/settings.py (and campaign/scheduler.py in the embedded default).
+Their schedule is CELERY_BEAT_SCHEDULE in config/settings.py (and config/scheduler.py in the embedded default).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Statistics API paths, included under /api/v1/ by campaign/urls.py."""
+"""Statistics API paths, included under /api/v1/ by config/urls.py."""
 
 from django.urls import path
 

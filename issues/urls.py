@@ -1,4 +1,4 @@
-"""API paths of the issues app, relative to /api/v1/ (included from campaign/urls.py)."""
+"""API paths of the issues app, relative to /api/v1/ (included from config/urls.py)."""
 
 from django.urls import path
 

@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Celery runs tasks eagerly in tests; worker tests (marked `worker`) start a real worker instead."""
     from django.conf import settings
 
-    from campaign.celery import app
+    from config.celery import app
 
     # Fast password hashing: fixtures create many users; production keeps Django's PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,6 +1,6 @@
 """Admin of visits: read-only. Visits are evidence (who stood where, when); they are recorded through the API only.
 
-Registered when visits/urls.py is imported (SimpleAdminConfig does no autodiscovery; see campaign/urls.py).
+Registered when visits/urls.py is imported (SimpleAdminConfig does no autodiscovery; see config/urls.py).
 Personal data of targets is not shown here: the list names the target's unit and the visit's ids.
 """
 

@@ -7,7 +7,6 @@ import os
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -379,34 +378,3 @@ class VisitExport(APIView):
         params = {k: v for k, v in request.query_params.items() if k != "format"}
         export = visits_export_start(owner=request.user, params=params, total=total)  # type: ignore[arg-type]
         return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
-
-
-# --- benchmark baseline (ZOUFANG_BENCH=1 only) ------------------------------------------------------------------------
-class BareVisitSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Visit
-        fields = [
-            "id",
-            "cadre",
-            "target_type",
-            "household",
-            "unit",
-            "visited_at",
-            "lat",
-            "lng",
-            "accuracy_m",
-            "geo_status",
-            "body_hash",
-        ]
-        extra_kwargs = {"id": {"read_only": False}, "body_hash": {"required": False, "default": ""}}
-
-
-@extend_schema(exclude=True)
-class BareVisitCreate(generics.CreateAPIView):
-    """A plain ModelSerializer create of the same row with no rules: the baseline of bench/visits_upload.py."""
-
-    serializer_class = BareVisitSerializer
-
-    def perform_create(self, serializer: Any) -> None:
-        with transaction.atomic():
-            serializer.save()

@@ -1,9 +1,8 @@
-"""API paths of visits, relative to /api/v1/ (included from campaign/urls.py)."""
+"""API paths of visits, relative to /api/v1/ (included from config/urls.py)."""
 
 from django.urls import path
 
 import visits.admin  # noqa: F401  registers the admin (SimpleAdminConfig: no autodiscovery)
-from campaign.env import env_bool
 from visits import api
 
 urlpatterns = [
@@ -14,7 +13,3 @@ urlpatterns = [
     path("visits/<uuid:pk>/photos/<int:photo_id>/file/", api.VisitPhotoFile.as_view(), name="api-visit-photo-file"),
     path("geo/visits/", api.GeoVisits.as_view(), name="api-geo-visits"),
 ]
-
-# The benchmark's baseline endpoint exists only when ZOUFANG_BENCH=1 (never in production).
-if env_bool("ZOUFANG_BENCH", default=False):
-    urlpatterns.append(path("_bench/bare-visit/", api.BareVisitCreate.as_view(), name="api-bench-bare-visit"))

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from campaign.env import env_bool, env_int, env_size
+from config.env import env_bool, env_int, env_size
 
 
 def test_token_from_username_and_password_authenticates(api, cadre):

@@ -30,7 +30,7 @@ def fast_password_hashing(settings):
 def celery_conf(**values: Any) -> Iterator[None]:
     """Override Celery settings by their Django names (CELERY_…): with the "CELERY" namespace, a Django setting
     wins over `app.conf.task_always_eager = …`, so only the prefixed key really overrides it."""
-    from campaign.celery import app
+    from config.celery import app
 
     missing = object()
     saved = {key: app.conf.changes.get(key, missing) for key in values}

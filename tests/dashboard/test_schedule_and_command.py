@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from campaign.scheduler import _entries, run_due
+from config.scheduler import _entries, run_due
 from dashboard.models import DailyRollup
 from dashboard.signals import rollups_deferred
 from tests.dashboard.conftest import at, household, visit_row
@@ -28,7 +28,7 @@ def test_every_periodic_job_is_in_the_beat_schedule():
 
 @pytest.mark.django_db
 def test_the_in_process_scheduler_runs_the_jobs_that_are_due():
-    from campaign.celery import app
+    from config.celery import app
 
     entries = _entries(app)
     long_ago = timezone.now() - dt.timedelta(days=2)

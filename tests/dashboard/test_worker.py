@@ -87,7 +87,7 @@ class PrivateRedis:
 
 
 class Worker:
-    """`celery -A campaign worker` on the test database and the private broker."""
+    """`celery -A config worker` on the test database and the private broker."""
 
     def __init__(self, broker_url: str, tmp: Path) -> None:
         db = connection.settings_dict
@@ -97,7 +97,7 @@ class Worker:
 
     def start(self) -> None:
         celery = str(Path(sys.executable).with_name("celery"))
-        args = [celery, "-A", "campaign", "worker", "--pool=solo", "--loglevel=INFO", "--without-heartbeat",
+        args = [celery, "-A", "config", "worker", "--pool=solo", "--loglevel=INFO", "--without-heartbeat",
                 "--without-gossip", "--without-mingle"]  # fmt: skip
         self.proc = subprocess.Popen(
             args, cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True

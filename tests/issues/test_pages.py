@@ -15,10 +15,10 @@ from django.utils import timezone
 from issues.machine import ticket_apply
 from issues.models import Notification, Ticket, TicketEvent
 
-# Until campaign/urls.py mounts the pages, this module mounts them in front of it.
+# Until config/urls.py mounts the pages, this module mounts them in front of it.
 urlpatterns = [
     path("tickets/", include("issues.page_urls")),
-    path("", include("campaign.urls")),
+    path("", include("config.urls")),
 ]
 pytestmark = pytest.mark.urls(__name__)
 

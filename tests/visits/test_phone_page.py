@@ -20,11 +20,11 @@ from tests.factories import CampaignFactory, EnterpriseFactory, HouseholdFactory
 from visits import page_api, views
 from visits.page_api import BootstrapView
 
-# Until campaign/urls.py mounts the page and the bootstrap endpoint, these tests mount them in front of it.
+# Until config/urls.py mounts the page and the bootstrap endpoint, these tests mount them in front of it.
 urlpatterns = [
     path("m/", include("visits.page_urls")),
     path("api/v1/m/bootstrap/", BootstrapView.as_view(), name="api-m-bootstrap"),
-    path("", include("campaign.urls")),
+    path("", include("config.urls")),
 ]
 pytestmark = pytest.mark.urls(__name__)
 

@@ -58,7 +58,7 @@ def start_in_process_scheduler() -> threading.Thread | None:
     if _started.is_set():
         return None
     _started.set()
-    from campaign.celery import app
+    from config.celery import app
 
     entries = _entries(app)
     # Start as if every job just ran: the first sweep after a minute, escalation after 15 (as beat would).

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from campaign.seed import SIZES, already_seeded, build_demo, demo_logins_text
+from campaign.seed import SIZES, already_seeded, demo_logins_text
+from config.seed import build_demo
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
 

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             return
         try:
-            from campaign.scheduler import start_in_process_scheduler
+            from config.scheduler import start_in_process_scheduler
         except ImportError:
             return
         start_in_process_scheduler()

@@ -1,6 +1,6 @@
 """Typed readers of environment variables that fail loudly on nonsense.
 
-Used only by campaign/settings.py: `DEBUG=maybe` is an error, not False.
+Used only by config/settings.py: `DEBUG=maybe` is an error, not False.
 """
 
 import os

@@ -10,7 +10,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from campaign.env import env_bool, env_choice, env_int, env_list, env_size, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_size, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ZOUFANG_VAR_DIR", str(BASE_DIR / "var")))
@@ -28,7 +28,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     # SimpleAdminConfig: no autodiscovery, so django-leaflet's admin module (which imports GeoDjango and
-    # so GDAL) is never imported. Our admin modules are imported explicitly in campaign/urls.py.
+    # so GDAL) is never imported. Our admin modules are imported explicitly in config/urls.py.
     "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "visits",
     "issues",
     "dashboard",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -60,8 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "campaign.urls"
-WSGI_APPLICATION = "campaign.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "campaign.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -129,7 +130,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 CELERY_TASK_PUBLISH_RETRY = False
-# Every periodic job, in one place (campaign/scheduler.py runs the same table in-process in the embedded default).
+# Every periodic job, in one place (config/scheduler.py runs the same table in-process in the embedded default).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every 15 minutes: supervise overdue and stalled tickets (yellow / red cards, issues/escalation.py)
     "supervise-tickets": {"task": "dashboard.tasks.supervise_tickets", "schedule": crontab(minute="*/15")},

@@ -1,0 +1,25 @@
+"""Reads of the campaign core that every app shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from campaign.days import today
+from campaign.models import Campaign, OrgUnit
+from campaign.models.org import path_prefixes
+
+
+def campaign_of(unit: OrgUnit | None, day: dt.date | None = None) -> Campaign | None:
+    """The unit's campaign on `day` (default today): an active campaign running that day (start ≤ day ≤ end) in which
+    the unit or one of its ancestors takes part; the newest start when several do. The one rule behind a visit's or
+    a ticket's default campaign and the phone page's checklist."""
+    if unit is None:
+        return None
+    day = day or today()
+    return (
+        Campaign.objects.filter(
+            is_active=True, start_date__lte=day, end_date__gte=day, units__path__in=path_prefixes(unit.path)
+        )
+        .order_by("-start_date", "-id")
+        .first()
+    )
