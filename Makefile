@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint types pytest serve clean vendor
+.PHONY: demo test install lint contracts types pytest serve clean vendor
 
 $(PY):
 	@echo "==> Creating virtualenv in $(VENV)"
@@ -20,9 +20,14 @@ install: $(STAMP)
 demo: install
 	$(PY) manage.py demo
 
+# ruff: lint, format, and C901 (no function more complex than 15); sizes are tests/structure.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# import-linter: the layers config > dashboard > visits > issues > campaign, each app's doors, no cycles (pyproject).
+contracts: install
+	$(VENV)/bin/lint-imports
 
 types: install
 	$(VENV)/bin/mypy .
@@ -31,7 +36,7 @@ types: install
 pytest: install
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-test: lint types pytest
+test: lint contracts types pytest
 
 vendor:
 	bash static/vendor/update.sh

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.expressions import ExpressionWrapper
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from campaign import services
 from campaign.errors import Invalid
 from campaign.geo import METRES_PER_DEGREE_LAT, bbox_around, haversine_m
-from campaign.models import Enterprise, Household, OrgUnit, User
+from campaign.models import Enterprise, Household, OrgUnit
 from campaign.pagination import IdCursorPage, NumberPage
 from campaign.scope import (
     enterprises_visible_to,
@@ -27,15 +27,12 @@ from campaign.scope import (
     may_reveal_personal_data,
     unit_in_scope,
     units_visible_to,
+    user_of,
 )
+from campaign.serializers import MeSerializer
 from campaign.validators import mask_name, mask_phone
 
 MAX_RADIUS_M = 5000
-
-
-def user_of(request: Request) -> User:
-    """The authenticated caller (every view here requires authentication)."""
-    return cast(User, request.user)
 
 
 # --- auth and me ------------------------------------------------------------------------------------------
@@ -47,20 +44,6 @@ class TokenView(ObtainAuthToken):
     """POST {username, password} → {token}. Use as `Authorization: Token <key>`."""
 
     throttle_classes = [TokenThrottle]
-
-
-class UnitBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = OrgUnit
-        fields = ["id", "name", "kind"]
-
-
-class MeSerializer(serializers.ModelSerializer):
-    unit = UnitBriefSerializer(read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name", "role", "unit"]
 
 
 class MeView(APIView):

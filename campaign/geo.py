@@ -14,7 +14,7 @@ from shapely.prepared import prep
 from shapely.strtree import STRtree
 
 if TYPE_CHECKING:
-    from campaign.models import OrgUnit
+    pass
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -110,30 +110,15 @@ def validate_boundary(geojson: Any) -> None:
 
 def boundary_bbox(geojson: dict) -> tuple[float, float, float, float]:
     """(min_lng, min_lat, max_lng, max_lat)."""
-    return tuple(shape(geojson).bounds)  # type: ignore[return-value]
+    return tuple(shape(geojson).bounds)
 
 
 def boundary_contains(geojson: dict, lat: float, lng: float) -> bool:
     return bool(prep(shape(geojson)).covers(Point(lng, lat)))
 
 
-def grid_for_point(lat: float | None, lng: float | None) -> OrgUnit | None:
-    """The grid whose boundary holds the point, or None. One indexed bbox query, then exact polygon tests."""
-    from campaign.models import OrgUnit, UnitKind
-
-    if lat is None or lng is None:
-        return None
-    candidates = OrgUnit.objects.filter(
-        kind=UnitKind.GRID, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
-    ).order_by("path")
-    for grid in candidates:
-        if grid.boundary and boundary_contains(grid.boundary, lat, lng):
-            return grid
-    return None
-
-
 class GridIndex:
-    """Point-in-grid for many points at once (bulk import): the same answer as grid_for_point — the first grid by
+    """Point-in-grid for many points at once (bulk import): the same answer as campaign.selectors.grid_for_point — the first grid by
     path whose boundary covers the point — from boundaries loaded once, with an STR-tree instead of a query per point.
     `grids` are (id, GeoJSON boundary or None) pairs in path order."""
 

@@ -6,9 +6,10 @@ Out-of-scope reads answer 404 because views only ever look rows up inside these 
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db.models import Model, Q, QuerySet
+from rest_framework.request import Request
 
 from campaign.models import Enterprise, Household, OrgUnit, Role, User
 
@@ -86,3 +87,8 @@ ROLES_SEEING_PERSONAL_DATA = {Role.ADMIN, Role.DISPATCHER, Role.HANDLER, Role.CA
 
 def may_reveal_personal_data(user: User) -> bool:
     return user.is_superuser or user.role in ROLES_SEEING_PERSONAL_DATA
+
+
+def user_of(request: Request) -> User:
+    """The authenticated caller (every view here requires authentication)."""
+    return cast(User, request.user)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from campaign.days import today
-from campaign.models import Campaign, OrgUnit
+from campaign.geo import boundary_contains
+from campaign.models import Campaign, OrgUnit, UnitKind
 from campaign.models.org import path_prefixes
 
 
@@ -23,3 +24,16 @@ def campaign_of(unit: OrgUnit | None, day: dt.date | None = None) -> Campaign | 
         .order_by("-start_date", "-id")
         .first()
     )
+
+
+def grid_for_point(lat: float | None, lng: float | None) -> OrgUnit | None:
+    """The grid whose boundary holds the point, or None. One indexed bbox query, then exact polygon tests."""
+    if lat is None or lng is None:
+        return None
+    candidates = OrgUnit.objects.filter(
+        kind=UnitKind.GRID, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
+    ).order_by("path")
+    for grid in candidates:
+        if grid.boundary and boundary_contains(grid.boundary, lat, lng):
+            return grid
+    return None

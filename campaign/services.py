@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from campaign.errors import Invalid, NotAllowed
-from campaign.geo import grid_for_point
 from campaign.models import AccessLog, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.scope import unit_in_scope
+from campaign.selectors import grid_for_point
 
 REGISTRY_WRITERS = {Role.ADMIN, Role.DISPATCHER, Role.CADRE}
 

@@ -14,11 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaign.api import user_of
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import Campaign, UnitKind
 from campaign.params import day_param
-from campaign.scope import sees_everything, unit_in_scope
+from campaign.scope import sees_everything, unit_in_scope, user_of
 from dashboard import selectors
 from dashboard.rollups import today
 from dashboard.selectors import StatsQuery

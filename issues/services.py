@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.errors import Invalid, NotAllowed
-from campaign.geo import grid_for_point
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
 from campaign.models.org import PATH_STEP
 from campaign.scope import sees_everything
+from campaign.selectors import grid_for_point
 from issues.models import Export, Kind, Notification, Source, Status, Ticket, TicketEvent, TicketSequence
 from issues.sla import local_day
 

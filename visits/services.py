@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.errors import Conflict, DomainError, Invalid, NotAllowed, OutOfScope
-from campaign.geo import boundary_contains, gcj02_to_wgs84, grid_for_point, haversine_m
+from campaign.geo import boundary_contains, gcj02_to_wgs84, haversine_m
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.models.org import path_prefixes
 from campaign.scope import enterprises_visible_to, households_visible_to
+from campaign.selectors import grid_for_point
 from issues.models import Ticket
 from issues.selectors import tickets_visible_to
 from visits.models import PEOPLE_MET_MAX, Crs, GeoStatus, TargetType, Visit, VisitPhoto

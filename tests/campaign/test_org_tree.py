@@ -1,5 +1,5 @@
-from campaign.geo import grid_for_point
 from campaign.models import OrgUnit, UnitKind
+from campaign.selectors import grid_for_point
 
 
 def test_subtree_is_one_query_whatever_the_depth(org, django_assert_num_queries):

@@ -7,9 +7,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from campaign.geo import boundary_contains, grid_for_point
+from campaign.geo import boundary_contains
 from campaign.models import CalendarDay, Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_logins_text, seed_now
+from campaign.selectors import grid_for_point
 from campaign.validators import validate_credit_code
 
 
