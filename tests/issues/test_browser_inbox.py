@@ -31,18 +31,49 @@ def _more_tickets(tickets, dispatcher, org) -> None:
     tickets.at("closed")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
-    chromium_path, live_server, tickets, dispatcher, handler, org
-):
-    from playwright.sync_api import sync_playwright
+def _dispatch(page, base, ticket, org) -> None:
+    """The dispatcher opens the reported ticket and fills the dispatch form (立即办, lead unit 城管局)."""
+    page.click(f"a:text('{ticket.code}')")
+    page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
+    page.wait_for_selector("#ticket-map.leaflet-container[data-ready='1']")  # the point is drawn on the map
+    page.click("details[data-action=dispatch] > summary")
+    page.select_option("#id_dispatch_mode", "immediate")
+    page.fill("#id_dispatch_problem", "占道经营影响通行")
+    page.select_option("#id_dispatch_lead_unit", str(org.dept1.pk))
+    page.fill("#id_dispatch_responsible_person", "王科长")
+    page.fill("#id_dispatch_measures", "劝离摊贩，设置隔离桩")
+    page.fill("#id_dispatch_expected_effect", "恢复道路通行")
+    page.click("#act-dispatch button[type=submit]")
 
-    ticket = tickets.reported(
-        description="锦业路与丈八四路交叉口占道经营，早晚高峰影响通行", requester_phone="13812345678"
-    )
-    _more_tickets(tickets, dispatcher, org)
-    base = base_url(live_server)
-    watch = Watch()
+
+def _accept_and_resolve(page) -> None:
+    """The handler of the lead unit accepts the ticket, then resolves it with a result."""
+    assert page.locator("#act-dispatch").count() == 0
+    page.click("#act-accept button[type=submit]")
+    page.wait_for_selector(".flash li")
+    assert "已签收" in page.inner_text(".ticket-head")
+    page.click("details[data-action=resolve] > summary")
+    page.fill("#id_resolve_result", "已劝离摊贩并设置隔离桩，道路恢复通行")
+    page.click("#act-resolve button[type=submit]")
+    page.wait_for_selector(".flash li")
+    assert "已办结" in page.inner_text(".ticket-head")
+
+
+def _phone_width(browser, watch, base, dispatcher, ticket) -> None:
+    """At a phone's width the inbox turns into cards, nothing wider than the screen."""
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
+    mobile = watch.page(watch.context(phone).new_page())
+    login(mobile, base, dispatcher.username, "/tickets/")
+    assert mobile.locator("table.inbox thead").is_hidden()
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+    mobile.goto(f"{base}/tickets/{ticket.pk}/")
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.close()
+
+
+def _drive(chromium_path, base, watch, ticket, dispatcher, handler, org) -> str:
+    """The whole journey through the pages; returns the handler's notification badge as they saw it."""
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
@@ -58,53 +89,37 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
 
-        # when they open the reported ticket and fill the dispatch form (立即办, lead unit 城管局)
-        page.click(f"a:text('{ticket.code}')")
-        page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
-        page.wait_for_selector("#ticket-map.leaflet-container[data-ready='1']")  # the point is drawn on the map
-        page.click("details[data-action=dispatch] > summary")
-        page.select_option("#id_dispatch_mode", "immediate")
-        page.fill("#id_dispatch_problem", "占道经营影响通行")
-        page.select_option("#id_dispatch_lead_unit", str(org.dept1.pk))
-        page.fill("#id_dispatch_responsible_person", "王科长")
-        page.fill("#id_dispatch_measures", "劝离摊贩，设置隔离桩")
-        page.fill("#id_dispatch_expected_effect", "恢复道路通行")
-        page.click("#act-dispatch button[type=submit]")
-
-        # then the page says so and shows the new state
+        # when they dispatch the reported ticket from its page, the page says so and shows the new state
+        _dispatch(page, base, ticket, org)
         page.wait_for_selector(".flash li")
         assert "“派单”已完成。" in page.inner_text(".flash")
         assert "待签收" in page.inner_text(".ticket-head")
         _logout(page)
 
-        # when the handler of 城管局 logs in: the badge counts the new dispatch; they accept it
+        # when the handler of 城管局 logs in: the badge counts the new dispatch; they accept and resolve it
         login(page, base, handler.username, f"/tickets/{ticket.pk}/")
-        badge = page.inner_text("header .notify-count")  # checked against the database below
-        assert page.locator("#act-dispatch").count() == 0
-        page.click("#act-accept button[type=submit]")
-        page.wait_for_selector(".flash li")
-        assert "已签收" in page.inner_text(".ticket-head")
-
-        # and resolve it with a result
-        page.click("details[data-action=resolve] > summary")
-        page.fill("#id_resolve_result", "已劝离摊贩并设置隔离桩，道路恢复通行")
-        page.click("#act-resolve button[type=submit]")
-        page.wait_for_selector(".flash li")
-        assert "已办结" in page.inner_text(".ticket-head")
+        badge = page.inner_text("header .notify-count")  # checked against the database by the caller
+        _accept_and_resolve(page)
         page.wait_for_selector("#ticket-map[data-ready='1']")
         page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
 
-        # and at a phone's width the inbox turns into cards, nothing wider than the screen
-        phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
-        mobile = watch.page(watch.context(phone).new_page())
-        login(mobile, base, dispatcher.username, "/tickets/")
-        assert mobile.locator("table.inbox thead").is_hidden()
-        assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
-        mobile.goto(f"{base}/tickets/{ticket.pk}/")
-        assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
-        phone.close()
+        _phone_width(browser, watch, base, dispatcher, ticket)
         context.close()
         browser.close()
+    return badge
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
+    chromium_path, live_server, tickets, dispatcher, handler, org
+):
+    ticket = tickets.reported(
+        description="锦业路与丈八四路交叉口占道经营，早晚高峰影响通行", requester_phone="13812345678"
+    )
+    _more_tickets(tickets, dispatcher, org)
+    watch = Watch()
+
+    badge = _drive(chromium_path, base_url(live_server), watch, ticket, dispatcher, handler, org)
 
     # then the ticket is resolved, with one event per step
     ticket.refresh_from_db()
