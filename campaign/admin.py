@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campaign.admin_import import register_import_view
-from campaign.models import AccessLog, CalendarDay, Campaign, Enterprise, Household, OrgUnit, User
+from campaign.models import AccessLog, CalendarDay, Campaign, Enterprise, Export, Household, OrgUnit, User
 
 admin.site.site_header = _("走访 Zoufang 管理后台")
 admin.site.site_title = _("走访管理")
@@ -86,6 +86,13 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "owner", "state", "progress", "total", "created_at"]
+    list_filter = ["kind", "state"]
+    raw_id_fields = ["owner"]
 
 
 # /admin/campaign/import/: registry import from .xlsx/.csv, all-or-nothing with a row-by-row report (SPEC §2).

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are registered explicitly
 import dashboard.admin  # noqa: F401
 import issues.admin  # noqa: F401
-from campaign import api, views
+from campaign import api, api_exports, views
 from issues.lookup import lookup_page
 from visits.page_api import BootstrapView
 
@@ -22,6 +22,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("enterprises/", api.EnterpriseList.as_view(), name="api-enterprises"),
     path("enterprises/<int:pk>/", api.EnterpriseDetail.as_view(), name="api-enterprise"),
     path("m/bootstrap/", BootstrapView.as_view(), name="api-m-bootstrap"),
+    path("exports/<uuid:pk>/", api_exports.ExportDetail.as_view(), name="api-export"),
+    path("exports/<uuid:pk>/download/", api_exports.ExportDownload.as_view(), name="api-export-download"),
     path("", include("visits.urls")),
     path("", include("issues.urls")),
     path("", include("dashboard.urls")),

@@ -6,6 +6,9 @@ class DashboardConfig(AppConfig):
     verbose_name = "领导驾驶舱"
 
     def ready(self) -> None:
+        from campaign import exports
         from dashboard import signals
+        from dashboard.ledgers import DASHBOARD
 
         signals.connect()
+        exports.register(DASHBOARD)

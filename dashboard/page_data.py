@@ -1,29 +1,49 @@
-"""Reads behind the leaders' dashboard page (/dashboard/) that the stats selectors do not give.
+"""Reads behind the leaders' dashboard page (/dashboard/) and its workbook (dashboard/ledgers.py).
 
-Used by dashboard/views.py and dashboard/export.py. The headline figures and the ranking come from
-dashboard.selectors (the same functions as /api/v1/stats/…, so page and API agree); here live the period a page
-asks for, the category breakdown (one GROUP BY over the rollups), the overdue / supervised list (20 rows) and the
-grid boundaries of a subtree for the map. Each is one bounded query whatever the data size.
+The headline figures and the ranking come from dashboard.selectors (the same functions as /api/v1/stats/…, so
+page, workbook and API agree); figures_of and rankings_of set them out as the page shows them. Here also live
+the period a page asks for, the category breakdown (one GROUP BY over the rollups), the overdue / supervised list
+(20 rows) and the grid boundaries of a subtree for the map. Each is one bounded query whatever the data size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max, Min, Q, QuerySet, Sum
-from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaign.errors import Invalid
 from campaign.models import Campaign, OrgUnit, UnitKind, User
 from campaign.models.org import path_prefixes
 from campaign.params import day_param
+from dashboard import selectors
 from dashboard.models import DailyRollup
 from dashboard.rollups import today
+from dashboard.selectors import StatsQuery
 from issues.models import OPEN_STATUSES, Ticket
 from issues.selectors import overdue_q, tickets_for_list, with_priority
+
+# (name in stats/summary, label, kind): "count" figures compare in per cent, "rate" figures in percentage points.
+FIGURES: tuple[tuple[str, Any, str], ...] = (
+    ("visits", _("走访次数"), "count"),
+    ("households_visited", _("走访住户"), "count"),
+    ("enterprises_visited", _("走访企业"), "count"),
+    ("people_covered", _("覆盖群众"), "count"),
+    ("coverage", _("走访覆盖率"), "rate"),
+    ("issues_collected", _("收集诉求"), "count"),
+    ("resolved_on_site", _("现场解决"), "count"),
+    ("suggestions", _("意见建议"), "count"),
+    ("closure_rate", _("办结率"), "rate"),
+    ("on_time_rate", _("按时办结率"), "rate"),
+    ("response_rate", _("响应率"), "rate"),
+    ("satisfaction_rate", _("满意率"), "rate"),
+    ("overdue", _("当前超期"), "now"),  # open tickets past due *now*: no previous period to compare with
+)
 
 PERIODS = ("today", "7d", "30d", "all", "custom")
 DEFAULT_PERIOD = "30d"
@@ -66,7 +86,7 @@ def campaign_start(unit: OrgUnit | None) -> dt.date | None:
     return qs.aggregate(first=Min("start_date"))["first"]
 
 
-def period_of(params: QueryDict, unit: OrgUnit | None) -> Period:
+def period_of(params: Mapping[str, Any], unit: OrgUnit | None) -> Period:
     """`period=today|7d|30d|all`, or date_from/date_to (a custom range); bad values → Invalid naming the field."""
     key = params.get("period") or ("custom" if params.get("date_from") or params.get("date_to") else DEFAULT_PERIOD)
     if key not in PERIODS:
@@ -151,3 +171,46 @@ def visits_by_unit(unit: OrgUnit | None, period: Period) -> dict[int, int]:
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     return {r["unit_id"]: r["n"] for r in qs.values("unit_id").annotate(n=Sum("visits")).order_by()}
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: Any
+    kind: str
+    value: Any
+    previous: Any
+    change: float | None  # count: relative change (0.12 = +12%); rate: difference in points (0.012 = +1.2 pt)
+
+
+def _change(kind: str, value: Any, previous: Any) -> float | None:
+    if kind == "now" or value is None or previous is None:
+        return None
+    if kind == "rate":
+        return float(value) - float(previous)
+    return (value - previous) / previous if previous else None
+
+
+def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
+    """The headline figures of the period with the change against the previous period of the same length."""
+    now = selectors.stats_summary(StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to))
+    before_period = period.previous()
+    before: dict[str, Any] = {}
+    if before_period is not None:
+        before = selectors.stats_summary(
+            StatsQuery(unit=unit, date_from=before_period.date_from, date_to=before_period.date_to)
+        )
+    return [
+        Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)))
+        for key, label, kind in FIGURES
+    ]
+
+
+def rankings_of(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
+    """The child units ranked (streets / communities / grids), and the district's departments apart."""
+    query = StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to)
+    kind = unit.kind if unit is not None else UnitKind.DISTRICT
+    level = CHILD_LEVEL.get(kind)  # type: ignore[call-overload]
+    children = selectors.stats_ranking(query, level=level) if level else []
+    departments = selectors.stats_ranking(query, level=UnitKind.DEPARTMENT) if kind == UnitKind.DISTRICT else []
+    return {"level": level, "children": children, "departments": departments}

@@ -11,45 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from campaign.errors import Invalid, OutOfScope
-from campaign.models import OrgUnit, Role, UnitKind, User
+from campaign.exports import ledger_response
+from campaign.models import OrgUnit, Role, User
 from campaign.scope import sees_everything, unit_in_scope
-from dashboard import page_data, selectors
+from dashboard import page_data
 from dashboard.api import MAX_DAILY_DAYS
-from dashboard.page_data import CHILD_LEVEL, Period
-from dashboard.selectors import StatsQuery
+from dashboard.ledgers import DASHBOARD
+from dashboard.page_data import Period, figures_of, rankings_of
 
 DASHBOARD_ROLES = {Role.LEADER, Role.DISPATCHER, Role.ADMIN}
 WALL_REFRESH_SECONDS = 60
 SHARED_PARAMS = ("unit", "period", "date_from", "date_to", "wall")  # what a shared link carries
 
-# (name in stats/summary, label, kind): "count" figures compare in per cent, "rate" figures in percentage points.
-FIGURES: tuple[tuple[str, Any, str], ...] = (
-    ("visits", _("走访次数"), "count"),
-    ("households_visited", _("走访住户"), "count"),
-    ("enterprises_visited", _("走访企业"), "count"),
-    ("people_covered", _("覆盖群众"), "count"),
-    ("coverage", _("走访覆盖率"), "rate"),
-    ("issues_collected", _("收集诉求"), "count"),
-    ("resolved_on_site", _("现场解决"), "count"),
-    ("suggestions", _("意见建议"), "count"),
-    ("closure_rate", _("办结率"), "rate"),
-    ("on_time_rate", _("按时办结率"), "rate"),
-    ("response_rate", _("响应率"), "rate"),
-    ("satisfaction_rate", _("满意率"), "rate"),
-    ("overdue", _("当前超期"), "now"),  # open tickets past due *now*: no previous period to compare with
-)
 # Names the charts and the map's layer switch show (static/js/dashboard/dashboard.js reads them from data-labels).
 CHART_LABELS = {
     "visits": _("走访次数"), "issues_collected": _("收集诉求"), "resolved_on_site": _("现场解决"),
@@ -58,16 +42,6 @@ CHART_LABELS = {
     "grids": _("网格"), "heat": _("走访热力"), "tickets": _("在办工单"), "updated": _("更新于"),
 }  # fmt: skip
 PERIOD_LABELS = {"today": _("今日"), "7d": _("近7天"), "30d": _("近30天"), "all": _("全周期")}
-
-
-@dataclass(frozen=True)
-class Figure:
-    key: str
-    label: Any
-    kind: str
-    value: Any
-    previous: Any
-    change: float | None  # count: relative change (0.12 = +12%); rate: difference in points (0.012 = +1.2 pt)
 
 
 def may_see_dashboard(user: User) -> bool:
@@ -93,39 +67,6 @@ def dashboard_unit(request: HttpRequest) -> OrgUnit | None:
     if not may_see_dashboard(user):
         raise PermissionDenied()
     return unit
-
-
-def _change(kind: str, value: Any, previous: Any) -> float | None:
-    if kind == "now" or value is None or previous is None:
-        return None
-    if kind == "rate":
-        return float(value) - float(previous)
-    return (value - previous) / previous if previous else None
-
-
-def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
-    """The headline figures of the period with the change against the previous period of the same length."""
-    now = selectors.stats_summary(StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to))
-    before_period = period.previous()
-    before: dict[str, Any] = {}
-    if before_period is not None:
-        before = selectors.stats_summary(
-            StatsQuery(unit=unit, date_from=before_period.date_from, date_to=before_period.date_to)
-        )
-    return [
-        Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)))
-        for key, label, kind in FIGURES
-    ]
-
-
-def rankings_of(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
-    """The child units ranked (streets / communities / grids), and the district's departments apart."""
-    query = StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to)
-    kind = unit.kind if unit is not None else UnitKind.DISTRICT
-    level = CHILD_LEVEL.get(kind)  # type: ignore[call-overload]
-    children = selectors.stats_ranking(query, level=level) if level else []
-    departments = selectors.stats_ranking(query, level=UnitKind.DEPARTMENT) if kind == UnitKind.DISTRICT else []
-    return {"level": level, "children": children, "departments": departments}
 
 
 def _query(request: HttpRequest, **changes: Any) -> str:
@@ -215,16 +156,15 @@ def grids_geojson(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponse:
-    """The period's figures and the ranking as .xlsx (the same selectors as the page)."""
-    from dashboard.export import dashboard_workbook
-
+def export_xlsx(request: HttpRequest) -> HttpResponseBase:
+    """The period's figures and the ranking as .xlsx (dashboard.ledgers: the same selectors as the page)."""
     unit = dashboard_unit(request)
     period, period_error = _period(request, unit)
     if period_error:
         return HttpResponse(period_error, status=400, content_type="text/plain; charset=utf-8")
-    content = dashboard_workbook(unit, period, figures_of(unit, period), rankings_of(unit, period))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    params = {"unit": unit.pk if unit else "", "period": period.key}
+    if period.key == "custom":
+        params.update(date_from=period.date_from.isoformat(), date_to=period.date_to.isoformat())
     name = f"dashboard-{unit.pk if unit else 'all'}-{period.date_from}-{period.date_to}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    user: User = request.user  # type: ignore[assignment]
+    return ledger_response(owner=user, ledger=DASHBOARD, params=params, filename=name)

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from issues.models import Export, Notification, Ticket, TicketCoUnit, TicketEvent
+from issues.models import Notification, Ticket, TicketCoUnit, TicketEvent
 
 
 class TicketCoUnitInline(admin.TabularInline):
@@ -69,10 +69,3 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "ticket", "created_at", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user", "ticket"]
-
-
-@admin.register(Export)
-class ExportAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "owner", "state", "progress", "total", "created_at"]
-    list_filter = ["kind", "state"]
-    raw_id_fields = ["owner"]

@@ -6,25 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaign import services as campaign_services
 from campaign.errors import Invalid, OutOfScope
+from campaign.exports import XLSX, ExportSerializer, ledger_response
 from campaign.models import User
 from campaign.pagination import CursorPage, NumberPage
 from campaign.params import bbox_param
 from campaign.scope import enterprises_visible_to, households_visible_to, may_reveal_personal_data
 from campaign.validators import mask_name, mask_phone
-from issues import exports, selectors, services
+from issues import selectors, services
+from issues.ledgers import TICKETS
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
-from issues.models import OPEN_STATUSES, Export, Notification, Ticket, TicketCoUnit, TicketEvent
+from issues.models import OPEN_STATUSES, Notification, Ticket, TicketCoUnit, TicketEvent
 
 GEO_LIMIT = 2000
 PRIORITY_MAX_PAGE = 20  # ?ordering=priority pages by number: bounded to the first 20 pages (≤ 4,000 rows)
@@ -440,36 +441,7 @@ class NotificationRead(APIView):
         return Response(NotificationSerializer(notification).data)
 
 
-# --- exports -------------------------------------------------------------------------------------------------------
-class ExportSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Export
-        fields = [
-            "id",
-            "kind",
-            "state",
-            "progress",
-            "total",
-            "error",
-            "created_at",
-            "finished_at",
-            "url",
-            "download_url",
-        ]
-
-    def get_url(self, obj: Export) -> str:
-        return f"/api/v1/exports/{obj.pk}/"
-
-    def get_download_url(self, obj: Export) -> str | None:
-        return f"/api/v1/exports/{obj.pk}/download/" if obj.state == Export.State.DONE else None
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
+# --- export --------------------------------------------------------------------------------------------------------
 class TicketExport(APIView):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
@@ -479,37 +451,5 @@ class TicketExport(APIView):
         },
     )
     def get(self, request: Request) -> Any:
-        user: User = request.user  # type: ignore[assignment]
         params = {k: v for k, v in request.query_params.items() if k != "format"}
-        headers, rows, total = exports.ticket_ledger(user, params)
-        if total > exports.sync_limit():
-            export = services.export_start(owner=user, kind="tickets", params=params)
-            return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
-        handle = exports.xlsx_tempfile(exports.export_title("tickets"), headers, rows)
-        filename = f"tickets-{timezone.localdate():%Y%m%d}.xlsx"
-        return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
-
-
-def _my_export(user: User, pk: Any) -> Export:
-    export = Export.objects.filter(owner=user, pk=pk).first()
-    if export is None:
-        raise OutOfScope()
-    return export
-
-
-class ExportDetail(APIView):
-    @extend_schema(responses=ExportSerializer)
-    def get(self, request: Request, pk: str) -> Response:
-        return Response(ExportSerializer(_my_export(request.user, pk)).data)  # type: ignore[arg-type]
-
-
-class ExportDownload(APIView):
-    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
-    def get(self, request: Request, pk: str) -> Any:
-        export = _my_export(request.user, pk)  # type: ignore[arg-type]
-        if export.state != Export.State.DONE or not export.file:
-            raise OutOfScope("导出尚未完成。")
-        path = exports.export_dir() / f"{export.pk}.xlsx"
-        if not path.exists():
-            raise OutOfScope("导出文件已过期。")
-        return FileResponse(path.open("rb"), as_attachment=True, filename=f"{export.kind}-{export.pk}.xlsx")
+        return ledger_response(owner=request.user, ledger=TICKETS, params=params)  # type: ignore[arg-type]

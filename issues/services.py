@@ -19,7 +19,7 @@ from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
 from campaign.models.org import PATH_STEP
 from campaign.scope import sees_everything
 from campaign.selectors import grid_for_point
-from issues.models import Export, Kind, Notification, Source, Status, Ticket, TicketEvent, TicketSequence
+from issues.models import Kind, Notification, Source, Status, Ticket, TicketEvent, TicketSequence
 from issues.sla import local_day
 
 # Who may open a ticket from which channel (a visit's tickets come through visits.services).
@@ -239,41 +239,3 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
-
-
-# --- exports -------------------------------------------------------------------------------------------------
-def export_start(*, owner: User, kind: str, params: dict[str, Any]) -> Export:
-    """Record a background export and queue its job after commit."""
-    from issues.tasks import export_run_task
-
-    export = Export.objects.create(kind=kind, owner=owner, params=params)
-    transaction.on_commit(lambda: export_run_task.delay(str(export.pk)))
-    return export
-
-
-def export_run(*, export_id: str) -> None:
-    """Write the export's file in bounded memory, updating progress; running it again rewrites the same file.
-
-    The ledger is read with the owner's scope as it is now (a user who lost scope gets less, never more).
-    """
-    from issues.exports import export_dir, export_title, ledger_for, write_xlsx
-
-    export = Export.objects.select_related("owner__unit").filter(pk=export_id).first()
-    if export is None or export.state == Export.State.DONE:
-        return
-    try:
-        headers, rows, total = ledger_for(export.kind)(export.owner, export.params)
-        Export.objects.filter(pk=export.pk).update(state=Export.State.RUNNING, total=total, progress=0)
-        relative = f"exports/{export.pk}.xlsx"
-        path = export_dir() / f"{export.pk}.xlsx"
-
-        def progress(count: int) -> None:
-            Export.objects.filter(pk=export.pk).update(progress=count)
-
-        count = write_xlsx(str(path), export_title(export.kind), headers, rows, on_progress=progress)
-    except Exception as exc:  # the job records the failure for the owner to see, then re-raises for the log
-        Export.objects.filter(pk=export.pk).update(state=Export.State.FAILED, error=type(exc).__name__[:500])
-        raise
-    Export.objects.filter(pk=export.pk).update(
-        state=Export.State.DONE, progress=count, total=count, file=relative, finished_at=timezone.now()
-    )

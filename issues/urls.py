@@ -16,6 +16,4 @@ urlpatterns = [
     path("geo/tickets/", api.TicketGeo.as_view(), name="api-geo-tickets"),
     path("notifications/", api.NotificationList.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", api.NotificationRead.as_view(), name="api-notification-read"),
-    path("exports/<uuid:pk>/", api.ExportDetail.as_view(), name="api-export"),
-    path("exports/<uuid:pk>/download/", api.ExportDownload.as_view(), name="api-export-download"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,14 +26,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaign.errors import Invalid
+from campaign.exports import XLSX, ExportSerializer, ledger_response
 from campaign.models import User
 from campaign.pagination import CursorPage
 from campaign.params import bbox_param, day_param, int_param
 from campaign.scope import unit_in_scope
-from campaign.validators import mask_name
 from visits import selectors, services
+from visits.ledgers import VISITS, target_label
 from visits.models import NOTES_MAX, PEOPLE_MET_MAX, Crs, GeoStatus, TargetType, Visit, VisitPhoto
-from visits.tasks import EXPORT_INLINE_MAX, visit_ledger_response, visits_export_start
 
 # --- input ------------------------------------------------------------------------------------------------------
 
@@ -180,15 +180,6 @@ class VisitSerializer(serializers.ModelSerializer):
         if raised is None:
             raised = selectors.tickets_raised_on([visit.pk])
         return raised.get(visit.pk, [])
-
-
-def target_label(visit: Visit) -> str:
-    """What the target is called in lists and the ledger: personal names masked (SPEC §2)."""
-    if visit.household is not None:
-        return f"{visit.household.address}（{mask_name(visit.household.head_name)}）"
-    if visit.enterprise is not None:
-        return visit.enterprise.name
-    return ""
 
 
 # --- list, create, detail ------------------------------------------------------------------------------------------
@@ -364,17 +355,10 @@ class VisitExport(APIView):
     @extend_schema(
         parameters=LIST_PARAMETERS,
         responses={
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
-            202: OpenApiResponse(description="too many rows: follow GET /api/v1/exports/{id}/ (issues' Export)"),
+            (200, XLSX): OpenApiTypes.BINARY,
+            202: OpenApiResponse(ExportSerializer, description="too many rows: follow GET /api/v1/exports/{id}/"),
         },
     )
-    def get(self, request: Request) -> HttpResponse | Response:
-        qs = filtered_visits(request)
-        total = qs.count()
-        if total <= EXPORT_INLINE_MAX:
-            return visit_ledger_response(qs)
-        from issues.api import ExportSerializer
-
+    def get(self, request: Request) -> HttpResponseBase:
         params = {k: v for k, v in request.query_params.items() if k != "format"}
-        export = visits_export_start(owner=request.user, params=params, total=total)  # type: ignore[arg-type]
-        return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+        return ledger_response(owner=request.user, ledger=VISITS, params=params)  # type: ignore[arg-type]

@@ -9,9 +9,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from campaign.errors import Invalid
 from campaign.models import Role, User
-from campaign.scope import sees_everything, within
+from campaign.params import day_param, int_param
+from campaign.scope import sees_everything, unit_in_scope, within
 from issues.models import Ticket
 from visits.models import GeoStatus, Visit
 
@@ -65,6 +68,26 @@ def filter_visits(
     if geo_status:
         qs = qs.filter(geo_status=geo_status)
     return qs
+
+
+def visits_filtered(user: User, params: Any) -> QuerySet[Visit]:
+    """The user's visits narrowed by the list filters in `params` (a mapping of query parameters); bad values →
+    Invalid naming the parameter. The ledger's selector (visits/ledgers.py)."""
+    unit_path = unit_in_scope(user, params["unit"]).path if params.get("unit") else None
+    geo_status = params.get("geo_status") or None
+    if geo_status and geo_status not in GeoStatus.values:
+        raise Invalid.field("geo_status", _("取值应为：%(v)s") % {"v": ", ".join(GeoStatus.values)})
+    date_from, date_to = day_param(params, "date_from"), day_param(params, "date_to")
+    if date_from and date_to and date_from > date_to:
+        raise Invalid.field("date_to", _("结束日期不能早于开始日期。"))
+    return filter_visits(
+        visits_visible_to(user),
+        unit_path=unit_path,
+        cadre_id=int_param(params, "cadre"),
+        date_from=date_from,
+        date_to=date_to,
+        geo_status=geo_status,
+    )
 
 
 def tickets_raised_on(visit_ids: Iterable[Any]) -> dict[Any, list[dict[str, Any]]]:

@@ -1,4 +1,5 @@
 from campaign.models.campaigns import MODES, CalendarDay, Campaign
+from campaign.models.exports import Export
 from campaign.models.org import OrgUnit, UnitKind
 from campaign.models.people import AccessLog, Role, User
 from campaign.models.registries import HOUSEHOLD_TAGS, Enterprise, Household
@@ -10,6 +11,7 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "Enterprise",
+    "Export",
     "Household",
     "OrgUnit",
     "Role",

@@ -177,7 +177,7 @@ def test_export_holds_the_figures_and_the_ranking_of_the_api(data, leader, clien
     response = client.get("/dashboard/export.xlsx", {"period": "7d"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["指标", "排名", "部门排名"]
     rows = list(book["指标"].iter_rows(values_only=True))
     header = rows.index(("指标", "本期", "上期", "变化"))

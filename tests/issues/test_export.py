@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from issues.models import Export
+from campaign.models import Export
 
 
 def read(content: bytes) -> list[tuple]:
@@ -35,7 +35,7 @@ def test_export_opens_and_matches_the_filtered_list(api, tickets, dispatcher):
 def test_large_export_runs_in_the_background_for_its_owner_only(
     api, tickets, dispatcher, leader, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.TICKET_EXPORT_SYNC_LIMIT = 2
+    settings.EXPORT_SYNC_LIMIT = 2
     settings.MEDIA_ROOT = str(tmp_path)
     for _ in range(3):
         tickets.reported()

@@ -1,0 +1,240 @@
+"""The one exports module: ledgers (台账) as Excel, answered within the request or written by a background job.
+
+A `Ledger` is a kind, a title and a rows function `(user, params) -> Table` built on its app's selector; each
+app registers its ledgers in its AppConfig.ready() (issues.ledgers, visits.ledgers, dashboard.ledgers). A view
+calls `ledger_response()`: up to `sync_limit()` rows it answers the workbook at once; above, `export_start()`
+records an Export, queues the job after commit (campaign.tasks.export_run_task, which campaign's AppConfig hands
+to `set_runner`) and the view answers 202 with the Export's JSON, which GET /api/v1/exports/{id}/ follows.
+The job is `export_run()`. Rows are streamed through openpyxl's write-only mode (ledgers read them with
+`.iterator(chunk_size=CHUNK)`), so memory stays bounded however many rows (SPEC §7).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.http import FileResponse, HttpResponseBase, JsonResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from rest_framework import serializers
+
+from campaign.models import Export, User
+
+EXPORT_SYNC_LIMIT = 10_000  # rows answered within the request (setting EXPORT_SYNC_LIMIT overrides); more: 202
+CHUNK = 2_000  # rows per database round trip in a ledger's .iterator(): ~2 MB of Python objects at a time
+PROGRESS_EVERY = 5_000  # rows between progress writes (one UPDATE each)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_DIR = "exports"  # background files: MEDIA_ROOT/exports/<id>.xlsx
+BOLD = Font(bold=True)
+
+
+# --- what a ledger is ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Cell:
+    """A value written with a number format or in bold (plain values need no Cell)."""
+
+    value: Any
+    number_format: str = ""
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: the headers, then the rows (an iterator: streamed, never held)."""
+
+    headers: Sequence[Any]
+    rows: Iterable[Sequence[Any]]
+    title: str = ""  # "": the ledger's title
+    preamble: Sequence[Sequence[Any]] = ()  # rows above the headers (the dashboard's unit and period)
+    widths: Mapping[str, float] = field(default_factory=dict)  # column letter → width
+
+
+@dataclass(frozen=True)
+class Table:
+    """What a ledger's rows function returns: the workbook's sheets and how many data rows they hold."""
+
+    sheets: tuple[Sheet, ...]
+    total: int
+
+    @classmethod
+    def one(cls, headers: Sequence[Any], rows: Iterable[Sequence[Any]], total: int) -> Table:
+        return cls((Sheet(headers, rows),), total)
+
+
+Rows = Callable[[User, dict[str, Any]], Table]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A workbook users may ask for. `rows` reads with the user's scope; params are the view's query parameters
+    (stored on the Export as they are, so the background job reads the same ledger)."""
+
+    kind: str  # Export.kind and the file name: "tickets", "visits", "dashboard"
+    title: Any  # a (lazy) string: the name of a sheet without its own title
+    rows: Rows
+
+
+_registry: dict[str, Ledger] = {}
+
+
+def register(ledger: Ledger) -> Ledger:
+    """Called from an AppConfig.ready(): the background job finds the ledger of an Export by its kind."""
+    known = _registry.get(ledger.kind)
+    if known is not None and known != ledger:
+        raise ImproperlyConfigured(f"two ledgers of kind {ledger.kind!r}")
+    _registry[ledger.kind] = ledger
+    return ledger
+
+
+def ledger_of(kind: str) -> Ledger:
+    return _registry[kind]
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+def sync_limit() -> int:
+    return int(getattr(settings, "EXPORT_SYNC_LIMIT", EXPORT_SYNC_LIMIT))
+
+
+def _cells(sheet: WriteOnlyWorksheet, row: Sequence[Any]) -> list[Any]:
+    cells: list[Any] = []
+    for value in row:
+        if isinstance(value, Cell):
+            cell = WriteOnlyCell(sheet, value=value.value)
+            if value.number_format:
+                cell.number_format = value.number_format
+            if value.bold:
+                cell.font = BOLD
+            value = cell
+        cells.append(value)
+    return cells
+
+
+def write_xlsx(
+    out: IO[bytes] | str,
+    sheets: Iterable[Sheet],
+    *,
+    title: str,
+    on_progress: Callable[[int], object] | None = None,
+) -> int:
+    """Write the workbook in write-only mode (rows streamed to `out`, not held); returns the data row count."""
+    workbook = Workbook(write_only=True)
+    count = 0
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(title=(sheet.title or title)[:31])
+        for column, width in sheet.widths.items():
+            worksheet.column_dimensions[column].width = width
+        for row in (*sheet.preamble, sheet.headers):
+            worksheet.append(_cells(worksheet, row))
+        for row in sheet.rows:
+            worksheet.append(_cells(worksheet, row))
+            count += 1
+            if on_progress is not None and count % PROGRESS_EVERY == 0:
+                on_progress(count)
+    workbook.save(out)
+    return count
+
+
+def export_path(export: Export) -> Path:
+    return Path(settings.MEDIA_ROOT) / EXPORT_DIR / f"{export.pk}.xlsx"
+
+
+# --- answering a view ---------------------------------------------------------------------------------------------
+class ExportSerializer(serializers.ModelSerializer):
+    """The Export as GET /api/v1/exports/{id}/ and a 202 from an export.xlsx answer it."""
+
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = ["id", "kind", "state", "progress", "total", "error", "created_at", "finished_at", "url",
+                  "download_url"]  # fmt: skip
+
+    def get_url(self, obj: Export) -> str:
+        return f"/api/v1/exports/{obj.pk}/"
+
+    def get_download_url(self, obj: Export) -> str | None:
+        return f"/api/v1/exports/{obj.pk}/download/" if obj.state == Export.State.DONE else None
+
+
+def ledger_response(
+    *, owner: User, ledger: Ledger, params: dict[str, Any], filename: str | None = None
+) -> HttpResponseBase:
+    """The ledger as .xlsx at once (≤ sync_limit() rows, written to a temporary file and streamed), else a
+    background export: 202 with the Export's JSON. Call outside any transaction (STYLE 6)."""
+    table = ledger.rows(owner, params)
+    if table.total > sync_limit():
+        export = export_start(owner=owner, ledger=ledger, params=params, total=table.total)
+        data = ExportSerializer(export).data
+        return JsonResponse(data, status=202, json_dumps_params={"ensure_ascii": False})
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open, closed by FileResponse
+    write_xlsx(handle, table.sheets, title=str(ledger.title))
+    handle.seek(0)
+    name = filename or f"{ledger.kind}-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
+
+
+# --- the background job -------------------------------------------------------------------------------------------
+_runner: Callable[[str], Any] | None = None
+
+
+def set_runner(runner: Callable[[str], Any]) -> None:
+    """campaign's AppConfig.ready() hands over the Celery task's delay (campaign.tasks imports this module)."""
+    global _runner
+    _runner = runner
+
+
+def export_start(*, owner: User, ledger: Ledger, params: dict[str, Any], total: int = 0) -> Export:
+    """Record a background export and queue its job after commit (STYLE 6)."""
+    if _runner is None:
+        raise ImproperlyConfigured("campaign.exports.set_runner was not called (is campaign in INSTALLED_APPS?)")
+    runner = _runner
+    export = Export.objects.create(kind=ledger.kind, owner=owner, params=params, total=total)
+    transaction.on_commit(lambda: runner(str(export.pk)))
+    return export
+
+
+def export_run(*, export_id: str) -> None:
+    """Write the export's workbook to MEDIA_ROOT/exports/<id>.xlsx in bounded memory, updating its progress.
+
+    Safe to run twice: a DONE export is left alone, any other is written again whole (to a side file renamed into
+    place, so a download never sees half a workbook). The ledger is read with the owner's scope as it is now (a
+    user who lost scope gets less, never more). A failure marks the export FAILED with the exception's type only
+    (its message may hold data) and is raised again for the log.
+    """
+    export = Export.objects.select_related("owner__unit").filter(pk=export_id).first()
+    if export is None or export.state == Export.State.DONE:
+        return
+    same = Export.objects.filter(pk=export.pk)
+    path = export_path(export)
+    try:
+        ledger = ledger_of(export.kind)
+        table = ledger.rows(export.owner, export.params)
+        same.update(state=Export.State.RUNNING, total=table.total, progress=0)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(".part")
+        count = write_xlsx(
+            str(part), table.sheets, title=str(ledger.title), on_progress=lambda n: same.update(progress=n)
+        )
+        os.replace(part, path)
+    except Exception as exc:  # the owner sees that it failed, whatever failed
+        same.update(state=Export.State.FAILED, error=type(exc).__name__[:500])
+        raise
+    same.update(
+        state=Export.State.DONE,
+        progress=count,
+        total=count,
+        file=f"{EXPORT_DIR}/{export.pk}.xlsx",
+        finished_at=timezone.now(),
+    )

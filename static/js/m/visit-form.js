@@ -1,0 +1,191 @@
+/* The phone page (/m/): the visit form — the campaign's checklist, issues raised inline, photos — and what
+ * happens on submit: the visit is saved in the outbox first, then sent (outbox.js), and its result shown.
+ * Needs core.js and outbox.js. Exposes ZPhone.renderChecklist, renderCategories.
+ */
+(function () {
+  "use strict";
+
+  var P = window.ZPhone;
+  if (!P) return;
+  var $ = P.$, el = P.el, show = P.show, t = P.t, state = P.state;
+
+  function renderChecklist(c) {
+    var box = $("checklist");
+    box.textContent = "";
+    ((c && c.checklist) || []).forEach(function (item) {
+      var label = el("label", null, item.label);
+      var input = el("textarea");
+      input.rows = 2;
+      input.maxLength = 500;
+      input.dataset.key = item.key;
+      label.appendChild(input);
+      box.appendChild(label);
+    });
+  }
+  function renderCategories() {
+    var selects = document.querySelectorAll("#issues .issue-category");
+    for (var i = 0; i < selects.length; i++) fillCategories(selects[i]);
+  }
+  function fillCategories(select) {
+    var cats = (state.boot && state.boot.campaign && state.boot.campaign.categories) || [];
+    var current = select.value;
+    select.textContent = "";
+    cats.forEach(function (name) {
+      var o = el("option", null, name);
+      o.value = name;
+      select.appendChild(o);
+    });
+    if (current) select.value = current;
+  }
+
+  // --- issues inline ---------------------------------------------------------------------------------------
+  $("add-issue").addEventListener("click", function () {
+    var node = $("issue-template").content.firstElementChild.cloneNode(true);
+    fillCategories(node.querySelector(".issue-category"));
+    node.querySelector(".issue-onsite").addEventListener("change", function (e) {
+      show(node.querySelector(".issue-result-label"), e.target.checked);
+    });
+    node.querySelector(".issue-remove").addEventListener("click", function () { node.remove(); });
+    $("issues").appendChild(node);
+    node.querySelector(".issue-description").focus();
+  });
+  function readIssues() {
+    var out = [];
+    var nodes = document.querySelectorAll("#issues .issue");
+    for (var i = 0; i < nodes.length; i++) {
+      var n = nodes[i];
+      var issue = {
+        kind: n.querySelector(".issue-kind").value,
+        category: n.querySelector(".issue-category").value,
+        description: n.querySelector(".issue-description").value.trim(),
+        resolved_on_site: n.querySelector(".issue-onsite").checked,
+      };
+      if (!issue.description) throw t("msg.need_desc");
+      if (issue.resolved_on_site) {
+        issue.result = n.querySelector(".issue-result").value.trim();
+        if (!issue.result) throw t("msg.need_result");
+      }
+      out.push(issue);
+    }
+    return out;
+  }
+
+  $("photos").addEventListener("change", function (e) {
+    var n = e.target.files.length;
+    $("photo-count").textContent = n ? t("msg.photos", { n: n }) : "";
+  });
+
+  // --- submit a visit --------------------------------------------------------------------------------------
+  function buildVisit() {
+    if (!state.chosen) throw t("msg.pick_target");
+    var checklist = {};
+    var inputs = document.querySelectorAll("#checklist textarea");
+    for (var i = 0; i < inputs.length; i++) {
+      var v = inputs[i].value.trim();
+      if (v) checklist[inputs[i].dataset.key] = v;
+    }
+    var body = {
+      id: P.uuid(),
+      target_type: state.chosen.type,
+      target_id: state.chosen.id,
+      visited_at: P.isoNow(),
+      people_met: Math.max(0, parseInt($("people-met").value, 10) || 0),
+      notes: $("notes").value.trim(),
+      checklist: checklist,
+      issues: readIssues(),
+    };
+    var c = state.boot && state.boot.campaign;
+    if (c) body.campaign = c.id;
+    if (state.position) {
+      // The browser's Geolocation API reports WGS-84 (SPEC §4: crs defaults to wgs84).
+      body.lat = +state.position.lat.toFixed(7);
+      body.lng = +state.position.lng.toFixed(7);
+      body.accuracy_m = Math.round(state.position.accuracy * 10) / 10;
+      body.crs = "wgs84";
+    }
+    return body;
+  }
+
+  /** After a flush: what became of the visit with this body (sent, failed, or still waiting). */
+  function showOutcome(body) {
+    return ZOutbox.all().then(function (records) {
+      var rec = records.filter(function (r) { return r.id === body.id; })[0];
+      if (!rec) return ZStore.get("sent:" + P.today()).then(function (list) {
+        var sent = (list || []).filter(function (r) { return r.id === body.id; })[0];
+        showResult({ sent: true, body: body, result: sent && sent.result });
+      });
+      if (rec.state === "failed") showResult({ failed: true, body: body, error: rec.error });
+      else if (rec.visitDone) showResult({ sent: true, body: body, result: rec.result, photosWaiting: rec.photos.length });
+      else showResult({ pending: true, body: body });
+    });
+  }
+
+  $("visit-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var err = $("visit-error");
+    show(err, false);
+    var body;
+    try {
+      body = buildVisit();
+    } catch (msg) {
+      err.textContent = String(msg);
+      show(err, true);
+      return;
+    }
+    var files = Array.prototype.slice.call($("photos").files || []);
+    var button = $("visit-submit");
+    button.disabled = true;
+    ZOutbox.add(body, files)
+      .then(function () {
+        resetVisitForm();
+        showResult({ pending: true, body: body });
+        return P.flush();
+      })
+      .then(function () { return showOutcome(body); })
+      .catch(function (x) {
+        err.textContent = String(x && x.message ? x.message : x);
+        show(err, true);
+      })
+      .then(function () { button.disabled = false; });
+  });
+
+  function resetVisitForm() {
+    $("visit-form").reset();
+    $("issues").textContent = "";
+    $("photo-count").textContent = "";
+    state.chosen = null;
+    show($("target-chosen"), false);
+    P.renderTargets();
+  }
+
+  function showResult(r) {
+    var box = $("visit-result");
+    box.textContent = "";
+    box.className = "result";
+    var target = P.findTarget(r.body.target_type, r.body.target_id);
+    if (target) box.appendChild(el("div", "muted", (target.name || "") + " · " + (target.address || "")));
+    if (r.failed) {
+      box.classList.add("failed");
+      box.appendChild(el("b", null, t("msg.failed") + (r.error || "")));
+    } else if (r.sent) {
+      box.classList.add("sent");
+      box.appendChild(el("b", null, t("msg.sent")));
+      var res = r.result || {};
+      if (res.geo_status) {
+        var g = el("div", "geo-status " + res.geo_status, t("geo." + res.geo_status));
+        if (res.distance_m != null) g.appendChild(el("span", "muted", " " + t("msg.distance", { d: Math.round(res.distance_m) })));
+        box.appendChild(g);
+        box.dataset.geoStatus = res.geo_status;
+      }
+      if (r.photosWaiting) box.appendChild(el("div", "muted", t("msg.photos_waiting", { n: r.photosWaiting })));
+    } else {
+      box.classList.add("pending");
+      box.appendChild(el("b", null, t("msg.saved_offline")));
+    }
+    show(box, true);
+    if (box.scrollIntoView) box.scrollIntoView({ block: "center" });
+  }
+
+  P.renderChecklist = renderChecklist;
+  P.renderCategories = renderCategories;
+})();
