@@ -3,8 +3,8 @@
 A `Ledger` is a kind, a title and a rows function `(user, params) -> Table` built on its app's selector; each
 app registers its ledgers in its AppConfig.ready() (issues.ledgers, visits.ledgers, dashboard.ledgers). A view
 calls `ledger_response()`: up to `sync_limit()` rows it answers the workbook at once; above, `export_start()`
-records an Export, queues the job after commit (campaign.tasks.export_run_task, which campaign's AppConfig hands
-to `set_runner`) and the view answers 202 with the Export's JSON, which GET /api/v1/exports/{id}/ follows.
+records an Export, queues the job after commit (`export_run_task`, the one Celery task of exports, kept here beside
+the function it calls so that starting and running need no import cycle) and the view answers 202 with the Export's JSON, which GET /api/v1/exports/{id}/ follows.
 The job is `export_run()`. Rows are streamed through openpyxl's write-only mode (ledgers read them with
 `.iterator(chunk_size=CHUNK)`), so memory stays bounded however many rows (SPEC §7).
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -186,22 +187,10 @@ def ledger_response(
 
 
 # --- the background job -------------------------------------------------------------------------------------------
-_runner: Callable[[str], Any] | None = None
-
-
-def set_runner(runner: Callable[[str], Any]) -> None:
-    """campaign's AppConfig.ready() hands over the Celery task's delay (campaign.tasks imports this module)."""
-    global _runner
-    _runner = runner
-
-
 def export_start(*, owner: User, ledger: Ledger, params: dict[str, Any], total: int = 0) -> Export:
     """Record a background export and queue its job after commit (STYLE 6)."""
-    if _runner is None:
-        raise ImproperlyConfigured("campaign.exports.set_runner was not called (is campaign in INSTALLED_APPS?)")
-    runner = _runner
     export = Export.objects.create(kind=ledger.kind, owner=owner, params=params, total=total)
-    transaction.on_commit(lambda: runner(str(export.pk)))
+    transaction.on_commit(lambda: export_run_task.delay(str(export.pk)))
     return export
 
 
@@ -238,3 +227,10 @@ def export_run(*, export_id: str) -> None:
         file=f"{EXPORT_DIR}/{export.pk}.xlsx",
         finished_at=timezone.now(),
     )
+
+
+@shared_task(acks_late=True)
+def export_run_task(export_id: str) -> None:
+    """Write a large ledger (any registered kind) to MEDIA_ROOT/exports/<id>.xlsx: thin, takes an id, safe to run
+    twice (STYLE 7). Registered with Celery when this module is imported (every app's ready() imports it)."""
+    export_run(export_id=export_id)

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from campaign import exports
+from campaign.exports import export_run_task
 from campaign.models import Export
-from campaign.tasks import export_run_task
 from tests.visits.test_visit_list import make_visits
 
 
