@@ -64,7 +64,7 @@ def test_large_export_answers_202_and_the_background_job_writes_it(api, leader, 
     from visits import tasks
 
     monkeypatch.setattr(tasks, "EXPORT_INLINE_MAX", 2)
-    monkeypatch.setattr("visits.api.EXPORT_INLINE_MAX", 2)
+    monkeypatch.setattr("visits.api.exports.EXPORT_INLINE_MAX", 2)
     make_visits(cadre, org.grid1, 3)
 
     response = api.as_user(leader).get("/api/v1/visits/export.xlsx")

@@ -1,0 +1,20 @@
+"""REST API of visits (SPEC §4, §7): record and list visits (visits.py), photos, the map layer (geo.py) and the
+ledger export (exports.py). urls.py and the ledger code import the names below from here."""
+
+from visits.api.exports import VisitExport
+from visits.api.geo import GeoVisits
+from visits.api.photos import VisitPhotoFile, VisitPhotoUpload
+from visits.api.serializers import VisitSerializer, target_label
+from visits.api.visits import VisitDetail, VisitListCreate, filtered_visits
+
+__all__ = [
+    "GeoVisits",
+    "VisitDetail",
+    "VisitExport",
+    "VisitListCreate",
+    "VisitPhotoFile",
+    "VisitPhotoUpload",
+    "VisitSerializer",
+    "filtered_visits",
+    "target_label",
+]
