@@ -19,11 +19,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.days import day_start, local_day
 from campaign.errors import Conflict, DomainError, Invalid, NotAllowed, OutOfScope
 from campaign.geo import boundary_contains, gcj02_to_wgs84, grid_for_point, haversine_m
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.models.org import path_prefixes
-from campaign.scope import enterprises_visible_to, households_visible_to
+from campaign.scope import enterprises_visible_to, households_visible_to, subtree_q
+from campaign.selectors import campaign_of
 from issues.models import Ticket
 from issues.selectors import tickets_visible_to
 from visits.models import PEOPLE_MET_MAX, Crs, GeoStatus, TargetType, Visit, VisitPhoto
@@ -151,7 +153,7 @@ def _resolve_target(actor: User, target_type: str | None, target_id: int | None,
         requester_q = Q(pk=ticket.requester_household_id if model is Household else ticket.requester_enterprise_id)
         target = (
             model.objects.select_related("unit")  # type: ignore[attr-defined]
-            .filter(requester_q | Q(unit__path__startswith=ticket.unit.path), pk=target_id)
+            .filter(requester_q | subtree_q(ticket.unit), pk=target_id)
             .first()
         )
     if target is None:
@@ -167,29 +169,32 @@ def _check_role(actor: User, ticket: Ticket | None) -> None:
         raise NotAllowed(_("您的角色不能登记走访。"))
     if ticket is None:
         raise Invalid.field("ticket", _("承办人登记走访须关联本单位承办的工单。"))
-    path = actor.unit.path if actor.unit else "\0"
-    is_lead = ticket.lead_unit is not None and ticket.lead_unit.path.startswith(path)
-    if not (is_lead or ticket.co_units.filter(path__startswith=path).exists()):
+    home = actor.unit
+    is_lead = home is not None and ticket.lead_unit is not None and home.contains(ticket.lead_unit)
+    if not (is_lead or (home is not None and ticket.co_units.subtree_of(home).exists())):
         raise NotAllowed(_("只能为本单位牵头或协办的工单登记上门走访。"))
 
 
-def _campaign_for(unit: OrgUnit, campaign_id: int | None) -> Campaign | None:
-    """The named campaign, if the unit takes part in it; by default the unit's newest active campaign."""
-    qs = Campaign.objects.filter(units__path__in=path_prefixes(unit.path))
+def _campaign_for(unit: OrgUnit, campaign_id: int | None, visited_at: dt.datetime) -> Campaign | None:
+    """The named campaign, if the unit takes part in it; by default the unit's campaign on the day of the visit."""
     if campaign_id is not None:
-        campaign = qs.filter(pk=campaign_id).first()
+        campaign = Campaign.objects.filter(units__path__in=path_prefixes(unit.path), pk=campaign_id).first()
         if campaign is None:
             raise Invalid.field("campaign", _("该活动不存在，或走访对象所在单位未参加该活动。"))
         return campaign
-    return qs.filter(is_active=True).order_by("-start_date", "-id").first()
+    campaign = campaign_of(unit, local_day(visited_at))
+    if campaign is None:
+        # No campaign that day: a visit dated before the unit's current campaign is refused, not filed outside it
+        # (SPEC §4: not older than the campaign).
+        _check_time(visited_at, campaign_of(unit))
+    return campaign
 
 
 def _check_time(visited_at: dt.datetime, campaign: Campaign | None) -> None:
     if visited_at > timezone.now() + FUTURE_TOLERANCE:
         raise Invalid.field("visited_at", _("走访时间不能晚于当前时间 5 分钟以上。"))
     if campaign is not None:
-        start = dt.datetime.combine(campaign.start_date, dt.time.min, tzinfo=timezone.get_default_timezone())
-        if visited_at < start:
+        if visited_at < day_start(campaign.start_date):
             raise Invalid.field(
                 "visited_at", _("走访时间早于活动开始日期（%(date)s）。") % {"date": campaign.start_date}
             )
@@ -260,8 +265,8 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
     if target is None and ticket is None:
         raise Invalid.field("target_type", _("请选择走访对象（住户或企业），或关联一张工单。"))
     unit = target.unit if target is not None else ticket.unit  # type: ignore[union-attr]
-    campaign = _campaign_for(unit, data.get("campaign"))
     visited_at: dt.datetime = data["visited_at"]
+    campaign = _campaign_for(unit, data.get("campaign"), visited_at)
     _check_time(visited_at, campaign)
     checklist = data.get("checklist") or {}
     _check_checklist(checklist, campaign)
