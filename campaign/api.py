@@ -189,7 +189,7 @@ class RegistryListMixin:
         return self._paginator
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
+        context = super().get_serializer_context()
         context["near"] = self.near
         return context
 
@@ -200,7 +200,7 @@ class RevealMixin:
     request: Request
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
+        context = super().get_serializer_context()
         context["reveal"] = False
         return context
 

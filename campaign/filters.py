@@ -91,7 +91,7 @@ class ScopedFilterSet(django_filters.FilterSet):
 class RadiusField(forms.FloatField):
     """A search radius in metres: more than 0, at most MAX_RADIUS_M (NaN and infinity are refused as numbers)."""
 
-    def validate(self, value: float | None) -> None:
+    def validate(self, value: Any) -> None:
         super().validate(value)
         if value is not None and not 0 < value <= MAX_RADIUS_M:
             raise forms.ValidationError(_("应在 0 到 %(max)s 米之间。") % {"max": MAX_RADIUS_M}, code="range")

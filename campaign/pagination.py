@@ -24,7 +24,7 @@ class _PageSize:
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
+        if not raw:
             return self.page_size
         try:
             size = read_int(raw)
@@ -38,7 +38,7 @@ class _PageSize:
 class CursorPage(_PageSize, CursorPagination):
     """Flat cost however deep: WHERE (ordering key) < cursor LIMIT n. Views set `ordering` on the class."""
 
-    ordering = "-id"
+    ordering: str | tuple[str, ...] = "-id"
 
     def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any] | None:
         self._model = queryset.model

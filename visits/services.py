@@ -21,98 +21,25 @@ from django.utils.translation import gettext as _
 
 from campaign.days import day_start, local_day
 from campaign.errors import Conflict, DomainError, Invalid, NotAllowed, OutOfScope
-from campaign.geo import boundary_contains, gcj02_to_wgs84, grid_for_point, haversine_m
-from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.geo import gcj02_to_wgs84, haversine_m
+from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
 from campaign.models.org import path_prefixes
 from campaign.scope import enterprises_visible_to, households_visible_to, subtree_q
 from campaign.selectors import campaign_of
 from issues.models import Ticket
 from issues.selectors import tickets_visible_to
-from visits.models import PEOPLE_MET_MAX, Crs, GeoStatus, TargetType, Visit, VisitPhoto
+from visits.geo import geo_status_for, point_grid, reference_point, visit_flags
+from visits.models import PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
 
-VERIFIED_RADIUS_M = 200.0  # a visit is verified within 200 m + the fix's accuracy of its reference point
-POOR_ACCURACY_M = 100.0  # a fix less accurate than this proves nothing
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # phones' clocks drift
-IMPOSSIBLE_SPEED_KMH = 120.0
-IMPOSSIBLE_SPEED_MIN_M = 1000.0  # below 1 km a jump is GPS noise, not travel
 CHECKLIST_VALUE_MAX = 500
 MAX_ISSUES_PER_VISIT = 20
-
-VISIT_ROLES = {Role.CADRE, Role.HANDLER, Role.ADMIN}
 
 
 def canonical_body_hash(body: Any) -> str:
     """sha256 of the request body re-serialized with sorted keys: key order and spacing do not make it 'different'."""
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# --- geo ------------------------------------------------------------------------------------------------------
-def geo_status_for(*, has_fix: bool, accuracy_m: float | None, distance_m: float | None) -> GeoStatus:
-    """SPEC §4, first match wins: no_fix, poor_accuracy, no_reference, verified (≤ 200 m + accuracy), far."""
-    if not has_fix:
-        return GeoStatus.NO_FIX
-    accuracy = accuracy_m or 0.0
-    if accuracy > POOR_ACCURACY_M:
-        return GeoStatus.POOR_ACCURACY
-    if distance_m is None:
-        return GeoStatus.NO_REFERENCE
-    if distance_m <= VERIFIED_RADIUS_M + accuracy:
-        return GeoStatus.VERIFIED
-    return GeoStatus.FAR
-
-
-def is_impossible_speed(*, distance_m: float, elapsed: dt.timedelta) -> bool:
-    """Farther than 1 km from the previous visit at more than 120 km/h (also: any such jump with no time at all)."""
-    if distance_m <= IMPOSSIBLE_SPEED_MIN_M:
-        return False
-    seconds = abs(elapsed.total_seconds())
-    if seconds == 0:
-        return True
-    return distance_m / seconds * 3.6 > IMPOSSIBLE_SPEED_KMH
-
-
-def _reference_point(target: Household | Enterprise | None, ticket: Ticket | None) -> tuple[float, float] | None:
-    """The target's location; with no target, the ticket's requester's location, else the ticket's own."""
-    if target is not None:
-        return (target.lat, target.lng) if target.lat is not None and target.lng is not None else None
-    if ticket is None:
-        return None
-    requester = ticket.requester_household or ticket.requester_enterprise
-    if requester is not None and requester.lat is not None and requester.lng is not None:
-        return requester.lat, requester.lng
-    if ticket.lat is not None and ticket.lng is not None:
-        return ticket.lat, ticket.lng
-    return None
-
-
-def _flags(*, cadre: User, visit: Visit) -> list[str]:
-    flags: list[str] = []
-    if visit.lat is None or visit.lng is None:
-        return flags
-    previous = (
-        Visit.objects.filter(cadre=cadre, visited_at__lte=visit.visited_at, lat__isnull=False, lng__isnull=False)
-        .exclude(pk=visit.pk)
-        .only("lat", "lng", "visited_at")
-        .order_by("-visited_at", "-id")
-        .first()
-    )
-    if previous is not None:
-        jump = haversine_m(previous.lat, previous.lng, visit.lat, visit.lng)  # type: ignore[arg-type]
-        if is_impossible_speed(distance_m=jump, elapsed=visit.visited_at - previous.visited_at):
-            flags.append("impossible_speed")
-    if visit.point_unit_id is not None and visit.unit.kind == UnitKind.GRID and visit.point_unit_id != visit.unit_id:
-        flags.append("outside_grid")  # the phone was in another grid than the target's
-    return flags
-
-
-def _point_grid(unit: OrgUnit, lat: float | None, lng: float | None) -> OrgUnit | None:
-    """The grid holding the point. Most visits stand in their target's own grid: test it first, without a query."""
-    if lat is None or lng is None:
-        return None
-    if unit.kind == UnitKind.GRID and unit.boundary and boundary_contains(unit.boundary, lat, lng):
-        return unit
-    return grid_for_point(lat, lng)
 
 
 # --- scope and rules ------------------------------------------------------------------------------------------
@@ -151,11 +78,7 @@ def _resolve_target(actor: User, target_type: str | None, target_id: int | None,
         # A handler's door-to-door visit reaches the ticket's requester or the place of the matter, which lie
         # outside a department's own subtree.
         requester_q = Q(pk=ticket.requester_household_id if model is Household else ticket.requester_enterprise_id)
-        target = (
-            model.objects.select_related("unit")  # type: ignore[attr-defined]
-            .filter(requester_q | subtree_q(ticket.unit), pk=target_id)
-            .first()
-        )
+        target = model.objects.select_related("unit").filter(requester_q | subtree_q(ticket.unit), pk=target_id).first()
     if target is None:
         # Out of scope answers 404 (not 400 on target_id): a write must not confirm that a row exists elsewhere.
         raise OutOfScope(_("走访对象不存在或不在您的管辖范围内。"))
@@ -171,7 +94,8 @@ def _check_role(actor: User, ticket: Ticket | None) -> None:
         raise Invalid.field("ticket", _("承办人登记走访须关联本单位承办的工单。"))
     home = actor.unit
     is_lead = home is not None and ticket.lead_unit is not None and home.contains(ticket.lead_unit)
-    if not (is_lead or (home is not None and ticket.co_units.subtree_of(home).exists())):
+    co_unit_here = home is not None and OrgUnit.objects.subtree_of(home).filter(pk__in=ticket.co_units.all()).exists()
+    if not (is_lead or co_unit_here):
         raise NotAllowed(_("只能为本单位牵头或协办的工单登记上门走访。"))
 
 
@@ -271,7 +195,7 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
     checklist = data.get("checklist") or {}
     _check_checklist(checklist, campaign)
     lat, lng, accuracy = _coordinates(data)
-    reference = _reference_point(target, ticket)
+    reference = reference_point(target, ticket)
     distance = haversine_m(lat, lng, *reference) if lat is not None and lng is not None and reference else None
     visit = Visit(
         id=data["id"],
@@ -282,7 +206,7 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
         ticket=ticket,
         campaign=campaign,
         unit=unit,
-        point_unit=_point_grid(unit, lat, lng),
+        point_unit=point_grid(unit, lat, lng),
         visited_at=visited_at,
         lat=lat,
         lng=lng,
@@ -295,7 +219,7 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
         checklist=checklist,
         body_hash=body_hash,
     )
-    visit.flags = _flags(cadre=actor, visit=visit)
+    visit.flags = visit_flags(cadre=actor, visit=visit)
     return visit, list(data.get("issues") or [])
 
 

@@ -25,9 +25,9 @@ class OffsetDateTimeField(serializers.DateTimeField):
         parsed = parse_datetime(value) if isinstance(value, str) else None
         if parsed is None:
             self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+08:00")
-        if parsed.tzinfo is None:  # type: ignore[union-attr]
+        if parsed.tzinfo is None:
             raise serializers.ValidationError(_("须包含时区偏移，例如 2026-05-12T10:30:00+08:00。"))
-        return parsed  # type: ignore[return-value]
+        return parsed
 
 
 class IssueInputSerializer(serializers.DictField):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,7 +20,7 @@ from visits.models import Visit
 
 
 class VisitCursorPage(CursorPage):
-    ordering: ClassVar[tuple[str, ...]] = ("-visited_at", "-id")  # the id breaks ties
+    ordering = ("-visited_at", "-id")  # a tuple: the id breaks ties
 
 
 def filtered_visits(request: Request) -> QuerySet[Visit]:
