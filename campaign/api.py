@@ -26,6 +26,7 @@ from campaign.scope import (
     unit_in_scope,
     units_visible_to,
 )
+from campaign.serializers import MeSerializer
 from campaign.validators import mask_name, mask_phone
 
 
@@ -43,20 +44,6 @@ class TokenView(ObtainAuthToken):
     """POST {username, password} → {token}. Use as `Authorization: Token <key>`."""
 
     throttle_classes = [TokenThrottle]
-
-
-class UnitBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = OrgUnit
-        fields = ["id", "name", "kind"]
-
-
-class MeSerializer(serializers.ModelSerializer):
-    unit = UnitBriefSerializer(read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name", "role", "unit"]
 
 
 class MeView(APIView):

@@ -19,11 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaign.api import MeSerializer
 from campaign.errors import Invalid
 from campaign.models import Campaign, Enterprise, Household, User
 from campaign.scope import enterprises_visible_to, households_visible_to
 from campaign.selectors import campaign_of
+from campaign.serializers import MeSerializer
 from campaign.validators import mask_name
 
 # A grid holds a few hundred to a couple of thousand targets: one page covers a cadre's grid; a street-wide

@@ -4,8 +4,13 @@ ledger export (exports.py). urls.py and the ledger code import the names below f
 from visits.api.exports import VisitExport
 from visits.api.geo import GeoVisits
 from visits.api.photos import VisitPhotoFile, VisitPhotoUpload
-from visits.api.serializers import VisitSerializer, target_label
+from visits.api.serializers import VisitSerializer
 from visits.api.visits import VisitDetail, VisitListCreate, filtered_visits
+from visits.models import Visit
+
+# The ledger code (visits/tasks.py) reads these two from here; the plain homes are Visit.target_label and
+# visits.selectors.visits_filtered, which it may import instead without going through the API package.
+target_label = Visit.target_label
 
 __all__ = [
     "GeoVisits",

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaign.validators import mask_name
 from visits import selectors, services
 from visits.models import NOTES_MAX, PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
 
@@ -148,7 +147,7 @@ class VisitSerializer(serializers.ModelSerializer):
         return {"id": visit.point_unit_id, "name": visit.point_unit.name} if visit.point_unit else None
 
     def get_target_name(self, visit: Visit) -> str:
-        return target_label(visit)
+        return visit.target_label()
 
     @extend_schema_field(TicketRefSerializer(many=True))
     def get_tickets(self, visit: Visit) -> list[dict[str, Any]]:
@@ -158,12 +157,3 @@ class VisitSerializer(serializers.ModelSerializer):
         if raised is None:
             raised = selectors.tickets_raised_on([visit.pk])
         return raised.get(visit.pk, [])
-
-
-def target_label(visit: Visit) -> str:
-    """What the target is called in lists and the ledger: personal names masked (SPEC §2)."""
-    if visit.household is not None:
-        return f"{visit.household.address}（{mask_name(visit.household.head_name)}）"
-    if visit.enterprise is not None:
-        return visit.enterprise.name
-    return ""
