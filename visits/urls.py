@@ -4,10 +4,11 @@ from django.urls import path
 
 import visits.admin  # noqa: F401  registers the admin (SimpleAdminConfig: no autodiscovery)
 from visits import api
+from visits.api.exports import VisitExport
 
 urlpatterns = [
     path("visits/", api.VisitListCreate.as_view(), name="api-visits"),
-    path("visits/export.xlsx", api.VisitExport.as_view(), name="api-visits-export"),
+    path("visits/export.xlsx", VisitExport.as_view(), name="api-visits-export"),
     path("visits/<uuid:pk>/", api.VisitDetail.as_view(), name="api-visit"),
     path("visits/<uuid:pk>/photos/", api.VisitPhotoUpload.as_view(), name="api-visit-photos"),
     path("visits/<uuid:pk>/photos/<int:photo_id>/file/", api.VisitPhotoFile.as_view(), name="api-visit-photo-file"),

@@ -1,7 +1,6 @@
 """REST API of visits (SPEC §4, §7): record and list visits (visits.py), photos, the map layer (geo.py) and the
-ledger export (exports.py). urls.py and the ledger code import the names below from here."""
+ledger export (exports.py, imported by urls.py directly: it imports visits.tasks, which imports this package)."""
 
-from visits.api.exports import VisitExport
 from visits.api.geo import GeoVisits
 from visits.api.photos import VisitPhotoFile, VisitPhotoUpload
 from visits.api.serializers import VisitSerializer
@@ -15,7 +14,6 @@ target_label = Visit.target_label
 __all__ = [
     "GeoVisits",
     "VisitDetail",
-    "VisitExport",
     "VisitListCreate",
     "VisitPhotoFile",
     "VisitPhotoUpload",
