@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 
 from campaign.errors import Invalid
 from campaign.models import Campaign, Enterprise, Household, User
+from campaign.params import read_int
 from campaign.scope import enterprises_visible_to, households_visible_to
 from campaign.selectors import campaign_of
 from campaign.serializers import MeSerializer
@@ -83,9 +85,9 @@ def _parse_cursor(raw: str | None) -> tuple[str, int]:
         kind, after = raw.split(":")
         if kind not in ("h", "e"):
             raise ValueError
-        return kind, int(after)
+        return kind, read_int(after)
     except ValueError:
-        raise Invalid.field("cursor", "无效的分页游标。") from None
+        raise Invalid.field("cursor", _("无效的分页游标。")) from None
 
 
 def targets_page(user: User, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

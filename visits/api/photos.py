@@ -57,7 +57,10 @@ class VisitPhotoFile(APIView):
     def get(self, request: Request, pk: Any, photo_id: int) -> FileResponse:
         visits = selectors.visits_visible_to(cast(User, request.user))
         photo = get_object_or_404(VisitPhoto.objects.filter(visit__in=visits), pk=photo_id, visit_id=pk)
-        relative = photo.thumbnail if request.query_params.get("size") == "thumb" else photo.file
+        size = request.query_params.get("size")
+        if size not in (None, "", "thumb"):
+            raise Invalid.field("size", _("取值应为：%(v)s") % {"v": "thumb"})
+        relative = photo.thumbnail if size == "thumb" else photo.file
         path = os.path.join(settings.MEDIA_ROOT, relative)
         if not os.path.exists(path):
             raise Invalid.field("file", _("照片文件缺失。"))
