@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -15,6 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from campaign import services
+from campaign.errors import Invalid
 from campaign.filters import EnterpriseFilter, HouseholdFilter, RegistryFilter, UnitListFilter
 from campaign.geo import haversine_m
 from campaign.models import Enterprise, Household, OrgUnit, User
@@ -181,6 +183,9 @@ class RegistryListMixin:
         return context
 
 
+REVEAL_VALUES = {"1": True, "true": True, "0": False, "false": False}
+
+
 class RevealMixin:
     """`?reveal=1` on a detail read returns full personal values to roles that need them, and logs the read."""
 
@@ -194,7 +199,10 @@ class RevealMixin:
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
-        if request.query_params.get("reveal") in ("1", "true") and may_reveal_personal_data(user_of(request)):
+        reveal = request.query_params.get("reveal") or "0"
+        if reveal not in REVEAL_VALUES:
+            raise Invalid.field("reveal", _("取值应为：%(v)s") % {"v": ", ".join(REVEAL_VALUES)})
+        if REVEAL_VALUES[reveal] and may_reveal_personal_data(user_of(request)):
             serializer.context["reveal"] = True
             services.access_log_record(user=user_of(request), obj=instance, fields=list(serializer.masked_fields))
         return Response(serializer.data)

@@ -118,3 +118,12 @@ def test_schema_documents_the_registry_filters():
         assert params["radius_m"]["type"] == "number" and params["unit"]["type"] == "integer"
     units = {p["name"] for p in paths["/api/v1/units/"]["get"]["parameters"]}
     assert {"parent", "kind", "unit", "page_size"} <= units
+
+
+@pytest.mark.parametrize("path", ["households", "enterprises"])
+def test_an_unknown_reveal_value_is_a_400_naming_it(api, org, dispatcher, homes, path):
+    row = homes["grid1"] if path == "households" else EnterpriseFactory(unit=org.grid1)
+
+    response = api.as_user(dispatcher).get(f"/api/v1/{path}/{row.id}/?reveal=yes")
+
+    assert response.status_code == 400 and "reveal" in response.json()
