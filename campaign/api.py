@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, FloatField, QuerySet, Value
-from django.db.models.expressions import ExpressionWrapper
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -17,13 +17,13 @@ from rest_framework.views import APIView
 
 from campaign import services
 from campaign.errors import Invalid
-from campaign.geo import METRES_PER_DEGREE_LAT, bbox_around, haversine_m
+from campaign.filters import EnterpriseFilter, HouseholdFilter, RegistryFilter, UnitListFilter
+from campaign.geo import haversine_m
 from campaign.models import Enterprise, Household, OrgUnit
 from campaign.pagination import IdCursorPage, NumberPage
 from campaign.scope import (
     enterprises_visible_to,
     households_visible_to,
-    in_subtree,
     may_reveal_personal_data,
     unit_in_scope,
     units_visible_to,
@@ -31,8 +31,6 @@ from campaign.scope import (
 )
 from campaign.serializers import MeSerializer
 from campaign.validators import mask_name, mask_phone
-
-MAX_RADIUS_M = 5000
 
 
 # --- auth and me ------------------------------------------------------------------------------------------
@@ -59,37 +57,13 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "code", "parent", "depth", "lat", "lng", "boundary"]
 
 
-class UnitFilterMixin:
-    request: Request
-
-    def unit_filter(self, qs: QuerySet[Any], field: str = "unit") -> QuerySet[Any]:
-        unit_id = self.request.query_params.get("unit")
-        if unit_id:
-            qs = in_subtree(qs, unit_in_scope(user_of(self.request), unit_id), field)
-        return qs
-
-
-@extend_schema(
-    parameters=[
-        OpenApiParameter("parent", OpenApiTypes.INT, description="children of this unit"),
-        OpenApiParameter("kind", OpenApiTypes.STR),
-        OpenApiParameter("unit", OpenApiTypes.INT, description="this unit and its subtree"),
-    ]
-)
-class UnitList(UnitFilterMixin, generics.ListAPIView):
+class UnitList(generics.ListAPIView):
     serializer_class = UnitSerializer
     pagination_class = NumberPage
+    filterset_class = UnitListFilter
 
     def get_queryset(self) -> QuerySet[OrgUnit]:
-        qs = units_visible_to(user_of(self.request))
-        params = self.request.query_params
-        if params.get("parent"):
-            qs = qs.filter(parent_id=unit_in_scope(user_of(self.request), params["parent"]).pk)
-        if params.get("kind"):
-            qs = qs.filter(kind=params["kind"])
-        if params.get("unit"):
-            qs = qs.filter(path__startswith=unit_in_scope(user_of(self.request), params["unit"]).path)
-        return qs.order_by("path")
+        return units_visible_to(user_of(self.request)).order_by("path")
 
 
 class UnitDetail(generics.RetrieveAPIView):
@@ -176,89 +150,36 @@ class EnterpriseSerializer(MaskedSerializer):
         extra_kwargs = {"unit": {"required": False}}
 
 
-def parse_near(params: Any) -> tuple[float, float, float] | None:
-    raw = params.get("near")
-    if not raw:
-        return None
-    try:
-        lat_s, lng_s = raw.split(",")
-        lat, lng = float(lat_s), float(lng_s)
-    except ValueError:
-        raise Invalid.field("near", "格式应为 near=纬度,经度") from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise Invalid.field("near", "坐标超出范围。")
-    try:
-        radius = float(params.get("radius_m", 500))
-    except ValueError:
-        raise Invalid.field("radius_m", "应为数字（米）。") from None
-    if not 0 < radius <= MAX_RADIUS_M:
-        raise Invalid.field("radius_m", f"应在 0 到 {MAX_RADIUS_M} 米之间。")
-    return lat, lng, radius
+class RegistryListMixin:
+    """The household and enterprise lists: scoped rows, the registry filters (campaign/filters.py), and the distance
+    from `near` in each row. Within a bounded radius the set is small and ordered by distance: numbered pages;
+    otherwise an id cursor."""
 
+    request: Request
+    filterset_class: type[RegistryFilter]
+    near: tuple[float, float] | None = None
 
-def nearest_first(qs: QuerySet[Any], lat: float, lng: float, radius_m: float) -> QuerySet[Any]:
-    """Rows within a bounding box of the radius, nearest first: an equirectangular squared distance is exact
-    enough to order points a few km apart, and plain arithmetic runs the same on SQLite and PostgreSQL."""
-    import math
-
-    min_lat, max_lat, min_lng, max_lng = bbox_around(lat, lng, radius_m)
-    k = math.cos(math.radians(lat))
-    d2 = ExpressionWrapper(
-        (F("lat") - Value(lat)) * (F("lat") - Value(lat))
-        + (F("lng") - Value(lng)) * (F("lng") - Value(lng)) * Value(k * k),
-        output_field=FloatField(),
-    )
-    r2 = (radius_m / METRES_PER_DEGREE_LAT) ** 2
-    return (
-        qs.filter(lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng)
-        .annotate(d2=d2)
-        .filter(d2__lte=r2)
-        .order_by("d2", "id")
-    )
-
-
-class RegistryListMixin(UnitFilterMixin):
-    pagination_class = IdCursorPage
-    search_fields: tuple[str, ...] = ()
-
-    def visible(self) -> QuerySet[Any]:
-        raise NotImplementedError
-
-    def get_queryset(self) -> QuerySet[Any]:
-        qs = self.unit_filter(self.visible())
-        q = self.request.query_params.get("q", "").strip()
-        if q:
-            from django.db.models import Q
-
-            cond = Q()
-            for field in self.search_fields:
-                cond |= Q(**{f"{field}__icontains": q})
-            qs = qs.filter(cond)
-        self.near = parse_near(self.request.query_params)
-        if self.near:
-            qs = nearest_first(qs, *self.near)
-        return qs
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The FilterSet is built here rather than by DjangoFilterBackend (still declared, for the schema) because
+        # the serializer needs the validated `near` for each row's distance.
+        filterset = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
+        rows = filterset.filtered()
+        self.near = filterset.form.cleaned_data.get("near")
+        return rows
 
     @property
     def paginator(self) -> Any:
         if not hasattr(self, "_paginator"):
-            # Within a bounded radius the set is small and ordered by distance: numbered pages.
-            self._paginator = NumberPage() if parse_near(self.request.query_params) else IdCursorPage()
+            self._paginator = NumberPage() if self.near else IdCursorPage()
         return self._paginator
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
-        context["near"] = getattr(self, "near", None)
+        context = super().get_serializer_context()
+        context["near"] = self.near
         return context
 
 
-REGISTRY_PARAMETERS = [
-    OpenApiParameter("unit", OpenApiTypes.INT, description="this unit and its subtree"),
-    OpenApiParameter("q", OpenApiTypes.STR, description="search text"),
-    OpenApiParameter("near", OpenApiTypes.STR, description="lat,lng (WGS-84): nearest first"),
-    OpenApiParameter("radius_m", OpenApiTypes.NUMBER, description="with near; default 500, at most 5000"),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="at most 200"),
-]
+REVEAL_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
 class RevealMixin:
@@ -267,25 +188,27 @@ class RevealMixin:
     request: Request
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()  # type: ignore[misc]
+        context = super().get_serializer_context()
         context["reveal"] = False
         return context
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
-        if request.query_params.get("reveal") in ("1", "true") and may_reveal_personal_data(user_of(request)):
+        reveal = request.query_params.get("reveal") or "0"
+        if reveal not in REVEAL_VALUES:
+            raise Invalid.field("reveal", _("取值应为：%(v)s") % {"v": ", ".join(REVEAL_VALUES)})
+        if REVEAL_VALUES[reveal] and may_reveal_personal_data(user_of(request)):
             serializer.context["reveal"] = True
             services.access_log_record(user=user_of(request), obj=instance, fields=list(serializer.masked_fields))
         return Response(serializer.data)
 
 
-@extend_schema(parameters=REGISTRY_PARAMETERS)
 class HouseholdList(RegistryListMixin, generics.ListCreateAPIView):
     serializer_class = HouseholdSerializer
-    search_fields = ("address", "head_name")
+    filterset_class = HouseholdFilter
 
-    def visible(self) -> QuerySet[Household]:
+    def get_queryset(self) -> QuerySet[Household]:
         return households_visible_to(user_of(self.request))
 
     def perform_create(self, serializer: Any) -> None:
@@ -313,12 +236,11 @@ class HouseholdDetail(RevealMixin, generics.RetrieveUpdateAPIView):
         )
 
 
-@extend_schema(parameters=REGISTRY_PARAMETERS)
 class EnterpriseList(RegistryListMixin, generics.ListCreateAPIView):
     serializer_class = EnterpriseSerializer
-    search_fields = ("name", "address", "credit_code")
+    filterset_class = EnterpriseFilter
 
-    def visible(self) -> QuerySet[Enterprise]:
+    def get_queryset(self) -> QuerySet[Enterprise]:
         return enterprises_visible_to(user_of(self.request))
 
     def perform_create(self, serializer: Any) -> None:

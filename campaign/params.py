@@ -1,49 +1,147 @@
-"""Query-parameter readers shared by every list and stats view: a bad value is a 400 naming the parameter."""
+"""Query-parameter readers: one validated reader per kind of value (a day, an integer, a bbox, a point).
+
+Each kind has one `read_*` function, wrapped as a form field for the FilterSets (campaign/filters.py,
+visits/filters.py) and as `*_param` for the few views that read a parameter directly (stats, the ticket map).
+Either way a bad value is a 400 naming the parameter, never a 500 and never silently ignored.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, overload
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar, overload
 
+from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.errors import Invalid
 
+# Dates outside these are typos (20226-05-01, 1900-01-01), not campaign days: refused rather than queried.
+DAY_MIN = dt.date(2000, 1, 1)
+DAY_MAX = dt.date(2100, 12, 31)
+_DAY_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+INT_MAX = 2**63 - 1  # a bigint: beyond it PostgreSQL refuses the query
 
-@overload
-def day_param(params: Any, name: str) -> dt.date | None: ...
-@overload
-def day_param(params: Any, name: str, default: dt.date) -> dt.date: ...
-def day_param(params: Any, name: str, default: dt.date | None = None) -> dt.date | None:
-    """An Asia/Shanghai day given as YYYY-MM-DD; `default` when absent or empty."""
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
+
+def read_day(raw: str) -> dt.date:
+    """An Asia/Shanghai day given as YYYY-MM-DD, between 2000-01-01 and 2100-12-31. ValueError says what is wrong."""
+    text = raw.strip()
     try:
-        return dt.date.fromisoformat(str(raw))
+        if not _DAY_SHAPE.fullmatch(text):
+            raise ValueError
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise Invalid.field(name, _("日期格式应为 YYYY-MM-DD。")) from None
+        raise ValueError(_("日期格式应为 YYYY-MM-DD。")) from None
+    if not DAY_MIN <= day <= DAY_MAX:
+        raise ValueError(_("日期应在 %(min)s 到 %(max)s 之间。") % {"min": DAY_MIN, "max": DAY_MAX})
+    return day
 
 
-def int_param(params: Any, name: str) -> int | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
+def read_int(raw: str) -> int:
     try:
-        return int(raw)
+        value = int(raw.strip())
     except ValueError:
-        raise Invalid.field(name, _("应为整数。")) from None
+        raise ValueError(_("应为整数。")) from None
+    if abs(value) > INT_MAX:
+        raise ValueError(_("数值过大。"))
+    return value
 
 
-def bbox_param(params: Any, name: str = "bbox") -> tuple[float, float, float, float]:
-    """Required `minLng,minLat,maxLng,maxLat` in WGS-84, validated (the map layers' viewport)."""
-    raw = params.get(name)
-    if not raw:
-        raise Invalid.field(name, _("请提供 bbox=最小经度,最小纬度,最大经度,最大纬度。"))
+def _floats(raw: str, count: int) -> tuple[float, ...]:
+    """`count` comma-separated finite numbers (NaN and infinity are not coordinates)."""
+    parts = raw.split(",")
+    if len(parts) != count:
+        raise ValueError
+    values = tuple(float(part) for part in parts)
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError
+    return values
+
+
+def read_bbox(raw: str) -> tuple[float, float, float, float]:
+    """`minLng,minLat,maxLng,maxLat` in WGS-84 (a map viewport)."""
     try:
-        min_lng, min_lat, max_lng, max_lat = (float(part) for part in str(raw).split(","))
+        min_lng, min_lat, max_lng, max_lat = _floats(raw, 4)
     except ValueError:
-        raise Invalid.field(name, _("bbox 应为四个数字：最小经度,最小纬度,最大经度,最大纬度。")) from None
+        raise ValueError(_("bbox 应为四个数字：最小经度,最小纬度,最大经度,最大纬度。")) from None
     if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise Invalid.field(name, _("bbox 超出范围，或最小值大于最大值。"))
+        raise ValueError(_("bbox 超出范围，或最小值大于最大值。"))
     return min_lng, min_lat, max_lng, max_lat
+
+
+def read_point(raw: str) -> tuple[float, float]:
+    """`lat,lng` in WGS-84 (where the phone stands)."""
+    try:
+        lat, lng = _floats(raw, 2)
+    except ValueError:
+        raise ValueError(_("格式应为 near=纬度,经度")) from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValueError(_("坐标超出范围。"))
+    return lat, lng
+
+
+# --- as form fields (what the FilterSets declare) ----------------------------------------------------------------
+class _ReaderField(forms.Field):
+    """A form field whose value is read by one of the readers above; its ValueError becomes the field's error."""
+
+    def read(self, raw: str) -> Any:
+        raise NotImplementedError
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            return self.read(str(value))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class DayField(_ReaderField):
+    def read(self, raw: str) -> dt.date:
+        return read_day(raw)
+
+
+class IntField(_ReaderField):
+    def read(self, raw: str) -> int:
+        return read_int(raw)
+
+
+class BBoxField(_ReaderField):
+    default_error_messages: ClassVar[dict[str, Any]] = {
+        "required": gettext_lazy("请提供 bbox=最小经度,最小纬度,最大经度,最大纬度。")
+    }
+
+    def read(self, raw: str) -> tuple[float, float, float, float]:
+        return read_bbox(raw)
+
+
+class PointField(_ReaderField):
+    def read(self, raw: str) -> tuple[float, float]:
+        return read_point(raw)
+
+
+# --- one parameter read directly (views without a FilterSet) -----------------------------------------------------
+def _param(params: Mapping[str, Any], name: str, field: _ReaderField) -> Any:
+    try:
+        return field.clean(params.get(name))
+    except forms.ValidationError as exc:
+        raise Invalid.field(name, exc.messages[0]) from None
+
+
+@overload
+def day_param(params: Mapping[str, Any], name: str) -> dt.date | None: ...
+@overload
+def day_param(params: Mapping[str, Any], name: str, default: dt.date) -> dt.date: ...
+def day_param(params: Mapping[str, Any], name: str, default: dt.date | None = None) -> dt.date | None:
+    """An Asia/Shanghai day given as YYYY-MM-DD; `default` when absent or empty."""
+    day = _param(params, name, DayField(required=False))
+    return default if day is None else day
+
+
+def bbox_param(params: Mapping[str, Any], name: str = "bbox") -> tuple[float, float, float, float]:
+    """Required `minLng,minLat,maxLng,maxLat` in WGS-84, validated (the map layers' viewport)."""
+    bbox: tuple[float, float, float, float] = _param(params, name, BBoxField())
+    return bbox

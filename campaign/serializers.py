@@ -1,4 +1,5 @@
-"""Serializers shared by several apps' APIs (the caller, a unit in brief); app-specific ones live in each api."""
+"""Serializers other apps reuse: the caller as GET /api/v1/me/ shows them, which the phone page's bootstrap
+(visits.page_api) embeds. A module of its own because no app may import another app's `api`."""
 
 from __future__ import annotations
 

@@ -16,19 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from campaign.exports import CHUNK, Ledger, Table
 from campaign.models import Campaign, User
-from campaign.validators import mask_name
 from issues.models import Ticket
 from visits.models import GeoStatus, Visit
 from visits.selectors import visits_filtered
-
-
-def target_label(visit: Visit) -> str:
-    """What the target is called in lists and the ledger: personal names masked (SPEC §2)."""
-    if visit.household is not None:
-        return f"{visit.household.address}（{mask_name(visit.household.head_name)}）"
-    if visit.enterprise is not None:
-        return visit.enterprise.name
-    return ""
 
 
 def _headers(checklist_labels: list[tuple[str, str]]) -> list[str]:
@@ -76,7 +66,7 @@ def _chunk_rows(visits: list[Visit], checklist_labels: list[tuple[str, str]]) ->
             str(visit.cadre),
             visit.unit.name,
             visit.get_target_type_display() if visit.target_type else _("工单现场"),
-            target_label(visit),
+            visit.target_label(),
             str(statuses.get(visit.geo_status, visit.geo_status)),
             visit.distance_m,
             visit.people_met,

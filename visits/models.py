@@ -15,6 +15,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
+from campaign.validators import mask_name
+
 NOTES_MAX = 2000
 PEOPLE_MET_MAX = 999
 
@@ -156,6 +158,14 @@ class Visit(models.Model):
     @property
     def target_id(self) -> int | None:
         return self.household_id or self.enterprise_id
+
+    def target_label(self) -> str:
+        """What the target is called in lists and the ledger: personal names masked (SPEC §2)."""
+        if self.household is not None:
+            return f"{self.household.address}（{mask_name(self.household.head_name)}）"
+        if self.enterprise is not None:
+            return self.enterprise.name
+        return ""
 
 
 class VisitPhoto(models.Model):

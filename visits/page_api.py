@@ -8,12 +8,12 @@ most TARGETS_PER_PAGE rows, households first then enterprises, and `next` follow
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -21,28 +21,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaign.errors import Invalid
-from campaign.models import Campaign, Enterprise, Household, OrgUnit, User
-from campaign.models.org import PATH_STEP
+from campaign.models import Campaign, Enterprise, Household, User
+from campaign.params import read_int
 from campaign.scope import enterprises_visible_to, households_visible_to
+from campaign.selectors import campaign_of
 from campaign.serializers import MeSerializer
 from campaign.validators import mask_name
 
 # A grid holds a few hundred to a couple of thousand targets: one page covers a cadre's grid; a street-wide
 # scope follows `next`. 3000 rows of ~120 bytes is ~360 kB of JSON, fine on a phone.
 TARGETS_PER_PAGE = 3000
-
-
-def active_campaign_for(unit: OrgUnit | None, *, today: dt.date | None = None) -> Campaign | None:
-    """The active campaign one of whose participating units holds `unit` (the newest when several do)."""
-    if unit is None:
-        return None
-    today = today or timezone.localdate()
-    ancestors = [unit.path[: i + PATH_STEP] for i in range(0, len(unit.path), PATH_STEP)]
-    return (
-        Campaign.objects.filter(is_active=True, start_date__lte=today, end_date__gte=today, units__path__in=ancestors)
-        .order_by("-start_date", "-id")
-        .first()
-    )
 
 
 def campaign_brief(campaign: Campaign | None) -> dict[str, Any] | None:
@@ -97,9 +85,9 @@ def _parse_cursor(raw: str | None) -> tuple[str, int]:
         kind, after = raw.split(":")
         if kind not in ("h", "e"):
             raise ValueError
-        return kind, int(after)
+        return kind, read_int(after)
     except ValueError:
-        raise Invalid.field("cursor", "无效的分页游标。") from None
+        raise Invalid.field("cursor", _("无效的分页游标。")) from None
 
 
 def targets_page(user: User, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -137,7 +125,7 @@ class BootstrapView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+        user = cast(User, request.user)
         cursor = request.query_params.get("cursor")
         targets, next_cursor = targets_page(user, cursor)
         next_url = None
@@ -146,6 +134,6 @@ class BootstrapView(APIView):
         data: dict[str, Any] = {"targets": targets, "next": next_url}
         if not cursor:
             data["me"] = MeSerializer(user).data
-            data["campaign"] = campaign_brief(active_campaign_for(user.unit))
+            data["campaign"] = campaign_brief(campaign_of(user.unit))
             data["generated_at"] = timezone.now().isoformat()
         return Response(data)

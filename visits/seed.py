@@ -21,8 +21,8 @@ from django.db import connection
 from shapely.geometry import shape
 
 from campaign.geo import METRES_PER_DEGREE_LAT, haversine_m
+from visits.geo import geo_status_for
 from visits.models import GeoStatus, TargetType, Visit
-from visits.services import geo_status_for
 
 if TYPE_CHECKING:
     from campaign.models import Enterprise, Household

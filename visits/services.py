@@ -19,99 +19,27 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.days import day_start, local_day
 from campaign.errors import Conflict, DomainError, Invalid, NotAllowed, OutOfScope
-from campaign.geo import boundary_contains, gcj02_to_wgs84, haversine_m
-from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.geo import gcj02_to_wgs84, haversine_m
+from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
 from campaign.models.org import path_prefixes
-from campaign.scope import enterprises_visible_to, households_visible_to
-from campaign.selectors import grid_for_point
+from campaign.scope import enterprises_visible_to, households_visible_to, subtree_q
+from campaign.selectors import campaign_of
 from issues.models import Ticket
 from issues.selectors import tickets_visible_to
-from visits.models import PEOPLE_MET_MAX, Crs, GeoStatus, TargetType, Visit, VisitPhoto
+from visits.geo import geo_status_for, point_grid, reference_point, visit_flags
+from visits.models import PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
 
-VERIFIED_RADIUS_M = 200.0  # a visit is verified within 200 m + the fix's accuracy of its reference point
-POOR_ACCURACY_M = 100.0  # a fix less accurate than this proves nothing
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # phones' clocks drift
-IMPOSSIBLE_SPEED_KMH = 120.0
-IMPOSSIBLE_SPEED_MIN_M = 1000.0  # below 1 km a jump is GPS noise, not travel
 CHECKLIST_VALUE_MAX = 500
 MAX_ISSUES_PER_VISIT = 20
-
-VISIT_ROLES = {Role.CADRE, Role.HANDLER, Role.ADMIN}
 
 
 def canonical_body_hash(body: Any) -> str:
     """sha256 of the request body re-serialized with sorted keys: key order and spacing do not make it 'different'."""
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# --- geo ------------------------------------------------------------------------------------------------------
-def geo_status_for(*, has_fix: bool, accuracy_m: float | None, distance_m: float | None) -> GeoStatus:
-    """SPEC §4, first match wins: no_fix, poor_accuracy, no_reference, verified (≤ 200 m + accuracy), far."""
-    if not has_fix:
-        return GeoStatus.NO_FIX
-    accuracy = accuracy_m or 0.0
-    if accuracy > POOR_ACCURACY_M:
-        return GeoStatus.POOR_ACCURACY
-    if distance_m is None:
-        return GeoStatus.NO_REFERENCE
-    if distance_m <= VERIFIED_RADIUS_M + accuracy:
-        return GeoStatus.VERIFIED
-    return GeoStatus.FAR
-
-
-def is_impossible_speed(*, distance_m: float, elapsed: dt.timedelta) -> bool:
-    """Farther than 1 km from the previous visit at more than 120 km/h (also: any such jump with no time at all)."""
-    if distance_m <= IMPOSSIBLE_SPEED_MIN_M:
-        return False
-    seconds = abs(elapsed.total_seconds())
-    if seconds == 0:
-        return True
-    return distance_m / seconds * 3.6 > IMPOSSIBLE_SPEED_KMH
-
-
-def _reference_point(target: Household | Enterprise | None, ticket: Ticket | None) -> tuple[float, float] | None:
-    """The target's location; with no target, the ticket's requester's location, else the ticket's own."""
-    if target is not None:
-        return (target.lat, target.lng) if target.lat is not None and target.lng is not None else None
-    if ticket is None:
-        return None
-    requester = ticket.requester_household or ticket.requester_enterprise
-    if requester is not None and requester.lat is not None and requester.lng is not None:
-        return requester.lat, requester.lng
-    if ticket.lat is not None and ticket.lng is not None:
-        return ticket.lat, ticket.lng
-    return None
-
-
-def _flags(*, cadre: User, visit: Visit) -> list[str]:
-    flags: list[str] = []
-    if visit.lat is None or visit.lng is None:
-        return flags
-    previous = (
-        Visit.objects.filter(cadre=cadre, visited_at__lte=visit.visited_at, lat__isnull=False, lng__isnull=False)
-        .exclude(pk=visit.pk)
-        .only("lat", "lng", "visited_at")
-        .order_by("-visited_at", "-id")
-        .first()
-    )
-    if previous is not None:
-        jump = haversine_m(previous.lat, previous.lng, visit.lat, visit.lng)  # type: ignore[arg-type]
-        if is_impossible_speed(distance_m=jump, elapsed=visit.visited_at - previous.visited_at):
-            flags.append("impossible_speed")
-    if visit.point_unit_id is not None and visit.unit.kind == UnitKind.GRID and visit.point_unit_id != visit.unit_id:
-        flags.append("outside_grid")  # the phone was in another grid than the target's
-    return flags
-
-
-def _point_grid(unit: OrgUnit, lat: float | None, lng: float | None) -> OrgUnit | None:
-    """The grid holding the point. Most visits stand in their target's own grid: test it first, without a query."""
-    if lat is None or lng is None:
-        return None
-    if unit.kind == UnitKind.GRID and unit.boundary and boundary_contains(unit.boundary, lat, lng):
-        return unit
-    return grid_for_point(lat, lng)
 
 
 # --- scope and rules ------------------------------------------------------------------------------------------
@@ -150,11 +78,7 @@ def _resolve_target(actor: User, target_type: str | None, target_id: int | None,
         # A handler's door-to-door visit reaches the ticket's requester or the place of the matter, which lie
         # outside a department's own subtree.
         requester_q = Q(pk=ticket.requester_household_id if model is Household else ticket.requester_enterprise_id)
-        target = (
-            model.objects.select_related("unit")  # type: ignore[attr-defined]
-            .filter(requester_q | Q(unit__path__startswith=ticket.unit.path), pk=target_id)
-            .first()
-        )
+        target = model.objects.select_related("unit").filter(requester_q | subtree_q(ticket.unit), pk=target_id).first()
     if target is None:
         # Out of scope answers 404 (not 400 on target_id): a write must not confirm that a row exists elsewhere.
         raise OutOfScope(_("走访对象不存在或不在您的管辖范围内。"))
@@ -168,29 +92,33 @@ def _check_role(actor: User, ticket: Ticket | None) -> None:
         raise NotAllowed(_("您的角色不能登记走访。"))
     if ticket is None:
         raise Invalid.field("ticket", _("承办人登记走访须关联本单位承办的工单。"))
-    path = actor.unit.path if actor.unit else "\0"
-    is_lead = ticket.lead_unit is not None and ticket.lead_unit.path.startswith(path)
-    if not (is_lead or ticket.co_units.filter(path__startswith=path).exists()):
+    home = actor.unit
+    is_lead = home is not None and ticket.lead_unit is not None and home.contains(ticket.lead_unit)
+    co_unit_here = home is not None and OrgUnit.objects.subtree_of(home).filter(pk__in=ticket.co_units.all()).exists()
+    if not (is_lead or co_unit_here):
         raise NotAllowed(_("只能为本单位牵头或协办的工单登记上门走访。"))
 
 
-def _campaign_for(unit: OrgUnit, campaign_id: int | None) -> Campaign | None:
-    """The named campaign, if the unit takes part in it; by default the unit's newest active campaign."""
-    qs = Campaign.objects.filter(units__path__in=path_prefixes(unit.path))
+def _campaign_for(unit: OrgUnit, campaign_id: int | None, visited_at: dt.datetime) -> Campaign | None:
+    """The named campaign, if the unit takes part in it; by default the unit's campaign on the day of the visit."""
     if campaign_id is not None:
-        campaign = qs.filter(pk=campaign_id).first()
+        campaign = Campaign.objects.filter(units__path__in=path_prefixes(unit.path), pk=campaign_id).first()
         if campaign is None:
             raise Invalid.field("campaign", _("该活动不存在，或走访对象所在单位未参加该活动。"))
         return campaign
-    return qs.filter(is_active=True).order_by("-start_date", "-id").first()
+    campaign = campaign_of(unit, local_day(visited_at))
+    if campaign is None:
+        # No campaign that day: a visit dated before the unit's current campaign is refused, not filed outside it
+        # (SPEC §4: not older than the campaign).
+        _check_time(visited_at, campaign_of(unit))
+    return campaign
 
 
 def _check_time(visited_at: dt.datetime, campaign: Campaign | None) -> None:
     if visited_at > timezone.now() + FUTURE_TOLERANCE:
         raise Invalid.field("visited_at", _("走访时间不能晚于当前时间 5 分钟以上。"))
     if campaign is not None:
-        start = dt.datetime.combine(campaign.start_date, dt.time.min, tzinfo=timezone.get_default_timezone())
-        if visited_at < start:
+        if visited_at < day_start(campaign.start_date):
             raise Invalid.field(
                 "visited_at", _("走访时间早于活动开始日期（%(date)s）。") % {"date": campaign.start_date}
             )
@@ -261,13 +189,13 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
     if target is None and ticket is None:
         raise Invalid.field("target_type", _("请选择走访对象（住户或企业），或关联一张工单。"))
     unit = target.unit if target is not None else ticket.unit  # type: ignore[union-attr]
-    campaign = _campaign_for(unit, data.get("campaign"))
     visited_at: dt.datetime = data["visited_at"]
+    campaign = _campaign_for(unit, data.get("campaign"), visited_at)
     _check_time(visited_at, campaign)
     checklist = data.get("checklist") or {}
     _check_checklist(checklist, campaign)
     lat, lng, accuracy = _coordinates(data)
-    reference = _reference_point(target, ticket)
+    reference = reference_point(target, ticket)
     distance = haversine_m(lat, lng, *reference) if lat is not None and lng is not None and reference else None
     visit = Visit(
         id=data["id"],
@@ -278,7 +206,7 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
         ticket=ticket,
         campaign=campaign,
         unit=unit,
-        point_unit=_point_grid(unit, lat, lng),
+        point_unit=point_grid(unit, lat, lng),
         visited_at=visited_at,
         lat=lat,
         lng=lng,
@@ -291,7 +219,7 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
         checklist=checklist,
         body_hash=body_hash,
     )
-    visit.flags = _flags(cadre=actor, visit=visit)
+    visit.flags = visit_flags(cadre=actor, visit=visit)
     return visit, list(data.get("issues") or [])
 
 

@@ -44,6 +44,65 @@ def _log_visit(page, address: str, *, note: str, photo: bytes | None = None, iss
     page.click("#visit-submit")
 
 
+def _phone(browser):
+    """A 360 px phone in Asia/Shanghai, standing in grid1 with the location permission granted."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation=PHONE_AT,
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def _log_in(page, live_server, cadre) -> None:
+    page.goto(base_url(live_server) + "/m/")
+    assert "/accounts/login/" in page.url
+    page.fill("input[name=username]", cadre.username)
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit].primary")
+    page.wait_for_selector("#m-app[data-ready='1']")
+    assert page.url.endswith("/m/")
+
+
+def _assert_the_online_visit_landed(page, household, cadre) -> None:
+    """The server has it, geo-verified, the page says so in Chinese, and the ticket raised on it shows among the
+    cadre's tickets, resolved on site."""
+    page.wait_for_selector("#visit-result.sent")
+    assert "定位核验通过" in page.inner_text("#visit-result")
+    online = Visit.objects.get()
+    assert online.household_id == household.pk and online.cadre_id == cadre.pk
+    assert online.notes == "在线走访" and online.geo_status == "verified"
+    assert online.checklist == {"family": "三口之家，身体健康"}
+    ticket = Ticket.objects.get()
+    assert ticket.description == "楼道堆放杂物" and ticket.status == "resolved" and ticket.resolved_on_site
+    page.click(".m-tabs .tab[data-tab=tickets]")
+    page.wait_for_selector(f"#ticket-list li:has-text('{ticket.code}')")
+    assert "当场解决" in page.inner_text("#ticket-list")
+
+
+def _log_offline(page, context, household, expect) -> str:
+    """Lose the network and log a visit with a photo: it waits on the phone, and the page still opens (served by
+    the service worker). Returns the waiting visit's id."""
+    context.set_offline(True)
+    page.wait_for_selector("#net-state.off")
+    _log_visit(page, household.address, note="离线走访", photo=_png())
+    page.wait_for_selector("#visit-result.pending")
+    expect(page.locator("#outbox-count")).to_contain_text("1 条待发送")
+    waiting = page.evaluate("ZOutbox.all().then(rs => rs.map(r => r.id))")
+    assert len(waiting) == 1
+    assert Visit.objects.count() == 1
+    page.reload()
+    page.wait_for_selector("#m-app[data-ready='1']")
+    assert "1 条待发送" in page.inner_text("#outbox-count")
+    return waiting[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
     chromium_path, live_server, cadre, org, campaign_obj, monkeypatch
@@ -58,66 +117,23 @@ def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            geolocation=PHONE_AT,
-            permissions=["geolocation"],
-        )
-        context.set_default_timeout(TIMEOUT_MS)
+        context = _phone(browser)
         page = watch.page(watch.context(context).new_page())
 
         # given a cadre who logs in from the phone page
-        page.goto(base_url(live_server) + "/m/")
-        assert "/accounts/login/" in page.url
-        page.fill("input[name=username]", cadre.username)
-        page.fill("input[name=password]", "pw")
-        page.click("button[type=submit].primary")
-        page.wait_for_selector("#m-app[data-ready='1']")
-        assert page.url.endswith("/m/")
+        _log_in(page, live_server, cadre)
 
         # when they log a visit online
         _log_visit(page, household.address, note="在线走访", issue="楼道堆放杂物")
 
-        # then the server has it, geo-verified, and the page says so in Chinese
-        page.wait_for_selector("#visit-result.sent")
-        assert "定位核验通过" in page.inner_text("#visit-result")
-        online = Visit.objects.get()
-        assert online.household_id == household.pk and online.cadre_id == cadre.pk
-        assert online.notes == "在线走访" and online.geo_status == "verified"
-        assert online.checklist == {"family": "三口之家，身体健康"}
-        ticket = Ticket.objects.get()
-        assert ticket.description == "楼道堆放杂物" and ticket.status == "resolved" and ticket.resolved_on_site
-
-        # and the ticket raised on it shows among the cadre's tickets, resolved on site
-        page.click(".m-tabs .tab[data-tab=tickets]")
-        page.wait_for_selector(f"#ticket-list li:has-text('{ticket.code}')")
-        assert "当场解决" in page.inner_text("#ticket-list")
+        # then the server has it, and the ticket raised on it shows among the cadre's tickets
+        _assert_the_online_visit_landed(page, household, cadre)
 
         # the service worker keeps the page shell (so the page opens in a dead spot)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
-        # when the phone loses the network and they log another visit, with a photo
-        context.set_offline(True)
-        page.wait_for_selector("#net-state.off")
-        _log_visit(page, household.address, note="离线走访", photo=_png())
-
-        # then it waits on the phone
-        page.wait_for_selector("#visit-result.pending")
-        expect(page.locator("#outbox-count")).to_contain_text("1 条待发送")
-        offline_id = page.evaluate("ZOutbox.all().then(rs => rs.map(r => r.id))")
-        assert len(offline_id) == 1
-        offline_id = offline_id[0]
-        assert Visit.objects.count() == 1
-
-        # and the page itself still opens without a network (served by the service worker)
-        page.reload()
-        page.wait_for_selector("#m-app[data-ready='1']")
-        assert "1 条待发送" in page.inner_text("#outbox-count")
+        # when the phone loses the network and they log another visit, with a photo (it waits on the phone)
+        offline_id = _log_offline(page, context, household, expect)
 
         # when the network returns
         context.set_offline(False)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from campaign.geo import METRES_PER_DEGREE_LAT
 from tests.factories import HouseholdFactory
 from tests.visits.conftest import visit_body
-from visits.services import geo_status_for, is_impossible_speed
+from visits.geo import geo_status_for, is_impossible_speed
 
 
 @pytest.mark.parametrize(

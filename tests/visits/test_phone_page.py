@@ -175,8 +175,9 @@ def test_bootstrap_pages_through_many_targets(api, cadre, org, monkeypatch):
     assert pages == 3
 
 
-def test_bootstrap_rejects_a_malformed_cursor(api, cadre):
-    response = api.as_user(cadre).get(BOOTSTRAP + "?cursor=x:1")
+@pytest.mark.parametrize("cursor", ["x:1", "h:abc", "e:99999999999999999999", "h"])
+def test_bootstrap_rejects_a_malformed_cursor(api, cadre, cursor):
+    response = api.as_user(cadre).get(BOOTSTRAP + f"?cursor={cursor}")
 
     assert response.status_code == 400
     assert "cursor" in response.json()

@@ -165,3 +165,11 @@ def test_visit_detail_lists_its_photos(api, cadre, visit_id):
     detail = api.as_user(cadre).get(f"/api/v1/visits/{visit_id}/").json()
 
     assert [p["id"] for p in detail["photos"]] == [photo["id"]]
+
+
+def test_an_unknown_size_is_a_400_naming_it(api, cadre, visit_id):
+    photo = _upload(api, cadre, visit_id, _jpeg()).json()
+
+    response = api.as_user(cadre).get(photo["url"] + "?size=huge")
+
+    assert response.status_code == 400 and "size" in response.json()

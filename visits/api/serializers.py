@@ -1,0 +1,159 @@
+"""Serializers of the visits API: the input of POST /visits/ (SPEC §4) and the visit as lists and details show it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from visits import selectors, services
+from visits.models import NOTES_MAX, PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
+
+
+# --- input ------------------------------------------------------------------------------------------------------
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 *with* an offset: a bare local time from a phone is ambiguous, so it is refused."""
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        from django.utils.dateparse import parse_datetime
+
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+08:00")
+        if parsed.tzinfo is None:
+            raise serializers.ValidationError(_("须包含时区偏移，例如 2026-05-12T10:30:00+08:00。"))
+        return parsed
+
+
+class IssueInputSerializer(serializers.DictField):
+    """An issue raised on the visit: the ticket fields of issues' ticket_create, plus `resolved_on_site` and
+    `result`. Its fields are checked by ticket_create (errors come back as `issues[i].field`)."""
+
+
+class VisitInputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="客户端生成的 UUID（幂等键）")
+    target_type = serializers.ChoiceField(choices=TargetType.choices, required=False, allow_blank=True)
+    target_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    ticket = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    campaign = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    visited_at = OffsetDateTimeField()
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100_000)
+    crs = serializers.ChoiceField(choices=Crs.choices, required=False, default=Crs.WGS84)
+    people_met = serializers.IntegerField(required=False, default=0, min_value=0, max_value=PEOPLE_MET_MAX)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTES_MAX, trim_whitespace=False
+    )
+    checklist = serializers.DictField(
+        child=serializers.CharField(max_length=services.CHECKLIST_VALUE_MAX, allow_blank=True),
+        required=False,
+        default=dict,
+    )
+    issues = serializers.ListField(
+        child=IssueInputSerializer(), required=False, default=list, max_length=services.MAX_ISSUES_PER_VISIT
+    )
+
+
+# --- output -----------------------------------------------------------------------------------------------------
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VisitPhoto
+        fields = [
+            "id",
+            "url",
+            "thumbnail_url",
+            "width",
+            "height",
+            "original_format",
+            "lat",
+            "lng",
+            "taken_at",
+            "created_at",
+        ]
+
+    def get_url(self, photo: VisitPhoto) -> str:
+        return reverse("api-visit-photo-file", args=[photo.visit_id, photo.pk])
+
+    def get_thumbnail_url(self, photo: VisitPhoto) -> str:
+        return self.get_url(photo) + "?size=thumb"
+
+
+class BriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TicketRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    cadre = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    point_unit = serializers.SerializerMethodField()
+    target_id = serializers.IntegerField(read_only=True, allow_null=True)
+    target_name = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+    tickets = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "cadre",
+            "target_type",
+            "target_id",
+            "target_name",
+            "ticket",
+            "campaign",
+            "unit",
+            "point_unit",
+            "visited_at",
+            "lat",
+            "lng",
+            "accuracy_m",
+            "crs",
+            "distance_m",
+            "geo_status",
+            "flags",
+            "people_met",
+            "notes",
+            "checklist",
+            "photos",
+            "tickets",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(BriefSerializer)
+    def get_cadre(self, visit: Visit) -> dict[str, Any]:
+        return {"id": visit.cadre_id, "name": str(visit.cadre)}
+
+    @extend_schema_field(BriefSerializer)
+    def get_unit(self, visit: Visit) -> dict[str, Any]:
+        return {"id": visit.unit_id, "name": visit.unit.name}
+
+    @extend_schema_field(BriefSerializer(allow_null=True))
+    def get_point_unit(self, visit: Visit) -> dict[str, Any] | None:
+        return {"id": visit.point_unit_id, "name": visit.point_unit.name} if visit.point_unit else None
+
+    def get_target_name(self, visit: Visit) -> str:
+        return visit.target_label()
+
+    @extend_schema_field(TicketRefSerializer(many=True))
+    def get_tickets(self, visit: Visit) -> list[dict[str, Any]]:
+        if hasattr(visit, "raised_tickets"):  # a visit just recorded carries the tickets it raised
+            return visit.raised_tickets
+        raised = self.context.get("tickets")
+        if raised is None:
+            raised = selectors.tickets_raised_on([visit.pk])
+        return raised.get(visit.pk, [])
