@@ -81,19 +81,6 @@ ACTIONS: dict[str, Action] = {
 # fmt: on
 
 
-def door_to_door_proof(ticket: Ticket) -> bool:
-    """Is there a geo-verified visit naming the ticket, logged after acceptance by a user of the lead unit?
-    The visits app answers; until it does, there is no proof."""
-    try:
-        from visits.selectors import door_to_door_proof_exists  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return bool(door_to_door_proof_exists(ticket=ticket))
-
-
-rules.door_to_door_proof = door_to_door_proof  # the resolve rule calls it through this one name
-
-
 def allowed_actions(ticket: Ticket, user: User | None) -> list[str]:
     """The actions `user` may take now (scope assumed: the caller read the ticket through tickets_visible_to)."""
     now = timezone.now()

@@ -8,7 +8,7 @@ ticket or writes the event: ticket_apply does, once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,20 +16,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from campaign.days import end_of_day
 from campaign.models import OrgUnit, Role, User
 from campaign.models.org import path_prefixes
-from campaign.scope import units_visible_to
+from campaign.scope import subtree_q, units_visible_to
 from issues.models import Mode, NotificationKind, Satisfaction, Status, Ticket, TicketCoUnit, TicketEvent
-from issues.sla import due_at_for, end_of_day, tracking_limit
+from issues.sla import due_at_for, tracking_limit
 from issues.who import co_links, handler_co_links
 
 CLARITY_TEXTS = ("problem", "responsible_person", "measures", "expected_effect")
 RESOLVED_WITHOUT_RATING_DAYS = 7
 UNREACHABLE_BEFORE_CLOSE = 2
 NOTE_LIMIT = 4000
-
-# Set by issues.machine (the one place that asks the visits app); no proof until it answers.
-door_to_door_proof: Callable[[Ticket], bool] = lambda ticket: False  # noqa: E731
 
 
 @dataclass
@@ -220,8 +218,8 @@ def _lead_official(ctx: Ctx, mode: str | None, lead_unit: OrgUnit | None) -> Use
         official = User.objects.select_related("unit").filter(pk=int(raw), is_active=True, role=Role.LEADER).first()
     except (TypeError, ValueError):
         official = None
-    ticket_paths = [p for p in (ctx.ticket.unit.path, lead_unit.path if lead_unit else None) if p]
-    if official is None or official.unit is None or not any(p.startswith(official.unit.path) for p in ticket_paths):
+    held = (ctx.ticket.unit, lead_unit)
+    if official is None or official.unit is None or not any(u is not None and official.unit.contains(u) for u in held):
         ctx.error("lead_official", _("包案领导应为管辖该工单的领导。"))
         return None
     return official
@@ -351,8 +349,19 @@ def resolve_rule(ctx: Ctx) -> None:
         missing = [link.unit.name for link in co_links(ticket) if link.submitted_at is None]
         if missing:
             ctx.error("co_units", _("以下协办单位尚未提交协办情况：%(u)s") % {"u": "、".join(missing)})
-    if ticket.mode == Mode.DOOR_TO_DOOR and not door_to_door_proof(ticket):
+    if ticket.mode == Mode.DOOR_TO_DOOR and not _door_to_door_proof(ticket):
         ctx.error("visit", _("需要上门走访核实记录"))
+
+
+def _door_to_door_proof(ticket: Ticket) -> bool:
+    """SPEC §5: a geo-verified visit naming the ticket (Visit.ticket, related_name "visits"), logged after the
+    ticket was accepted, by a user whose home unit lies in the lead unit's subtree. A plain query on the reverse
+    relation: the issues app reads the visits table without importing the visits app (layers: visits > issues)."""
+    if ticket.accepted_at is None or ticket.lead_unit is None:
+        return False
+    return ticket.visits.filter(  # type: ignore[attr-defined]
+        subtree_q(ticket.lead_unit, "cadre__unit"), geo_status="verified", visited_at__gt=ticket.accepted_at
+    ).exists()
 
 
 def resolve(ctx: Ctx) -> None:

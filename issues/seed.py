@@ -16,9 +16,10 @@ from typing import Any
 
 from django.db import transaction
 
+from campaign.days import local_day
 from campaign.models import OrgUnit, User
 from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
-from issues.sla import due_at_for, local_day
+from issues.sla import due_at_for
 
 COUNTS = {"small": 150, "district": 6000, "city": 20000}
 BATCH = 2000

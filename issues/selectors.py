@@ -9,12 +9,13 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.days import day_bounds, day_start
 from campaign.errors import Invalid
 from campaign.models import Role, User
 from campaign.params import day_param
-from campaign.scope import sees_everything, unit_in_scope
+from campaign.scope import in_subtree, sees_everything, subtree_q, unit_in_scope
 from issues.models import OPEN_STATUSES, Kind, Mode, Notification, Source, Status, Ticket, TicketCoUnit
-from issues.sla import end_of_day
+from issues.who import co_links
 
 MAX_QUERY_LENGTH = 100
 
@@ -28,9 +29,8 @@ def ticket_scope_q(user: User) -> Q:
         return Q(pk__in=[])
     q = Q(created_by=user) | Q(lead_official=user)
     if user.unit is not None:
-        path = user.unit.path
-        co_unit_in_scope = TicketCoUnit.objects.filter(ticket=OuterRef("pk"), unit__path__startswith=path)
-        q |= Q(unit__path__startswith=path) | Q(lead_unit__path__startswith=path) | Q(Exists(co_unit_in_scope))
+        co_unit_in_scope = TicketCoUnit.objects.filter(subtree_q(user.unit), ticket=OuterRef("pk"))
+        q |= subtree_q(user.unit, "unit", "lead_unit") | Q(Exists(co_unit_in_scope))
     return q
 
 
@@ -53,12 +53,10 @@ def ticket_in_scope(ticket: Ticket, user: User) -> bool:
         return True
     if user.unit is None:
         return False
-    path = user.unit.path
-    if ticket.unit.path.startswith(path) or (ticket.lead_unit_id and ticket.lead_unit.path.startswith(path)):  # type: ignore[union-attr]
+    home = user.unit
+    if home.contains(ticket.unit) or (ticket.lead_unit is not None and home.contains(ticket.lead_unit)):
         return True
-    from issues.who import co_links
-
-    return any(link.unit.path.startswith(path) for link in co_links(ticket))
+    return any(home.contains(link.unit) for link in co_links(ticket))
 
 
 def tickets_for_list(user: User) -> QuerySet[Ticket]:
@@ -129,10 +127,10 @@ def tickets_filtered(qs: QuerySet[Ticket], user: User, params: Any) -> QuerySet[
         qs = qs.filter(category=params["category"][:50])
     if params.get("unit"):
         unit = unit_in_scope(user, params["unit"])
-        qs = qs.filter(unit__path__startswith=unit.path)
+        qs = in_subtree(qs, unit)
     if params.get("lead_unit"):
         unit = unit_in_scope(user, params["lead_unit"])
-        qs = qs.filter(lead_unit__path__startswith=unit.path)
+        qs = in_subtree(qs, unit, "lead_unit")
     overdue = _bool(params, "overdue")
     if overdue is True:
         qs = qs.filter(overdue_q(now))
@@ -143,9 +141,9 @@ def tickets_filtered(qs: QuerySet[Ticket], user: User, params: Any) -> QuerySet[
         qs = qs.filter(supervision__in=[int(s) for s in supervision])
     date_from, date_to = day_param(params, "date_from"), day_param(params, "date_to")
     if date_from:
-        qs = qs.filter(created_at__gt=end_of_day(date_from - dt.timedelta(days=1)))
+        qs = qs.filter(created_at__gte=day_start(date_from))
     if date_to:
-        qs = qs.filter(created_at__lte=end_of_day(date_to))
+        qs = qs.filter(created_at__lt=day_bounds(date_to)[1])
     if date_from and date_to and date_from > date_to:
         raise Invalid.field("date_to", _("结束日期不能早于开始日期。"))
     if _bool(params, "mine") and user.role == Role.CADRE:

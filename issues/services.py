@@ -14,13 +14,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.days import local_day
 from campaign.errors import Invalid, NotAllowed
 from campaign.geo import grid_for_point
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
-from campaign.models.org import PATH_STEP
 from campaign.scope import sees_everything
+from campaign.selectors import campaign_of
 from issues.models import Export, Kind, Notification, Source, Status, Ticket, TicketEvent, TicketSequence
-from issues.sla import local_day
 
 # Who may open a ticket from which channel (a visit's tickets come through visits.services).
 CREATORS = {
@@ -34,18 +34,13 @@ TEXT_LIMITS = {"description": 4000, "requester_name": 50, "category": 50}
 
 
 # --- codes ---------------------------------------------------------------------------------------------------
-def _district_of(unit: OrgUnit) -> OrgUnit:
-    root_path = unit.path[:PATH_STEP]
-    return unit if unit.path == root_path else OrgUnit.objects.get(path=root_path)
-
-
 def ticket_code_next(*, unit: OrgUnit, now: dt.datetime) -> str:
     """`GX-20260512-000031`: the district's short code, the Asia/Shanghai day, the district's sequence that day.
 
     Call inside the create transaction: the (district, day) counter row stays locked until commit, so two
     concurrent creates never draw the same number. Works on SQLite (one writer) and PostgreSQL (row lock).
     """
-    district = _district_of(unit)
+    district = unit.district()
     day = local_day(now)
     rows = TicketSequence.objects.filter(district=district, day=day)
     with transaction.atomic():
@@ -102,9 +97,7 @@ def _unit_for(
     """Where the matter is: the given unit (in the actor's scope), else the grid of the point, else the requester's."""
     if given is not None:
         unit = given if isinstance(given, OrgUnit) else OrgUnit.objects.filter(pk=_int_or_none(given)).first()
-        if unit is None or not (
-            sees_everything(actor) or (actor.unit is not None and unit.path.startswith(actor.unit.path))
-        ):
+        if unit is None or not (sees_everything(actor) or (actor.unit is not None and actor.unit.contains(unit))):
             raise Invalid.field("unit", _("单位不存在或不在您的管辖范围内。"))
         return unit
     grid = grid_for_point(lat, lng)
@@ -118,12 +111,6 @@ def _int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def active_campaign_for(unit: OrgUnit) -> Campaign | None:
-    """The active campaign whose participating units hold `unit` (the most recent first)."""
-    prefixes = [unit.path[: i + PATH_STEP] for i in range(0, len(unit.path), PATH_STEP)]
-    return Campaign.objects.filter(is_active=True, units__path__in=prefixes).order_by("-start_date", "-id").first()
 
 
 def ticket_create(
@@ -169,8 +156,9 @@ def ticket_create(
         errors.update(exc.detail)
     if unit is None and "unit" not in errors:
         errors["unit"] = [_("请指定单位，或提供位于某个网格内的坐标。")]
+    now = timezone.now()
     if unit is not None and campaign is None:
-        campaign = active_campaign_for(unit)
+        campaign = campaign_of(unit, local_day(now))
     if campaign is not None and category and campaign.categories and category not in campaign.categories:
         errors["category"] = [_("类别应为活动配置的类别之一。")]
     if resolve_on_site_result is not None and not resolve_on_site_result.strip():
@@ -178,7 +166,6 @@ def ticket_create(
     if errors:
         raise Invalid(errors)
     assert unit is not None
-    now = timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.create(
             code=ticket_code_next(unit=unit, now=now),

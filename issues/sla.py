@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
+from campaign.days import end_of_day, local_day
 
 if TYPE_CHECKING:
     from campaign.models import Campaign
@@ -35,15 +35,6 @@ def sla_days(*, mode: str, campaign: Campaign | None) -> int:
         return max(1, int(days))
     except (TypeError, ValueError):
         return DEFAULT_SLA_DAYS.get(mode, 1)
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """23:59:59.999999 of an Asia/Shanghai day, as an aware datetime."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.max), timezone.get_default_timezone())
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
 def _nth_working_day_after(day: dt.date, n: int) -> dt.date:
