@@ -3,14 +3,18 @@ the ledger export. Every view starts from issues.selectors (scope first); writes
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,27 +27,12 @@ from campaign.params import bbox_param
 from campaign.scope import enterprises_visible_to, households_visible_to, may_reveal_personal_data
 from campaign.validators import mask_name, mask_phone
 from issues import exports, selectors, services
+from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
 from issues.models import OPEN_STATUSES, Export, Notification, Ticket, TicketCoUnit, TicketEvent
 
 GEO_LIMIT = 2000
 PRIORITY_MAX_PAGE = 20  # ?ordering=priority pages by number: bounded to the first 20 pages (≤ 4,000 rows)
-
-FILTER_PARAMETERS = [
-    OpenApiParameter("status", OpenApiTypes.STR, description="one or several, comma-separated"),
-    OpenApiParameter("mode", OpenApiTypes.STR),
-    OpenApiParameter("kind", OpenApiTypes.STR),
-    OpenApiParameter("source", OpenApiTypes.STR),
-    OpenApiParameter("category", OpenApiTypes.STR),
-    OpenApiParameter("unit", OpenApiTypes.INT, description="where the matter is: this unit and its subtree"),
-    OpenApiParameter("lead_unit", OpenApiTypes.INT, description="lead unit and its subtree"),
-    OpenApiParameter("overdue", OpenApiTypes.BOOL),
-    OpenApiParameter("supervision", OpenApiTypes.STR, description="0, 1, 2 (comma-separated)"),
-    OpenApiParameter("date_from", OpenApiTypes.DATE, description="created on or after (Asia/Shanghai day)"),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, description="created on or before (Asia/Shanghai day)"),
-    OpenApiParameter("q", OpenApiTypes.STR, description="code or description"),
-    OpenApiParameter("mine", OpenApiTypes.BOOL, description="cadres: only the tickets I raised"),
-]
 
 
 # --- serializers -------------------------------------------------------------------------------------------------
@@ -202,7 +191,19 @@ class ActionRequestSerializer(serializers.Serializer):
 
 
 # --- tickets -------------------------------------------------------------------------------------------------------
-class PriorityPage(NumberPage):
+class StrictPageSize:
+    """`page_size` must be a positive integer (DRF would silently use the default); above the maximum it is capped."""
+
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw not in (None, "") and not (raw.isdigit() and int(raw) > 0):
+            raise Invalid.field(self.page_size_query_param, "每页条数应为正整数。")
+        return super().get_page_size(request)  # type: ignore[misc]
+
+
+class PriorityPage(StrictPageSize, NumberPage):
     """Supervised and overdue first: ordered by a computed priority, so numbered pages, bounded in depth."""
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
@@ -212,30 +213,38 @@ class PriorityPage(NumberPage):
         return super().paginate_queryset(queryset, request, view)
 
 
-class TicketPage(CursorPage):
+class TicketPage(StrictPageSize, CursorPage):
     ordering = ("-created_at", "-id")  # type: ignore[assignment]
+
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF answers a malformed cursor with 404 (or a 500-prone bad position): it is a bad parameter, 400."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        try:
+            if encoded is not None:
+                base64.b64decode(encoded, validate=True)  # DRF's own decoding skips stray characters
+            cursor = super().decode_cursor(request)
+        except (NotFound, binascii.Error):
+            cursor = None
+        else:
+            if cursor is None or cursor.position is None or parse_datetime(cursor.position) is not None:
+                return cursor
+        raise Invalid.field(self.cursor_query_param, "游标无效，请从第一页重新翻页。")
 
 
 def _reveal(request: Request) -> bool:
     return request.query_params.get("reveal") in ("1", "true") and may_reveal_personal_data(request.user)  # type: ignore[arg-type]
 
 
-@extend_schema(
-    parameters=[
-        *FILTER_PARAMETERS,
-        OpenApiParameter("ordering", OpenApiTypes.STR, enum=["priority"], description="supervised and overdue first"),
-        OpenApiParameter("page_size", OpenApiTypes.INT, description="at most 200"),
-    ]
-)
 class TicketList(generics.ListCreateAPIView):
+    """The tickets in my scope, filtered by TicketFilter (documented from it); newest first by cursor, or
+    `ordering=priority` (supervised and overdue first) by numbered pages."""
+
     serializer_class = TicketListSerializer
+    filterset_class = TicketFilter
+    queryset = Ticket.objects.none()  # for the schema; requests read get_queryset
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        user: User = self.request.user  # type: ignore[assignment]
-        qs = selectors.tickets_filtered(selectors.tickets_for_list(user), user, self.request.query_params)
-        if self.priority:
-            return selectors.with_priority(qs, timezone.now()).order_by("-priority", "due_at", "-id")
-        return qs
+        return selectors.tickets_for_list(self.request.user)  # type: ignore[arg-type]
 
     @property
     def priority(self) -> bool:
@@ -355,7 +364,7 @@ class TicketCounters(APIView):
     @extend_schema(parameters=FILTER_PARAMETERS, responses=CountersSerializer)
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        qs = selectors.tickets_filtered(selectors.tickets_visible_to(user), user, request.query_params)
+        qs = tickets_filtered(user, request.query_params)
         return Response(selectors.ticket_counters(qs))
 
 
@@ -370,7 +379,7 @@ class TicketGeo(APIView):
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
         min_lng, min_lat, max_lng, max_lat = bbox_param(request.query_params)
-        qs = selectors.tickets_filtered(selectors.tickets_visible_to(user), user, request.query_params)
+        qs = tickets_filtered(user, request.query_params)
         if not request.query_params.get("status"):
             qs = qs.filter(status__in=OPEN_STATUSES)
         rows = (

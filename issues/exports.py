@@ -126,9 +126,10 @@ def ticket_row(t: Ticket, now: dt.datetime) -> list[Any]:
 
 
 def ticket_ledger(user: User, params: dict[str, Any]) -> tuple[list[str], Iterator[list[Any]], int]:
-    from issues.selectors import tickets_filtered, tickets_for_list
+    from issues.filters import tickets_filtered
+    from issues.selectors import tickets_for_list
 
-    qs = tickets_filtered(tickets_for_list(user), user, params).order_by("-created_at", "-id")
+    qs = tickets_filtered(user, params, tickets_for_list(user)).order_by("-created_at", "-id")
     total = qs.count()
     now = timezone.now()
     # prefetch_related with iterator() needs chunk_size: each chunk of CHUNK rows costs 2 queries.

@@ -57,7 +57,7 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 class FilterForm(forms.Form):
-    """The GET filter bar; the values are handed to issues.selectors.tickets_filtered as they are."""
+    """The GET filter bar; the values are handed to issues.filters.tickets_filtered as they are."""
 
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("状态"), required=False)

@@ -7,17 +7,11 @@ from typing import Any
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from campaign.days import day_bounds, day_start
-from campaign.errors import Invalid
-from campaign.models import Role, User
-from campaign.params import day_param
-from campaign.scope import in_subtree, sees_everything, subtree_q, unit_in_scope
-from issues.models import OPEN_STATUSES, Kind, Mode, Notification, Source, Status, Ticket, TicketCoUnit
+from campaign.models import User
+from campaign.scope import sees_everything, subtree_q
+from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit
 from issues.who import co_links
-
-MAX_QUERY_LENGTH = 100
 
 
 def ticket_scope_q(user: User) -> Q:
@@ -84,74 +78,8 @@ def ticket_detail(user: User, ticket_id: Any) -> Ticket:
     return ticket
 
 
-def _bool(params: Any, name: str) -> bool | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    if raw in ("true", "1", "yes"):
-        return True
-    if raw in ("false", "0", "no"):
-        return False
-    raise Invalid.field(name, _("应为 true 或 false。"))
-
-
-def _one_of(params: Any, name: str, values: list[str]) -> list[str] | None:
-    """A filter value, or several separated by commas; each must be one of `values`."""
-    raw = params.get(name)
-    if not raw:
-        return None
-    chosen = [v for v in raw.split(",") if v]
-    bad = [v for v in chosen if v not in values]
-    if bad:
-        raise Invalid.field(name, _("取值无效：%(v)s") % {"v": ", ".join(bad)})
-    return chosen
-
-
 def overdue_q(now: dt.datetime) -> Q:
     return Q(status__in=OPEN_STATUSES, due_at__lt=now)
-
-
-def tickets_filtered(qs: QuerySet[Ticket], user: User, params: Any) -> QuerySet[Ticket]:
-    """The filters of SPEC §7 shared by the list, the counters, the map and the export. Bad values → Invalid."""
-    now = timezone.now()
-    for name, values in (
-        ("status", Status.values),
-        ("mode", Mode.values),
-        ("kind", Kind.values),
-        ("source", Source.values),
-    ):
-        chosen = _one_of(params, name, values)
-        if chosen:
-            qs = qs.filter(**{f"{name}__in": chosen})
-    if params.get("category"):
-        qs = qs.filter(category=params["category"][:50])
-    if params.get("unit"):
-        unit = unit_in_scope(user, params["unit"])
-        qs = in_subtree(qs, unit)
-    if params.get("lead_unit"):
-        unit = unit_in_scope(user, params["lead_unit"])
-        qs = in_subtree(qs, unit, "lead_unit")
-    overdue = _bool(params, "overdue")
-    if overdue is True:
-        qs = qs.filter(overdue_q(now))
-    elif overdue is False:
-        qs = qs.exclude(overdue_q(now))
-    supervision = _one_of(params, "supervision", ["0", "1", "2"])
-    if supervision:
-        qs = qs.filter(supervision__in=[int(s) for s in supervision])
-    date_from, date_to = day_param(params, "date_from"), day_param(params, "date_to")
-    if date_from:
-        qs = qs.filter(created_at__gte=day_start(date_from))
-    if date_to:
-        qs = qs.filter(created_at__lt=day_bounds(date_to)[1])
-    if date_from and date_to and date_from > date_to:
-        raise Invalid.field("date_to", _("结束日期不能早于开始日期。"))
-    if _bool(params, "mine") and user.role == Role.CADRE:
-        qs = qs.filter(created_by=user)
-    q = (params.get("q") or "").strip()[:MAX_QUERY_LENGTH]
-    if q:
-        qs = qs.filter(Q(code__iexact=q) | Q(code__startswith=q.upper()) | Q(description__icontains=q))
-    return qs
 
 
 def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
