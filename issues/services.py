@@ -210,12 +210,6 @@ def ticket_create(
 
 
 # --- notifications -------------------------------------------------------------------------------------------
-def notifications_send(*, ticket_id: int, kind: str, text: str, user_ids: Iterable[int]) -> None:
-    """Called on commit by the machine: one in-app notification per user (never the actor)."""
-    rows = [Notification(user_id=uid, ticket_id=ticket_id, kind=kind, text=text[:300]) for uid in set(user_ids)]
-    Notification.objects.bulk_create(rows)
-
-
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     from campaign.errors import OutOfScope
 
