@@ -124,23 +124,6 @@ class TicketDetailSerializer(TicketListSerializer):
         return allowed_actions(obj, self.context["request"].user)
 
 
-class TicketCreateSerializer(serializers.Serializer):
-    """Hotline / walk-in / online tickets by dispatchers, self-found ones by cadres (visit tickets come with visits)."""
-
-    source = serializers.CharField(help_text="hotline, walk_in, online or self_found")  # type: ignore[assignment]
-    kind = serializers.CharField()
-    category = serializers.CharField(required=False, allow_blank=True)
-    description = serializers.CharField()
-    unit = serializers.IntegerField(required=False)
-    lat = serializers.FloatField(required=False)
-    lng = serializers.FloatField(required=False)
-    requester_name = serializers.CharField(required=False, allow_blank=True)
-    requester_phone = serializers.CharField(required=False, allow_blank=True)
-    requester_household = serializers.IntegerField(required=False)
-    requester_enterprise = serializers.IntegerField(required=False)
-    attachments = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
-
-
 class ActionRequestSerializer(serializers.Serializer):
     """The body of POST /tickets/{id}/{action}/: `version` (all but supervise) and the action's fields."""
 

@@ -23,10 +23,11 @@ from campaign.errors import Invalid
 from campaign.models import User
 from campaign.pagination import CursorPage, NumberPage
 from campaign.params import bbox_param
-from campaign.scope import enterprises_visible_to, households_visible_to, may_reveal_personal_data
+from campaign.scope import may_reveal_personal_data
 from issues import selectors, services
-from issues.api.serializers import TicketCreateSerializer, TicketDetailSerializer, TicketListSerializer
+from issues.api.serializers import TicketDetailSerializer, TicketListSerializer
 from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
+from issues.inputs import TicketInput
 from issues.models import OPEN_STATUSES, Ticket
 
 GEO_LIMIT = 2000
@@ -98,28 +99,12 @@ class TicketList(generics.ListCreateAPIView):
             self._paginator = PriorityPage() if self.priority else TicketPage()
         return self._paginator
 
-    @extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer})
+    @extend_schema(request=TicketInput, responses={201: TicketDetailSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = TicketCreateSerializer(data=request.data)
+        body = TicketInput(data=request.data)
         body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
         user: User = request.user  # type: ignore[assignment]
-        household = enterprise = None
-        if "requester_household" in data:
-            household = households_visible_to(user).filter(pk=data.pop("requester_household")).first()
-            if household is None:
-                raise Invalid.field("requester_household", "住户不存在或不在您的管辖范围内。")
-        if "requester_enterprise" in data:
-            enterprise = enterprises_visible_to(user).filter(pk=data.pop("requester_enterprise")).first()
-            if enterprise is None:
-                raise Invalid.field("requester_enterprise", "企业不存在或不在您的管辖范围内。")
-        ticket = services.ticket_create(
-            actor=user,
-            data=data,
-            source=data.pop("source"),
-            requester_household=household,
-            requester_enterprise=enterprise,
-        )
+        ticket = services.ticket_create(actor=user, **body.validated_data)
         detail = selectors.ticket_detail(user, ticket.pk)
         return Response(TicketDetailSerializer(detail, context={"request": request}).data, status=201)
 

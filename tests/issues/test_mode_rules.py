@@ -116,8 +116,11 @@ def test_ticket_create_can_resolve_on_site_in_one_go(cadre, campaign_obj):
 
     ticket = ticket_create(
         actor=cadre,
-        data={"kind": "consultation", "description": "咨询医保", "lat": 34.19, "lng": 108.88},
         source="visit",
+        kind="consultation",
+        description="咨询医保",
+        lat=34.19,
+        lng=108.88,
         resolve_on_site_result="已现场解答",
     )
     assert ticket.status == "resolved"
