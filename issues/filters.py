@@ -96,7 +96,7 @@ class UnitFilter(django_filters.Filter):
 
 class TicketFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if date_from and date_to and date_from > date_to:
             self.add_error("date_to", _("结束日期不能早于开始日期。"))

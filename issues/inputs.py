@@ -53,7 +53,7 @@ class TicketInput(serializers.Serializer):
     # Where the matter is must be said (unit, a point, or a requester's home) unless the caller supplies it.
     place_required = True
 
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like DRF's Field.source
         choices=Source.choices,
         help_text="hotline, walk_in, online or self_found",
         error_messages={"invalid_choice": _("来源无效。"), "required": _("来源无效。")},

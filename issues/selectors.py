@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from campaign.errors import OutOfScope
 from campaign.models import User
 from campaign.scope import sees_everything, subtree_q
 from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit
@@ -59,8 +60,6 @@ def tickets_for_list(user: User) -> QuerySet[Ticket]:
 
 
 def ticket_detail(user: User, ticket_id: Any) -> Ticket:
-    from campaign.errors import OutOfScope
-
     try:
         pk = int(ticket_id)
     except (TypeError, ValueError):
@@ -91,8 +90,6 @@ def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
 
 def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
     """Counts per status, plus open overdue and open supervised, in one aggregate query."""
-    from django.db.models import Count
-
     now = timezone.now()
     aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in Status.values}
     aggregates["overdue"] = Count("pk", filter=overdue_q(now))

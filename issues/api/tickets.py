@@ -40,10 +40,10 @@ class StrictPageSize:
     page_size_query_param = "page_size"
 
     def get_page_size(self, request: Request) -> int | None:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw not in (None, "") and not (raw.isdigit() and int(raw) > 0):
+        raw = request.query_params.get(self.page_size_query_param) or ""
+        if raw and not (raw.isdigit() and int(raw) > 0):
             raise Invalid.field(self.page_size_query_param, "每页条数应为正整数。")
-        return super().get_page_size(request)  # type: ignore[misc]
+        return super().get_page_size(request)
 
 
 class PriorityPage(StrictPageSize, NumberPage):
@@ -69,7 +69,7 @@ class TicketPage(StrictPageSize, CursorPage):
         except (NotFound, binascii.Error):
             cursor = None
         else:
-            if cursor is None or cursor.position is None or parse_datetime(cursor.position) is not None:
+            if cursor is None or cursor.position is None or parse_datetime(str(cursor.position)) is not None:
                 return cursor
         raise Invalid.field(self.cursor_query_param, "游标无效，请从第一页重新翻页。")
 
@@ -121,7 +121,7 @@ class TicketDetail(APIView):
             campaign_services.access_log_record(
                 user=request.user,  # type: ignore[arg-type]
                 obj=ticket,
-                fields=["requester_name", "requester_phone"],  # type: ignore[arg-type]
+                fields=["requester_name", "requester_phone"],
             )
         context = {"request": request, "reveal": reveal}
         return Response(TicketDetailSerializer(ticket, context=context).data)

@@ -68,7 +68,7 @@ def _door_to_door_proof(ticket: Ticket) -> bool:
     relation: the issues app reads the visits table without importing the visits app (layers: visits > issues)."""
     if ticket.accepted_at is None or ticket.lead_unit is None:
         return False
-    return ticket.visits.filter(  # type: ignore[attr-defined]
+    return ticket.visits.filter(
         subtree_q(ticket.lead_unit, "cadre__unit"), geo_status="verified", visited_at__gt=ticket.accepted_at
     ).exists()
 

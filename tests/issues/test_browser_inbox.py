@@ -31,6 +31,57 @@ def _more_tickets(tickets, dispatcher, org) -> None:
     tickets.at("closed")
 
 
+def _dispatch_from_its_page(page, base, ticket, org) -> None:
+    """The dispatcher opens the reported ticket from the inbox and dispatches it (立即办, lead unit 城管局); the
+    page says so and shows the new state."""
+    page.click(f"a:text('{ticket.code}')")
+    page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
+    page.wait_for_selector("#ticket-map.leaflet-container[data-ready='1']")  # the point is drawn on the map
+    page.click("details[data-action=dispatch] > summary")
+    page.select_option("#id_dispatch_mode", "immediate")
+    page.fill("#id_dispatch_problem", "占道经营影响通行")
+    page.select_option("#id_dispatch_lead_unit", str(org.dept1.pk))
+    page.fill("#id_dispatch_responsible_person", "王科长")
+    page.fill("#id_dispatch_measures", "劝离摊贩，设置隔离桩")
+    page.fill("#id_dispatch_expected_effect", "恢复道路通行")
+    page.click("#act-dispatch button[type=submit]")
+    page.wait_for_selector(".flash li")
+    assert "“派单”已完成。" in page.inner_text(".flash")
+    assert "待签收" in page.inner_text(".ticket-head")
+
+
+def _accept_and_resolve(page) -> None:
+    """The lead unit's handler, on the ticket's page, accepts it, then resolves it with a result."""
+    assert page.locator("#act-dispatch").count() == 0
+    page.click("#act-accept button[type=submit]")
+    page.wait_for_selector(".flash li")
+    assert "已签收" in page.inner_text(".ticket-head")
+    page.click("details[data-action=resolve] > summary")
+    page.fill("#id_resolve_result", "已劝离摊贩并设置隔离桩，道路恢复通行")
+    page.click("#act-resolve button[type=submit]")
+    page.wait_for_selector(".flash li")
+    assert "已办结" in page.inner_text(".ticket-head")
+
+
+def _check_phone_width(browser, watch, base, dispatcher, ticket) -> None:
+    """At a phone's width the inbox turns into cards, nothing wider than the screen."""
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
+    mobile = watch.page(watch.context(phone).new_page())
+    login(mobile, base, dispatcher.username, "/tickets/")
+    assert mobile.locator("table.inbox thead").is_hidden()
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+    mobile.goto(f"{base}/tickets/{ticket.pk}/")
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.close()
+
+
+def _check_the_handler_was_notified(handler, ticket, badge: str) -> None:
+    """The handler was notified of the dispatch, and the badge counted their unread notifications then."""
+    notified = Notification.objects.filter(user=handler, ticket=ticket, kind="dispatched")
+    assert notified.count() == 1
+    assert badge == str(Notification.objects.filter(user=handler, created_at__lte=notified.get().created_at).count())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
     chromium_path, live_server, tickets, dispatcher, handler, org
@@ -58,51 +109,19 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
 
-        # when they open the reported ticket and fill the dispatch form (立即办, lead unit 城管局)
-        page.click(f"a:text('{ticket.code}')")
-        page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
-        page.wait_for_selector("#ticket-map.leaflet-container[data-ready='1']")  # the point is drawn on the map
-        page.click("details[data-action=dispatch] > summary")
-        page.select_option("#id_dispatch_mode", "immediate")
-        page.fill("#id_dispatch_problem", "占道经营影响通行")
-        page.select_option("#id_dispatch_lead_unit", str(org.dept1.pk))
-        page.fill("#id_dispatch_responsible_person", "王科长")
-        page.fill("#id_dispatch_measures", "劝离摊贩，设置隔离桩")
-        page.fill("#id_dispatch_expected_effect", "恢复道路通行")
-        page.click("#act-dispatch button[type=submit]")
-
-        # then the page says so and shows the new state
-        page.wait_for_selector(".flash li")
-        assert "“派单”已完成。" in page.inner_text(".flash")
-        assert "待签收" in page.inner_text(".ticket-head")
+        # when they open the reported ticket and fill the dispatch form, then the page shows the new state
+        _dispatch_from_its_page(page, base, ticket, org)
         _logout(page)
 
-        # when the handler of 城管局 logs in: the badge counts the new dispatch; they accept it
+        # when the handler of 城管局 logs in: the badge counts the new dispatch; they accept and resolve it
         login(page, base, handler.username, f"/tickets/{ticket.pk}/")
         badge = page.inner_text("header .notify-count")  # checked against the database below
-        assert page.locator("#act-dispatch").count() == 0
-        page.click("#act-accept button[type=submit]")
-        page.wait_for_selector(".flash li")
-        assert "已签收" in page.inner_text(".ticket-head")
-
-        # and resolve it with a result
-        page.click("details[data-action=resolve] > summary")
-        page.fill("#id_resolve_result", "已劝离摊贩并设置隔离桩，道路恢复通行")
-        page.click("#act-resolve button[type=submit]")
-        page.wait_for_selector(".flash li")
-        assert "已办结" in page.inner_text(".ticket-head")
+        _accept_and_resolve(page)
         page.wait_for_selector("#ticket-map[data-ready='1']")
         page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
 
-        # and at a phone's width the inbox turns into cards, nothing wider than the screen
-        phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
-        mobile = watch.page(watch.context(phone).new_page())
-        login(mobile, base, dispatcher.username, "/tickets/")
-        assert mobile.locator("table.inbox thead").is_hidden()
-        assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
-        mobile.goto(f"{base}/tickets/{ticket.pk}/")
-        assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
-        phone.close()
+        # and at a phone's width the inbox turns into cards
+        _check_phone_width(browser, watch, base, dispatcher, ticket)
         context.close()
         browser.close()
 
@@ -117,10 +136,7 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
         ("accept", handler.pk),
         ("resolve", handler.pk),
     ]
-    # the handler was notified of the dispatch, and the badge counted their unread notifications then
-    notified = Notification.objects.filter(user=handler, ticket=ticket, kind="dispatched")
-    assert notified.count() == 1
-    assert badge == str(Notification.objects.filter(user=handler, created_at__lte=notified.get().created_at).count())
+    _check_the_handler_was_notified(handler, ticket, badge)
     # base.html names no icon, so the login page's automatic /favicon.ico request answers 404 (not our pages').
     assert watch.errors == []
     assert watch.foreign == []
