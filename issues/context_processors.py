@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from issues.selectors import unread_count
+
 
 class UnreadCount:
     """Counted on first use only (one indexed COUNT), so a page that never shows the badge pays nothing."""
@@ -16,10 +18,8 @@ class UnreadCount:
 
     def _count(self) -> int:
         if self._value is None:
-            from issues.selectors import unread_count
-
             user = getattr(self._request, "user", None)
-            self._value = unread_count(user) if user is not None and user.is_authenticated else 0  # type: ignore[arg-type]
+            self._value = unread_count(user) if user is not None and user.is_authenticated else 0
         return self._value
 
     def __int__(self) -> int:

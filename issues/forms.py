@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.models import Role, UnitKind, User
 from campaign.models.campaigns import Campaign, default_categories
 from campaign.models.org import path_prefixes
-from campaign.scope import units_visible_to
+from campaign.scope import subtree_q, units_visible_to
 from issues.models import Kind, Mode, Satisfaction, Status, Ticket
 from issues.who import co_links
 
@@ -57,7 +57,7 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 class FilterForm(forms.Form):
-    """The GET filter bar; the values are handed to issues.selectors.tickets_filtered as they are."""
+    """The GET filter bar; the values are handed to issues.filters.tickets_filtered as they are."""
 
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("状态"), required=False)
@@ -185,7 +185,7 @@ def leader_choices(user: User, ticket: Ticket) -> list[tuple[str, str]]:
     """Leaders who may lead the ticket (包案): over the ticket's unit, or in the dispatcher's scope."""
     q = Q(unit__path__in=path_prefixes(ticket.unit.path))
     if user.unit is not None:
-        q |= Q(unit__path__startswith=user.unit.path)
+        q |= subtree_q(user.unit)
     leaders = User.objects.filter(q, role=Role.LEADER, is_active=True).select_related("unit").order_by("unit__path")
     return [(str(u.pk), f"{u}（{u.unit}）") for u in leaders[:LEADER_CHOICES_LIMIT]]
 

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 from campaign.exports import CHUNK, Ledger, Table
 from campaign.models import User
 from campaign.validators import mask_name, mask_phone
+from issues.filters import tickets_filtered
 from issues.models import OPEN_STATUSES, Kind, Mode, Satisfaction, Source, Status, Ticket
-from issues.selectors import tickets_filtered, tickets_for_list
+from issues.selectors import tickets_for_list
 
 TICKET_HEADERS = [
     "工单编号",
@@ -105,7 +106,7 @@ def ticket_row(t: Ticket, now: dt.datetime) -> list[Any]:
 
 def ticket_rows(user: User, params: dict[str, Any]) -> Table:
     """The tickets the user's list shows with these filters (bad values → Invalid), newest first."""
-    qs = tickets_filtered(tickets_for_list(user), user, params).order_by("-created_at", "-id")
+    qs = tickets_filtered(user, params, tickets_for_list(user)).order_by("-created_at", "-id")
     now = timezone.now()
     # prefetch_related with iterator() needs chunk_size: each chunk of CHUNK rows costs 2 queries.
     rows: Iterator[list[Any]] = (ticket_row(t, now) for t in qs.iterator(chunk_size=CHUNK))

@@ -1,7 +1,7 @@
 """The six-handling machine (SPEC §5): ONE declarative table of actions and ONE function that applies them.
 
 Read ACTIONS below to learn the whole workflow: each row names the states it starts from, the state it leads to,
-who may take it, the fields it needs, the extra checks of its mode (issues/rules.py) and what it changes.
+who may take it, the fields it needs, the extra checks of its mode (issues/rules/) and what it changes.
 `ticket_apply` checks, in this order (SPEC §1): scope 404 → who 403 → from-state 409 → version 409 → fields 400,
 then applies the action, writes exactly one TicketEvent, saves with update_fields and bumps `version`
 (except `supervise`), and sends notifications after commit.
@@ -22,6 +22,7 @@ from campaign.models import User
 from issues import rules
 from issues.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 from issues.rules import Ctx
+from issues.selectors import ticket_in_scope
 from issues.who import any_leader, co_unit_handler, dispatcher, lead_unit_handler, raising_cadre, supervisor
 
 R, D, A, P = Status.REPORTED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS
@@ -81,19 +82,6 @@ ACTIONS: dict[str, Action] = {
 # fmt: on
 
 
-def door_to_door_proof(ticket: Ticket) -> bool:
-    """Is there a geo-verified visit naming the ticket, logged after acceptance by a user of the lead unit?
-    The visits app answers; until it does, there is no proof."""
-    try:
-        from visits.selectors import door_to_door_proof_exists  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return bool(door_to_door_proof_exists(ticket=ticket))
-
-
-rules.door_to_door_proof = door_to_door_proof  # the resolve rule calls it through this one name
-
-
 def allowed_actions(ticket: Ticket, user: User | None) -> list[str]:
     """The actions `user` may take now (scope assumed: the caller read the ticket through tickets_visible_to)."""
     now = timezone.now()
@@ -122,8 +110,6 @@ def ticket_apply(*, ticket_id: int, action: str, actor: User | None, version: An
     spec = ACTIONS.get(action)
     if spec is None:
         raise OutOfScope(_("没有这个操作。"))
-    from issues.selectors import ticket_in_scope
-
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))

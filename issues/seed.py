@@ -16,9 +16,10 @@ from typing import Any
 
 from django.db import transaction
 
+from campaign.days import local_day
 from campaign.models import OrgUnit, User
 from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
-from issues.sla import due_at_for, local_day
+from issues.sla import due_at_for
 
 COUNTS = {"small": 150, "district": 6000, "city": 20000}
 BATCH = 2000
@@ -177,7 +178,7 @@ class Seeder:
         self.dispatch(d)
         if force_open or not d.ok:
             return None
-        handler = self.handlers.get(t.lead_unit_id)  # type: ignore[arg-type]
+        handler = self.handlers.get(t.lead_unit_id)
         t.accepted_at = t.dispatched_at + self.hours(0.5, 30)  # type: ignore[operator]
         if not d.step(t.accepted_at, now, "accept", handler, Status.ACCEPTED):
             t.accepted_at = None
@@ -230,7 +231,7 @@ class Seeder:
                 t.version += 1
         sla = t.due_at - t.dispatched_at  # type: ignore[operator]
         late = rng.random() < 0.08
-        resolved = t.dispatched_at + (sla * rng.uniform(1.05, 1.6) if late else sla * rng.uniform(0.2, 0.95))  # type: ignore[operator]
+        resolved = t.dispatched_at + (sla * rng.uniform(1.05, 1.6) if late else sla * rng.uniform(0.2, 0.95))
         resolved = max(resolved, at + self.hours(1, 5), *(c.submitted_at for c in d.co_units if c.submitted_at))
         if any(c.submitted_at is None for c in d.co_units) or (t.mode == Mode.DOOR_TO_DOOR and rng.random() < 0.1):
             return None  # waiting for a co-unit or for the door-to-door visit
@@ -265,7 +266,7 @@ class Seeder:
             t.reopen_count, t.satisfaction, t.resolved_at = 1, rating, None
             t.due_at = due_at_for(mode=t.mode or Mode.IMMEDIATE, start=at, campaign=None)
             again = at + self.hours(24, 96)
-            if d.step(again, now, "resolve", self.handlers.get(t.lead_unit_id), Status.RESOLVED):  # type: ignore[arg-type]
+            if d.step(again, now, "resolve", self.handlers.get(t.lead_unit_id), Status.RESOLVED):
                 t.resolved_at = again
                 at, rating = again + self.hours(4, 48), rng.choice(("satisfied", "basically_satisfied"))
         if t.status == Status.RESOLVED and d.step(

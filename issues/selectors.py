@@ -5,18 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from campaign.errors import Invalid
-from campaign.models import Role, User
-from campaign.params import day_param
-from campaign.scope import sees_everything, unit_in_scope
-from issues.models import OPEN_STATUSES, Kind, Mode, Notification, Source, Status, Ticket, TicketCoUnit
-from issues.sla import end_of_day
-
-MAX_QUERY_LENGTH = 100
+from campaign.errors import OutOfScope
+from campaign.models import User
+from campaign.scope import sees_everything, subtree_q
+from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit
+from issues.who import co_links
 
 
 def ticket_scope_q(user: User) -> Q:
@@ -28,9 +24,8 @@ def ticket_scope_q(user: User) -> Q:
         return Q(pk__in=[])
     q = Q(created_by=user) | Q(lead_official=user)
     if user.unit is not None:
-        path = user.unit.path
-        co_unit_in_scope = TicketCoUnit.objects.filter(ticket=OuterRef("pk"), unit__path__startswith=path)
-        q |= Q(unit__path__startswith=path) | Q(lead_unit__path__startswith=path) | Q(Exists(co_unit_in_scope))
+        co_unit_in_scope = TicketCoUnit.objects.filter(subtree_q(user.unit), ticket=OuterRef("pk"))
+        q |= subtree_q(user.unit, "unit", "lead_unit") | Q(Exists(co_unit_in_scope))
     return q
 
 
@@ -53,12 +48,10 @@ def ticket_in_scope(ticket: Ticket, user: User) -> bool:
         return True
     if user.unit is None:
         return False
-    path = user.unit.path
-    if ticket.unit.path.startswith(path) or (ticket.lead_unit_id and ticket.lead_unit.path.startswith(path)):  # type: ignore[union-attr]
+    home = user.unit
+    if home.contains(ticket.unit) or (ticket.lead_unit is not None and home.contains(ticket.lead_unit)):
         return True
-    from issues.who import co_links
-
-    return any(link.unit.path.startswith(path) for link in co_links(ticket))
+    return any(home.contains(link.unit) for link in co_links(ticket))
 
 
 def tickets_for_list(user: User) -> QuerySet[Ticket]:
@@ -67,8 +60,6 @@ def tickets_for_list(user: User) -> QuerySet[Ticket]:
 
 
 def ticket_detail(user: User, ticket_id: Any) -> Ticket:
-    from campaign.errors import OutOfScope
-
     try:
         pk = int(ticket_id)
     except (TypeError, ValueError):
@@ -86,74 +77,8 @@ def ticket_detail(user: User, ticket_id: Any) -> Ticket:
     return ticket
 
 
-def _bool(params: Any, name: str) -> bool | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    if raw in ("true", "1", "yes"):
-        return True
-    if raw in ("false", "0", "no"):
-        return False
-    raise Invalid.field(name, _("应为 true 或 false。"))
-
-
-def _one_of(params: Any, name: str, values: list[str]) -> list[str] | None:
-    """A filter value, or several separated by commas; each must be one of `values`."""
-    raw = params.get(name)
-    if not raw:
-        return None
-    chosen = [v for v in raw.split(",") if v]
-    bad = [v for v in chosen if v not in values]
-    if bad:
-        raise Invalid.field(name, _("取值无效：%(v)s") % {"v": ", ".join(bad)})
-    return chosen
-
-
 def overdue_q(now: dt.datetime) -> Q:
     return Q(status__in=OPEN_STATUSES, due_at__lt=now)
-
-
-def tickets_filtered(qs: QuerySet[Ticket], user: User, params: Any) -> QuerySet[Ticket]:
-    """The filters of SPEC §7 shared by the list, the counters, the map and the export. Bad values → Invalid."""
-    now = timezone.now()
-    for name, values in (
-        ("status", Status.values),
-        ("mode", Mode.values),
-        ("kind", Kind.values),
-        ("source", Source.values),
-    ):
-        chosen = _one_of(params, name, values)
-        if chosen:
-            qs = qs.filter(**{f"{name}__in": chosen})
-    if params.get("category"):
-        qs = qs.filter(category=params["category"][:50])
-    if params.get("unit"):
-        unit = unit_in_scope(user, params["unit"])
-        qs = qs.filter(unit__path__startswith=unit.path)
-    if params.get("lead_unit"):
-        unit = unit_in_scope(user, params["lead_unit"])
-        qs = qs.filter(lead_unit__path__startswith=unit.path)
-    overdue = _bool(params, "overdue")
-    if overdue is True:
-        qs = qs.filter(overdue_q(now))
-    elif overdue is False:
-        qs = qs.exclude(overdue_q(now))
-    supervision = _one_of(params, "supervision", ["0", "1", "2"])
-    if supervision:
-        qs = qs.filter(supervision__in=[int(s) for s in supervision])
-    date_from, date_to = day_param(params, "date_from"), day_param(params, "date_to")
-    if date_from:
-        qs = qs.filter(created_at__gt=end_of_day(date_from - dt.timedelta(days=1)))
-    if date_to:
-        qs = qs.filter(created_at__lte=end_of_day(date_to))
-    if date_from and date_to and date_from > date_to:
-        raise Invalid.field("date_to", _("结束日期不能早于开始日期。"))
-    if _bool(params, "mine") and user.role == Role.CADRE:
-        qs = qs.filter(created_by=user)
-    q = (params.get("q") or "").strip()[:MAX_QUERY_LENGTH]
-    if q:
-        qs = qs.filter(Q(code__iexact=q) | Q(code__startswith=q.upper()) | Q(description__icontains=q))
-    return qs
 
 
 def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
@@ -165,8 +90,6 @@ def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
 
 def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
     """Counts per status, plus open overdue and open supervised, in one aggregate query."""
-    from django.db.models import Count
-
     now = timezone.now()
     aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in Status.values}
     aggregates["overdue"] = Count("pk", filter=overdue_q(now))

@@ -1,4 +1,4 @@
-"""Writes of the issues app: creating tickets (with their codes) and in-app notifications.
+"""Writes of the issues app: creating tickets (with their codes), reading notifications, exports.
 
 Moving a ticket between states is issues.machine.ticket_apply; this module holds what comes before and after.
 """
@@ -6,21 +6,20 @@ Moving a ticket between states is issues.machine.ticket_apply; this module holds
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.errors import Invalid, NotAllowed
+from campaign.days import local_day
+from campaign.errors import Invalid, NotAllowed, OutOfScope
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
-from campaign.models.org import PATH_STEP
-from campaign.scope import sees_everything
-from campaign.selectors import grid_for_point
-from issues.models import Kind, Notification, Source, Status, Ticket, TicketEvent, TicketSequence
-from issues.sla import local_day
+from campaign.scope import enterprises_visible_to, households_visible_to, sees_everything
+from campaign.selectors import campaign_of, grid_for_point
+from issues.machine import ticket_apply
+from issues.models import Notification, Source, Status, Ticket, TicketEvent, TicketSequence
 
 # Who may open a ticket from which channel (a visit's tickets come through visits.services).
 CREATORS = {
@@ -30,22 +29,16 @@ CREATORS = {
     Source.SELF_FOUND: {Role.CADRE, Role.DISPATCHER, Role.ADMIN},
     Source.VISIT: {Role.CADRE, Role.HANDLER, Role.ADMIN},
 }
-TEXT_LIMITS = {"description": 4000, "requester_name": 50, "category": 50}
 
 
 # --- codes ---------------------------------------------------------------------------------------------------
-def _district_of(unit: OrgUnit) -> OrgUnit:
-    root_path = unit.path[:PATH_STEP]
-    return unit if unit.path == root_path else OrgUnit.objects.get(path=root_path)
-
-
 def ticket_code_next(*, unit: OrgUnit, now: dt.datetime) -> str:
     """`GX-20260512-000031`: the district's short code, the Asia/Shanghai day, the district's sequence that day.
 
     Call inside the create transaction: the (district, day) counter row stays locked until commit, so two
     concurrent creates never draw the same number. Works on SQLite (one writer) and PostgreSQL (row lock).
     """
-    district = _district_of(unit)
+    district = unit.district()
     day = local_day(now)
     rows = TicketSequence.objects.filter(district=district, day=day)
     with transaction.atomic():
@@ -60,158 +53,114 @@ def ticket_code_next(*, unit: OrgUnit, now: dt.datetime) -> str:
 
 
 # --- create --------------------------------------------------------------------------------------------------
-def _choice(data: dict[str, Any], name: str, choices: Iterable[str], errors: dict[str, list[str]]) -> str:
-    value = data.get(name)
-    if value not in set(choices):
-        errors[name] = [_("必填，取值之一：%(c)s") % {"c": ", ".join(choices)}]
-        return ""
-    return str(value)
+def _requester(actor: User, household_id: int | None, enterprise_id: int | None) -> Household | Enterprise | None:
+    """The requester named by id, in the actor's scope (out of scope: 404, as every read of another's row)."""
+    if household_id is not None:
+        household = households_visible_to(actor).filter(pk=household_id).first()
+        if household is None:
+            raise OutOfScope(_("住户不存在或不在您的管辖范围内。"))
+        return household
+    if enterprise_id is not None:
+        enterprise = enterprises_visible_to(actor).filter(pk=enterprise_id).first()
+        if enterprise is None:
+            raise OutOfScope(_("企业不存在或不在您的管辖范围内。"))
+        return enterprise
+    return None
 
 
-def _text(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, required: bool = False) -> str:
-    value = data.get(name) or ""
-    if not isinstance(value, str):
-        errors[name] = [_("应为文本。")]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[name] = [_("此项必填。")]
-    elif len(value) > TEXT_LIMITS.get(name, 4000):
-        errors[name] = [_("不能超过%(n)d字。") % {"n": TEXT_LIMITS.get(name, 4000)}]
-    return value
-
-
-def _coordinates(data: dict[str, Any], errors: dict[str, list[str]]) -> tuple[float | None, float | None]:
-    lat, lng = data.get("lat"), data.get("lng")
-    if lat is None and lng is None:
-        return None, None
-    try:
-        flat, flng = float(lat), float(lng)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        errors["lat"] = [_("经纬度应成对提供且为数字。")]
-        return None, None
-    if not (-90 <= flat <= 90 and -180 <= flng <= 180):
-        errors["lat"] = [_("坐标超出范围。")]
-        return None, None
-    return flat, flng
-
-
-def _unit_for(
-    *, actor: User, given: Any, lat: float | None, lng: float | None, requester: Household | Enterprise | None
-) -> OrgUnit | None:
-    """Where the matter is: the given unit (in the actor's scope), else the grid of the point, else the requester's."""
-    if given is not None:
-        unit = given if isinstance(given, OrgUnit) else OrgUnit.objects.filter(pk=_int_or_none(given)).first()
-        if unit is None or not (
-            sees_everything(actor) or (actor.unit is not None and unit.path.startswith(actor.unit.path))
-        ):
+def _place(
+    actor: User, unit: OrgUnit | None, lat: float | None, lng: float | None, requester: Household | Enterprise | None
+) -> OrgUnit:
+    """Where the matter is: the given unit (in the actor's scope), else the grid of the point, else the requester's.
+    A given unit out of scope is a bad field (400), as it always was for this form."""
+    if unit is not None:
+        if not (sees_everything(actor) or (actor.unit is not None and actor.unit.contains(unit))):
             raise Invalid.field("unit", _("单位不存在或不在您的管辖范围内。"))
         return unit
-    grid = grid_for_point(lat, lng)
-    if grid is not None:
-        return grid
-    return requester.unit if requester is not None else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def active_campaign_for(unit: OrgUnit) -> Campaign | None:
-    """The active campaign whose participating units hold `unit` (the most recent first)."""
-    prefixes = [unit.path[: i + PATH_STEP] for i in range(0, len(unit.path), PATH_STEP)]
-    return Campaign.objects.filter(is_active=True, units__path__in=prefixes).order_by("-start_date", "-id").first()
+    place = grid_for_point(lat, lng) if lat is not None and lng is not None else None
+    place = place or (requester.unit if requester is not None else None)
+    if place is None:
+        raise Invalid.field("unit", _("请指定单位，或提供位于某个网格内的坐标。"))
+    return place
 
 
 def ticket_create(
     *,
     actor: User,
-    data: dict[str, Any],
     source: str,
+    kind: str,
+    description: str,
+    category: str = "",
+    unit: OrgUnit | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    requester_name: str = "",
+    requester_phone: str = "",
+    requester_household: int | None = None,
+    requester_enterprise: int | None = None,
+    attachments: list[str] | None = None,
     campaign: Campaign | None = None,
-    requester_household: Household | None = None,
-    requester_enterprise: Enterprise | None = None,
-    visit_id: Any = None,
+    visit_id: uuid.UUID | None = None,
     resolve_on_site_result: str | None = None,
 ) -> Ticket:
     """Open a ticket (status `reported`) and write its `report` event; may be called inside an outer atomic
     block (a visit's). With `resolve_on_site_result`, the raising cadre resolves it on the spot (second event).
 
-    `data`: kind, category, description, unit (id or OrgUnit), lat, lng, requester_name, requester_phone,
-    attachments. Bad input raises Invalid naming every bad field; nothing is stored.
+    The fields have the shapes issues.inputs.TicketInput checks; the rules, in SPEC §1's order: the requester in
+    the actor's scope (404), the role may raise from `source` (403), then the fields (400): the unit in scope (or
+    a point in a grid, or the requester's unit), a category of the campaign (by default the unit's campaign on
+    the day: campaign.selectors.campaign_of), a result when resolving on site. Nothing is stored if one fails.
     """
+    requester = _requester(actor, requester_household, requester_enterprise)
     if not (actor.is_superuser or actor.role in CREATORS.get(source, set())):  # type: ignore[call-overload]
         raise NotAllowed(_("您的角色不能登记该来源的诉求。"))
+    now = timezone.now()
+    place = _place(actor, unit, lat, lng, requester)
+    campaign = campaign or campaign_of(place, local_day(now))
     errors: dict[str, list[str]] = {}
-    if source not in Source.values:
-        errors["source"] = [_("来源无效。")]
-    kind = _choice(data, "kind", Kind.values, errors)
-    description = _text(data, "description", errors, required=True)
-    category = _text(data, "category", errors)
-    requester_name = _text(data, "requester_name", errors)
-    requester_phone = str(data.get("requester_phone") or "").strip()
-    if requester_phone and not (requester_phone.replace("-", "").isdigit() and 7 <= len(requester_phone) <= 20):
-        errors["requester_phone"] = [_("电话号码格式不正确。")]
-    attachments = data.get("attachments") or []
-    if not isinstance(attachments, list) or len(attachments) > 20:
-        errors["attachments"] = [_("附件应为列表，最多20项。")]
-    lat, lng = _coordinates(data, errors)
-    if requester_household is not None and requester_enterprise is not None:
-        errors["requester_enterprise"] = [_("诉求人只能是一户住户或一家企业。")]
-    requester = requester_household or requester_enterprise
-    unit = None
-    try:
-        unit = _unit_for(actor=actor, given=data.get("unit"), lat=lat, lng=lng, requester=requester)
-    except Invalid as exc:
-        errors.update(exc.detail)
-    if unit is None and "unit" not in errors:
-        errors["unit"] = [_("请指定单位，或提供位于某个网格内的坐标。")]
-    if unit is not None and campaign is None:
-        campaign = active_campaign_for(unit)
     if campaign is not None and category and campaign.categories and category not in campaign.categories:
         errors["category"] = [_("类别应为活动配置的类别之一。")]
     if resolve_on_site_result is not None and not resolve_on_site_result.strip():
         errors["result"] = [_("现场解决需填写办理结果。")]
     if errors:
         raise Invalid(errors)
-    assert unit is not None
-    now = timezone.now()
+    ticket = Ticket(
+        source=source,
+        kind=kind,
+        category=category,
+        campaign=campaign,
+        requester_household=requester if isinstance(requester, Household) else None,
+        requester_enterprise=requester if isinstance(requester, Enterprise) else None,
+        requester_name=requester_name,
+        requester_phone=requester_phone,
+        unit=place,
+        lat=lat,
+        lng=lng,
+        description=description,
+        attachments=attachments or [],
+        status=Status.REPORTED,
+        visit_id=visit_id,
+        created_by=actor,
+        created_at=now,
+    )
+    return _report(ticket, actor=actor, now=now, resolve_on_site_result=resolve_on_site_result)
+
+
+def _report(ticket: Ticket, *, actor: User, now: dt.datetime, resolve_on_site_result: str | None) -> Ticket:
+    """Insert the new ticket with its code and its `report` event; with a result, resolve it on the spot."""
     with transaction.atomic():
-        ticket = Ticket.objects.create(
-            code=ticket_code_next(unit=unit, now=now),
-            source=source,
-            kind=kind,
-            category=category,
-            campaign=campaign,
-            requester_household=requester_household,
-            requester_enterprise=requester_enterprise,
-            requester_name=requester_name,
-            requester_phone=requester_phone,
-            unit=unit,
-            lat=lat,
-            lng=lng,
-            description=description,
-            attachments=attachments,
-            status=Status.REPORTED,
-            visit_id=visit_id,
-            created_by=actor,
-            created_at=now,
-        )
+        ticket.code = ticket_code_next(unit=ticket.unit, now=now)
+        ticket.save(force_insert=True)
         TicketEvent.objects.create(
             ticket=ticket,
             actor=actor,
             action="report",
             from_status="",
             to_status=Status.REPORTED,
-            payload={"source": source},
+            payload={"source": ticket.source},
             at=now,
         )
         if resolve_on_site_result is not None:
-            from issues.machine import ticket_apply
-
             ticket = ticket_apply(
                 ticket_id=ticket.pk,
                 action="resolve_on_site",
@@ -223,15 +172,7 @@ def ticket_create(
 
 
 # --- notifications -------------------------------------------------------------------------------------------
-def notifications_send(*, ticket_id: int, kind: str, text: str, user_ids: Iterable[int]) -> None:
-    """Called on commit by the machine: one in-app notification per user (never the actor)."""
-    rows = [Notification(user_id=uid, ticket_id=ticket_id, kind=kind, text=text[:300]) for uid in set(user_ids)]
-    Notification.objects.bulk_create(rows)
-
-
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:
-    from campaign.errors import OutOfScope
-
     notification = Notification.objects.filter(user=user, pk=notification_id).first()
     if notification is None:
         raise OutOfScope()

@@ -9,12 +9,9 @@ make-up working days (调休), both read from campaign.models.CalendarDay.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from django.utils import timezone
-
-if TYPE_CHECKING:
-    from campaign.models import Campaign
+from campaign.days import end_of_day, local_day
+from campaign.models import CalendarDay, Campaign
 
 DEFAULT_SLA_DAYS = {
     "immediate": 1,
@@ -37,18 +34,7 @@ def sla_days(*, mode: str, campaign: Campaign | None) -> int:
         return DEFAULT_SLA_DAYS.get(mode, 1)
 
 
-def end_of_day(day: dt.date) -> dt.datetime:
-    """23:59:59.999999 of an Asia/Shanghai day, as an aware datetime."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.max), timezone.get_default_timezone())
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
-
-
 def _nth_working_day_after(day: dt.date, n: int) -> dt.date:
-    from campaign.models import CalendarDay
-
     # One query for the calendar exceptions of a window wide enough for n working days (holidays are at most
     # a couple of weeks a year): 2n + 30 calendar days.
     horizon = day + dt.timedelta(days=2 * n + 30)

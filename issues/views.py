@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaign.errors import DomainError, Invalid, OutOfScope, StaleVersion
 from campaign.models import UnitKind, User
 from campaign.validators import mask_name, mask_phone
+from issues.filters import tickets_filtered
 from issues.forms import ACTION_FORMS, ActionForm, FilterForm, action_form
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
 from issues.models import Mode, Notification, Satisfaction, Status, Ticket, TicketEvent
@@ -36,9 +37,7 @@ from issues.selectors import (
     notifications_of,
     ticket_counters,
     ticket_detail,
-    tickets_filtered,
     tickets_for_list,
-    tickets_visible_to,
     with_priority,
 )
 from issues.services import notification_mark_read
@@ -125,7 +124,7 @@ def _counters(user: User, params: QueryDict) -> list[Counter]:
     """Counts per status for the same filters (the status filter aside), so each counter is a link to its list."""
     others = params.copy()
     others.pop("status", None)
-    counts = ticket_counters(tickets_filtered(tickets_visible_to(user), user, others))
+    counts = ticket_counters(tickets_filtered(user, others))
     chosen = params.get("status", "")
     rows = [Counter("", _("全部"), counts["total"], _querystring(params, status=None), chosen == "")]
     for value, label in Status.choices:
@@ -150,7 +149,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context: dict[str, Any] = {"form": FilterForm(params or None, user=user), "rows": [], "more": None}
     try:
-        rows, more = _ordered_page(tickets_filtered(tickets_for_list(user), user, params), params, now)
+        rows, more = _ordered_page(tickets_filtered(user, params, tickets_for_list(user)), params, now)
         context["counters"] = _counters(user, params)
     except DomainError as exc:  # a bad filter value (400) or a unit out of scope (404): say which, list nothing
         context["filter_error"] = _messages_of(exc)

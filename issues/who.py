@@ -7,7 +7,7 @@ A handler acts for the lead unit (or a co-unit) when their home unit is that uni
 
 from __future__ import annotations
 
-from campaign.models import Role, User
+from campaign.models import OrgUnit, Role, User
 from issues.models import Ticket, TicketCoUnit
 
 
@@ -15,8 +15,9 @@ def _is_admin(user: User) -> bool:
     return user.role == Role.ADMIN or user.is_superuser
 
 
-def _unit_holds(user: User, path: str | None) -> bool:
-    return bool(path and user.unit is not None and path.startswith(user.unit.path))
+def _unit_holds(user: User, unit: OrgUnit | None) -> bool:
+    """Does the user's home unit hold `unit` (it, or an ancestor of it)?"""
+    return unit is not None and user.unit is not None and user.unit.contains(unit)
 
 
 def dispatcher(ticket: Ticket, user: User | None) -> bool:
@@ -32,14 +33,14 @@ def lead_unit_handler(ticket: Ticket, user: User | None) -> bool:
         user is not None
         and user.role == Role.HANDLER
         and ticket.lead_unit_id is not None
-        and _unit_holds(user, ticket.lead_unit.path)  # type: ignore[union-attr]
+        and _unit_holds(user, ticket.lead_unit)
     )
 
 
 def co_unit_handler(ticket: Ticket, user: User | None) -> bool:
     if user is None or user.role != Role.HANDLER or user.unit is None:
         return False
-    return any(_unit_holds(user, link.unit.path) for link in co_links(ticket))
+    return any(_unit_holds(user, link.unit) for link in co_links(ticket))
 
 
 def co_links(ticket: Ticket) -> list[TicketCoUnit]:
@@ -52,7 +53,7 @@ def co_links(ticket: Ticket) -> list[TicketCoUnit]:
 
 def handler_co_links(ticket: Ticket, user: User) -> list[TicketCoUnit]:
     """The co-unit links this handler acts for."""
-    return [link for link in co_links(ticket) if _unit_holds(user, link.unit.path)]
+    return [link for link in co_links(ticket) if _unit_holds(user, link.unit)]
 
 
 def any_leader(ticket: Ticket, user: User | None) -> bool:

@@ -12,7 +12,7 @@ from campaign.models import Role, User
 from campaign.scope import sees_everything, within
 from issues.models import Ticket
 from visits.filters import VisitFilter
-from visits.models import GeoStatus, Visit
+from visits.models import Visit
 
 MAX_GEO_FEATURES = 5000  # the map layer: newest first, never more than this in one answer
 
@@ -53,17 +53,3 @@ def tickets_raised_on(visit_ids: Iterable[Any]) -> dict[Any, list[dict[str, Any]
     for row in rows:
         raised[row["visit_id"]].append({"id": row["id"], "code": row["code"]})
     return raised
-
-
-def door_to_door_proof_exists(*, ticket: Ticket) -> bool:
-    """The door_to_door resolve rule (SPEC §5): a geo-verified visit naming the ticket, logged after the ticket
-    was accepted, by a user whose home unit lies in the ticket's lead-unit subtree. Used by issues' machine."""
-    if ticket.accepted_at is None or ticket.lead_unit_id is None:
-        return False
-    lead_path = ticket.lead_unit.path  # type: ignore[union-attr]
-    return Visit.objects.filter(
-        ticket=ticket,
-        geo_status=GeoStatus.VERIFIED,
-        visited_at__gt=ticket.accepted_at,
-        cadre__unit__path__startswith=lead_path,
-    ).exists()

@@ -240,13 +240,13 @@ def _raise_issues(*, actor: User, visit: Visit, issues: list[dict[str, Any]]) ->
         try:
             ticket = ticket_create(
                 actor=actor,
-                data=fields,
                 source="visit",
                 campaign=visit.campaign,
-                requester_household=visit.household,
-                requester_enterprise=visit.enterprise,
+                requester_household=visit.household_id,
+                requester_enterprise=visit.enterprise_id,
                 visit_id=visit.pk,
                 resolve_on_site_result=result if on_site else None,
+                **fields,
             )
         except Invalid as exc:
             detail = exc.detail if isinstance(exc.detail, dict) else {"detail": exc.detail}

@@ -30,7 +30,7 @@ class Tickets:
     def reported(self, **data: Any) -> Ticket:
         body = {"kind": "complaint", "category": "城市管理", "description": "小区门口占道经营，影响通行", **GRID1_POINT}
         body.update(data)
-        return ticket_create(actor=self.cadre, data=body, source="self_found")
+        return ticket_create(actor=self.cadre, source="self_found", **body)
 
     def act(self, ticket: Ticket, action: str, actor: Any, **data: Any) -> Ticket:
         ticket.refresh_from_db()

@@ -100,8 +100,11 @@ def test_street_leader_cannot_see_the_other_streets_ticket(api, tickets, street_
     mine = tickets.reported()
     other = ticket_create(
         actor=cadre2,
-        data={"kind": "complaint", "description": "路灯不亮", "lat": 34.23, "lng": 108.85},
         source="self_found",
+        kind="complaint",
+        description="路灯不亮",
+        lat=34.23,
+        lng=108.85,
     )
     assert api.as_user(street_leader).get(f"/api/v1/tickets/{other.pk}/").status_code == 404
     ids = [t["id"] for t in api.as_user(street_leader).get("/api/v1/tickets/").json()["results"]]

@@ -43,9 +43,13 @@ def test_household_requester_phone_matches(client, org, cadre, campaign_obj):
     home = HouseholdFactory(unit=org.grid1, phone="13700004321")
     ticket = ticket_create(
         actor=cadre,
-        data={"kind": "request", "category": "城市管理", "description": "路灯不亮", "lat": 34.19, "lng": 108.88},
         source="self_found",
-        requester_household=home,
+        kind="request",
+        category="城市管理",
+        description="路灯不亮",
+        lat=34.19,
+        lng=108.88,
+        requester_household=home.pk,
     )
 
     assert 'id="lookup-result"' in lookup(client, ticket.code, "4321").content.decode()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
 
 from campaign.errors import Invalid
-from issues import rules
 from issues.models import Ticket, TicketEvent
 from issues.sla import tracking_limit
+from visits.models import Visit
 
 
 def refused(fn, *fields):
@@ -82,12 +83,24 @@ def test_public_resolve_needs_a_public_notice(tickets, handler):
     assert done.public_notice == "经研究，已于本月公示"
 
 
-def test_door_to_door_resolve_needs_a_verified_visit(tickets, handler, monkeypatch):
+def test_door_to_door_resolve_needs_a_verified_visit(tickets, handler):
     ticket = tickets.at("accepted", mode="door_to_door")
     detail = refused(lambda: tickets.act(ticket, "resolve", handler, result="已上门解决"), "visit")
     assert detail["visit"] == ["需要上门走访核实记录"]
-    # when the visits app reports a geo-verified visit for this ticket
-    monkeypatch.setattr(rules, "door_to_door_proof", lambda t: t.pk == ticket.pk)
+    # when the lead unit's handler has logged a geo-verified visit naming the ticket, after accepting it
+    Visit.objects.create(
+        id=uuid.uuid4(),
+        cadre=handler,
+        ticket=ticket,
+        unit=ticket.unit,
+        visited_at=timezone.now(),
+        lat=34.19,
+        lng=108.88,
+        accuracy_m=10,
+        distance_m=5,
+        geo_status="verified",
+        body_hash="0" * 64,
+    )
     assert tickets.act(ticket, "resolve", handler, result="已上门解决").status == "resolved"
 
 
@@ -103,8 +116,11 @@ def test_ticket_create_can_resolve_on_site_in_one_go(cadre, campaign_obj):
 
     ticket = ticket_create(
         actor=cadre,
-        data={"kind": "consultation", "description": "咨询医保", "lat": 34.19, "lng": 108.88},
         source="visit",
+        kind="consultation",
+        description="咨询医保",
+        lat=34.19,
+        lng=108.88,
         resolve_on_site_result="已现场解答",
     )
     assert ticket.status == "resolved"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from issues.inputs import TicketInput, flat_list_errors
 from visits import selectors, services
 from visits.models import NOTES_MAX, PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
 
@@ -29,9 +30,17 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return parsed
 
 
-class IssueInputSerializer(serializers.DictField):
-    """An issue raised on the visit: the ticket fields of issues' ticket_create, plus `resolved_on_site` and
-    `result`. Its fields are checked by ticket_create (errors come back as `issues[i].field`)."""
+class IssueInputSerializer(TicketInput):
+    """An issue raised on the visit: a ticket's input (issues.inputs.TicketInput) whose source is the visit and
+    whose requester is the visit's target (so none of the three is given), plus `resolved_on_site` and `result`.
+    Errors come back as `issues[i].field`."""
+
+    place_required = False  # by default the matter is where the visited target is (visits.services)
+    source = None  # type: ignore[assignment]
+    requester_household = None  # type: ignore[assignment]
+    requester_enterprise = None  # type: ignore[assignment]
+    resolved_on_site = serializers.BooleanField(required=False, default=False)
+    result = serializers.CharField(required=False, allow_blank=True)
 
 
 class VisitInputSerializer(serializers.Serializer):
@@ -57,6 +66,12 @@ class VisitInputSerializer(serializers.Serializer):
     issues = serializers.ListField(
         child=IssueInputSerializer(), required=False, default=list, max_length=services.MAX_ISSUES_PER_VISIT
     )
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(flat_list_errors(exc.detail, "issues")) from None
 
 
 # --- output -----------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The door_to_door resolve rule's proof (SPEC §5): a verified visit naming the ticket, logged after acceptance,
-by a user of the lead unit — answered by visits.selectors.door_to_door_proof_exists."""
+by a user of the lead unit — asked of issues.rules.resolve_rule, the rule the machine runs before `resolve`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ import pytest
 from django.utils import timezone
 
 from issues.models import Ticket
+from issues.rules import Ctx, resolve_rule
+from tests.factories import HouseholdFactory
 from tests.visits.conftest import visit_body
 from visits.models import Visit
-from visits.selectors import door_to_door_proof_exists
+
+
+@pytest.fixture
+def household(org):
+    """The requester: a household of grid1 at the grid's centre (the visits' reference point)."""
+    return HouseholdFactory(unit=org.grid1, lat=34.19, lng=108.88)
 
 
 @pytest.fixture
@@ -32,6 +39,13 @@ def accepted_ticket(org, household, campaign_obj):
         dispatched_at=now - dt.timedelta(hours=3),
         accepted_at=now - dt.timedelta(hours=2),
     )
+
+
+def door_to_door_proof_exists(*, ticket: Ticket) -> bool:
+    """Does the resolve rule accept the ticket's door-to-door handling (no `visit` error)?"""
+    ctx = Ctx(ticket=ticket, actor=None, data={"result": "已上门解决"}, now=timezone.now(), errors={})
+    resolve_rule(ctx)
+    return "visit" not in ctx.errors
 
 
 def _ago(hours: float) -> str:

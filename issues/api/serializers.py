@@ -1,0 +1,149 @@
+"""Serializers of the tickets API: list and detail rows, events, the body of the action endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from campaign.validators import mask_name, mask_phone
+from issues.machine import allowed_actions
+from issues.models import OPEN_STATUSES, Ticket, TicketCoUnit, TicketEvent
+
+
+class CoUnitSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="unit_id", read_only=True)
+    name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = TicketCoUnit
+        fields = ["id", "name", "part", "submitted_at"]
+
+
+class TicketListSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None)
+    co_units = CoUnitSerializer(source="co_unit_links", many=True, read_only=True)
+    overdue = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    mode_label = serializers.CharField(source="get_mode_display", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "code",
+            "source",
+            "kind",
+            "category",
+            "status",
+            "status_label",
+            "mode",
+            "mode_label",
+            "unit",
+            "unit_name",
+            "lead_unit",
+            "lead_unit_name",
+            "co_units",
+            "description",
+            "requester_name",
+            "requester_phone",
+            "lat",
+            "lng",
+            "due_at",
+            "overdue",
+            "supervision",
+            "version",
+            "reopen_count",
+            "satisfaction",
+            "resolved_on_site",
+            "created_at",
+            "dispatched_at",
+            "accepted_at",
+            "resolved_at",
+        ]
+
+    def get_overdue(self, obj: Ticket) -> bool:
+        return bool(obj.status in OPEN_STATUSES and obj.due_at and obj.due_at < timezone.now())
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("reveal"):
+            data["requester_name"] = mask_name(data["requester_name"])
+            data["requester_phone"] = mask_phone(data["requester_phone"])
+        return data
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "action", "actor", "actor_name", "from_status", "to_status", "note", "payload", "at"]
+
+    def get_actor_name(self, obj: TicketEvent) -> str:
+        return str(obj.actor) if obj.actor else "系统"
+
+
+class TicketDetailSerializer(TicketListSerializer):
+    events = EventSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    lead_official_name = serializers.CharField(source="lead_official.__str__", read_only=True, default=None)
+    merge_into_code = serializers.CharField(source="merge_into.code", read_only=True, default=None)
+    created_by_name = serializers.CharField(source="created_by.__str__", read_only=True, default=None)
+
+    class Meta(TicketListSerializer.Meta):
+        fields = [
+            *TicketListSerializer.Meta.fields,
+            "campaign",
+            "requester_household",
+            "requester_enterprise",
+            "attachments",
+            "problem",
+            "responsible_person",
+            "measures",
+            "expected_effect",
+            "lead_official",
+            "lead_official_name",
+            "public_notice",
+            "result",
+            "merge_into",
+            "merge_into_code",
+            "visit_id",
+            "unreachable_count",
+            "created_by",
+            "created_by_name",
+            "last_progress_at",
+            "closed_at",
+            "events",
+            "allowed_actions",
+        ]
+
+    def get_allowed_actions(self, obj: Ticket) -> list[str]:
+        return allowed_actions(obj, self.context["request"].user)
+
+
+class ActionRequestSerializer(serializers.Serializer):
+    """The body of POST /tickets/{id}/{action}/: `version` (all but supervise) and the action's fields."""
+
+    version = serializers.IntegerField(required=False)
+    note = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
+    result = serializers.CharField(required=False)
+    mode = serializers.CharField(required=False)
+    problem = serializers.CharField(required=False)
+    lead_unit = serializers.IntegerField(required=False)
+    responsible_person = serializers.CharField(required=False)
+    due_at = serializers.DateTimeField(required=False)
+    measures = serializers.CharField(required=False)
+    expected_effect = serializers.CharField(required=False)
+    co_units = serializers.ListField(child=serializers.IntegerField(), required=False)
+    lead_official = serializers.IntegerField(required=False)
+    part = serializers.CharField(required=False)
+    public_notice = serializers.CharField(required=False)
+    rating = serializers.ChoiceField(
+        choices=["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], required=False
+    )
+    level = serializers.IntegerField(required=False, min_value=1, max_value=2)
+    merge_into = serializers.CharField(required=False, help_text="ticket id or code")

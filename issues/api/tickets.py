@@ -1,0 +1,185 @@
+"""Tickets API (SPEC §7): list/create, detail, counters and the map. Every view starts from issues.selectors
+(scope first) and reads the filters of issues.filters; writes go through issues.services."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaign import services as campaign_services
+from campaign.errors import Invalid
+from campaign.models import User
+from campaign.pagination import CursorPage, NumberPage
+from campaign.params import bbox_param
+from campaign.scope import may_reveal_personal_data
+from issues import selectors, services
+from issues.api.serializers import TicketDetailSerializer, TicketListSerializer
+from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
+from issues.inputs import TicketInput
+from issues.models import OPEN_STATUSES, Ticket
+
+GEO_LIMIT = 2000
+PRIORITY_MAX_PAGE = 20  # ?ordering=priority pages by number: bounded to the first 20 pages (≤ 4,000 rows)
+
+
+class StrictPageSize:
+    """`page_size` must be a positive integer (DRF would silently use the default); above the maximum it is capped."""
+
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param) or ""
+        if raw and not (raw.isdigit() and int(raw) > 0):
+            raise Invalid.field(self.page_size_query_param, "每页条数应为正整数。")
+        return super().get_page_size(request)
+
+
+class PriorityPage(StrictPageSize, NumberPage):
+    """Supervised and overdue first: ordered by a computed priority, so numbered pages, bounded in depth."""
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        page = request.query_params.get(self.page_query_param, "1")
+        if not page.isdigit() or int(page) > PRIORITY_MAX_PAGE:
+            raise Invalid.field("page", f"按优先级排序时最多翻到第{PRIORITY_MAX_PAGE}页，请用筛选条件缩小范围。")
+        return super().paginate_queryset(queryset, request, view)
+
+
+class TicketPage(StrictPageSize, CursorPage):
+    ordering = ("-created_at", "-id")  # type: ignore[assignment]
+
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF answers a malformed cursor with 404 (or a 500-prone bad position): it is a bad parameter, 400."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        try:
+            if encoded is not None:
+                base64.b64decode(encoded, validate=True)  # DRF's own decoding skips stray characters
+            cursor = super().decode_cursor(request)
+        except (NotFound, binascii.Error):
+            cursor = None
+        else:
+            if cursor is None or cursor.position is None or parse_datetime(str(cursor.position)) is not None:
+                return cursor
+        raise Invalid.field(self.cursor_query_param, "游标无效，请从第一页重新翻页。")
+
+
+def _reveal(request: Request) -> bool:
+    return request.query_params.get("reveal") in ("1", "true") and may_reveal_personal_data(request.user)  # type: ignore[arg-type]
+
+
+class TicketList(generics.ListCreateAPIView):
+    """The tickets in my scope, filtered by TicketFilter (documented from it); newest first by cursor, or
+    `ordering=priority` (supervised and overdue first) by numbered pages."""
+
+    serializer_class = TicketListSerializer
+    filterset_class = TicketFilter
+    queryset = Ticket.objects.none()  # for the schema; requests read get_queryset
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        return selectors.tickets_for_list(self.request.user)  # type: ignore[arg-type]
+
+    @property
+    def priority(self) -> bool:
+        return self.request.query_params.get("ordering") == "priority"
+
+    @property
+    def paginator(self) -> Any:
+        if not hasattr(self, "_paginator"):
+            self._paginator = PriorityPage() if self.priority else TicketPage()
+        return self._paginator
+
+    @extend_schema(request=TicketInput, responses={201: TicketDetailSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = TicketInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        ticket = services.ticket_create(actor=user, **body.validated_data)
+        detail = selectors.ticket_detail(user, ticket.pk)
+        return Response(TicketDetailSerializer(detail, context={"request": request}).data, status=201)
+
+
+class TicketDetail(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full requester data (logged)")],
+        responses=TicketDetailSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_detail(request.user, pk)  # type: ignore[arg-type]
+        reveal = _reveal(request)
+        if reveal:
+            campaign_services.access_log_record(
+                user=request.user,  # type: ignore[arg-type]
+                obj=ticket,
+                fields=["requester_name", "requester_phone"],
+            )
+        context = {"request": request, "reveal": reveal}
+        return Response(TicketDetailSerializer(ticket, context=context).data)
+
+
+CountersSerializer = inline_serializer(
+    "TicketCounters",
+    {
+        "by_status": serializers.DictField(child=serializers.IntegerField()),
+        "overdue": serializers.IntegerField(),
+        "supervised": serializers.IntegerField(),
+        "total": serializers.IntegerField(),
+    },
+)
+
+
+class TicketCounters(APIView):
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=CountersSerializer)
+    def get(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        qs = tickets_filtered(user, request.query_params)
+        return Response(selectors.ticket_counters(qs))
+
+
+class TicketGeo(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, required=True), *FILTER_PARAMETERS],
+        responses={200: OpenApiTypes.OBJECT},
+        description=f"Open tickets (unless `status` says otherwise) in the box, GeoJSON, at most {GEO_LIMIT}, "
+        "supervised and newest first.",
+    )
+    def get(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        min_lng, min_lat, max_lng, max_lat = bbox_param(request.query_params)
+        qs = tickets_filtered(user, request.query_params)
+        if not request.query_params.get("status"):
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        rows = (
+            qs.filter(lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng)
+            .order_by("-supervision", "-created_at", "-id")
+            .values("id", "code", "status", "mode", "category", "supervision", "due_at", "lat", "lng")[: GEO_LIMIT + 1]
+        )
+        now = timezone.now()
+        found = list(rows)
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+                "properties": {
+                    "id": r["id"],
+                    "code": r["code"],
+                    "status": r["status"],
+                    "mode": r["mode"],
+                    "category": r["category"],
+                    "supervision": r["supervision"],
+                    "overdue": bool(r["due_at"] and r["due_at"] < now and r["status"] in OPEN_STATUSES),
+                },
+            }
+            for r in found[:GEO_LIMIT]
+        ]
+        return Response({"type": "FeatureCollection", "features": features, "truncated": len(found) > GEO_LIMIT})

@@ -1,0 +1,92 @@
+"""Handling a dispatched ticket: extensions, instructions, progress, co-units' parts and resolving (with the
+public and door-to-door modes' proofs)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from campaign.scope import subtree_q
+from issues.models import Mode, NotificationKind, Ticket
+from issues.rules.context import NOTE_LIMIT, Ctx
+from issues.rules.fields import due_at_field, local_time, text_field
+from issues.sla import tracking_limit
+from issues.who import co_links, handler_co_links
+
+
+def later_due_at_rule(ctx: Ctx) -> None:
+    due_at = due_at_field(ctx)
+    ticket = ctx.ticket
+    if due_at is not None and ticket.due_at is not None and due_at <= ticket.due_at:
+        ctx.error("due_at", _("新的办理时限应晚于当前时限（%(d)s）。") % {"d": local_time(ticket.due_at)})
+    if due_at is not None and ticket.mode == Mode.TRACKING and due_at > tracking_limit(ticket.dispatched_at or ctx.now):
+        ctx.error("due_at", _("跟踪办的办理时限不能超过派单后180天。"))
+    ctx.clean["due_at"] = due_at
+    if due_at is not None:
+        ctx.payload = {"due_at": due_at.isoformat(), "previous": ticket.due_at.isoformat() if ticket.due_at else None}
+
+
+def extend(ctx: Ctx) -> None:
+    ctx.set(due_at=ctx.clean["due_at"])
+
+
+def instruct(ctx: Ctx) -> None:
+    ticket = ctx.ticket
+    text = _("领导批示 %(code)s：%(n)s") % {"code": ticket.code, "n": ctx.note()[:80]}
+    ctx.notify(NotificationKind.INSTRUCTED, text, unit_ids=[ticket.lead_unit_id] if ticket.lead_unit_id else [])
+
+
+def progress(ctx: Ctx) -> None:
+    ctx.set(last_progress_at=ctx.now)
+
+
+def assist(ctx: Ctx) -> None:
+    part = text_field(ctx, "part")[:NOTE_LIMIT]
+    links = handler_co_links(ctx.ticket, ctx.actor)  # type: ignore[arg-type]
+    for link in links:
+        link.part, link.submitted_at, link.submitted_by = part, ctx.now, ctx.actor
+        link.save(update_fields=["part", "submitted_at", "submitted_by"])
+    ctx.payload = {"co_units": [link.unit_id for link in links], "part": part[:200]}
+
+
+def resolve_rule(ctx: Ctx) -> None:
+    ticket = ctx.ticket
+    notice = text_field(ctx, "public_notice", fallback=ticket.public_notice)
+    if ticket.mode == Mode.PUBLIC and not notice:
+        ctx.error("public_notice", _("公开办须填写公开说明后方可办结。"))
+    ctx.clean["public_notice"] = notice
+    if ticket.mode == Mode.COORDINATED:
+        missing = [link.unit.name for link in co_links(ticket) if link.submitted_at is None]
+        if missing:
+            ctx.error("co_units", _("以下协办单位尚未提交协办情况：%(u)s") % {"u": "、".join(missing)})
+    if ticket.mode == Mode.DOOR_TO_DOOR and not _door_to_door_proof(ticket):
+        ctx.error("visit", _("需要上门走访核实记录"))
+
+
+def _door_to_door_proof(ticket: Ticket) -> bool:
+    """SPEC §5: a geo-verified visit naming the ticket (Visit.ticket, related_name "visits"), logged after the
+    ticket was accepted, by a user whose home unit lies in the lead unit's subtree. A plain query on the reverse
+    relation: the issues app reads the visits table without importing the visits app (layers: visits > issues)."""
+    if ticket.accepted_at is None or ticket.lead_unit is None:
+        return False
+    return ticket.visits.filter(
+        subtree_q(ticket.lead_unit, "cadre__unit"), geo_status="verified", visited_at__gt=ticket.accepted_at
+    ).exists()
+
+
+def resolve(ctx: Ctx) -> None:
+    ctx.set(
+        result=text_field(ctx, "result"),
+        public_notice=ctx.clean["public_notice"],
+        resolved_at=ctx.now,
+        unreachable_count=0,  # the callbacks counted towards `close` are those of this resolution
+    )
+
+
+def resolve_on_site(ctx: Ctx) -> None:
+    ctx.set(
+        mode=Mode.IMMEDIATE,
+        resolved_on_site=True,
+        result=text_field(ctx, "result"),
+        resolved_at=ctx.now,
+        unreachable_count=0,
+    )
