@@ -57,7 +57,7 @@ class PriorityPage(StrictPageSize, NumberPage):
 
 
 class TicketPage(StrictPageSize, CursorPage):
-    ordering = ("-created_at", "-id")  # type: ignore[assignment]
+    ordering = ("-created_at", "-id")
 
     def decode_cursor(self, request: Request) -> Any:
         """DRF answers a malformed cursor with 404 (or a 500-prone bad position): it is a bad parameter, 400."""
