@@ -6,9 +6,11 @@ it needs SECRET_KEY and PII_KEYS, and serves HTTPS only unless PLAIN_HTTP=1 (doc
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import FERNET_HOWTO, env_bool, env_choice, env_fernet_keys, env_int, env_list, env_size, env_str
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "csp",  # only for its checks (settings of django-csp 3 left over); the middleware is campaign.middleware's
     "campaign",
     "visits",
     "issues",
@@ -222,6 +225,28 @@ LEAFLET_CONFIG = {
     "DEFAULT_ZOOM": 12,
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+}
+
+# --- Content-Security-Policy (django-csp 4, header set by campaign.middleware.ContentSecurityPolicyMiddleware): only
+# our own files run, no inline script or style, no CDN; map tiles may come from MAP_TILES_URL's host. NONCE lets a page
+# that needs an inline element use `request.csp_nonce`; the header names a nonce only on pages that used one.
+_TILES = urlsplit(MAP_TILES_URL)
+_TILE_SOURCE = [f"{_TILES.scheme}://{_TILES.netloc}"] if _TILES.scheme and _TILES.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", *_TILE_SOURCE],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- Security. A deployment serves HTTPS only: secure cookies, HSTS for a year (subdomains too) and the redirect.
