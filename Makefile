@@ -29,12 +29,18 @@ lint: install
 contracts: install
 	$(VENV)/bin/lint-imports
 
+# mypy's django-stubs plugin imports the settings, so it runs with the test run's throwaway keys too (below).
 types: install
-	$(VENV)/bin/mypy .
+	$(TEST_ENV) $(VENV)/bin/mypy .
 
 # pytest exits 5 when it collected no tests: that is a failure here, never a silent pass.
+# With DATABASE_URL set a run counts as a deployment (config/settings.py), so the test run alone gets throwaway keys
+# (new each run, never written anywhere) and plain HTTP; the worker tests' Celery subprocess inherits them.
+TEST_ENV = SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	PII_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	PLAIN_HTTP=1
 pytest: install
-	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint contracts types pytest
 

@@ -12,7 +12,6 @@ from rest_framework import generics, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from campaign import services
@@ -30,14 +29,11 @@ from campaign.scope import (
     user_of,
 )
 from campaign.serializers import MeSerializer
+from campaign.throttles import TokenThrottle
 from campaign.validators import mask_name, mask_phone
 
 
 # --- auth and me ------------------------------------------------------------------------------------------
-class TokenThrottle(AnonRateThrottle):
-    scope = "token"
-
-
 class TokenView(ObtainAuthToken):
     """POST {username, password} → {token}. Use as `Authorization: Token <key>`."""
 

@@ -1,11 +1,15 @@
-"""Chinese first (SPEC §8): the language is the one the user chose (the language cookie set by /i18n/setlang/),
+"""Our middleware: the Content-Security-Policy (django-csp, below) and the language.
+
+Chinese first (SPEC §8): the language is the one the user chose (the language cookie set by /i18n/setlang/),
 else zh-hans — never guessed from the browser's Accept-Language, so an English-language browser on a government
 laptop still sees the Chinese UI until its user asks for English."""
 
 from collections.abc import Callable
 
+from csp.constants import HEADER
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
 
 
@@ -28,40 +32,28 @@ class ChineseFirstLocaleMiddleware:
 SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 
 
-def content_security_policy(tiles_url: str, *, extra_style: str = "") -> str:
-    """Only our own files run: no inline script or style, no CDN. Map tiles may come from MAP_TILES_URL's host."""
-    from urllib.parse import urlsplit
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (the policy is CONTENT_SECURITY_POLICY in config/settings.py), plus two things it lacks:
+    Swagger UI's style hash on /api/docs/ only, and the directives in the order the settings declare them (django-csp
+    4.0 joins them in set order, which changes from one process to the next)."""
 
-    tiles = urlsplit(tiles_url)
-    tile_source = f" {tiles.scheme}://{tiles.netloc}" if tiles.scheme and tiles.netloc else ""
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            f"style-src 'self'{extra_style}",
-            f"img-src 'self' data: blob:{tile_source}",
-            "font-src 'self' data:",
-            "connect-src 'self'",
-            "worker-src 'self'",
-            "manifest-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path == "/api/docs/" and parts.update is None:
+            parts.update = {"style-src": [SWAGGER_UI_STYLE_HASH]}
+        return parts
 
-
-class ContentSecurityPolicyMiddleware:
-    """A strict CSP on every response (templates carry no inline <script> or style=)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.policy = content_security_policy(settings.MAP_TILES_URL)
-        self.docs_policy = content_security_policy(settings.MAP_TILES_URL, extra_style=" " + SWAGGER_UI_STYLE_HASH)
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        policy = self.docs_policy if request.path == "/api/docs/" else self.policy
-        response.headers.setdefault("Content-Security-Policy", policy)
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        response = super().process_response(request, response)
+        if HEADER in response:
+            response[HEADER] = in_declared_order(response[HEADER])
         return response
+
+
+def in_declared_order(policy: str) -> str:
+    declared = list(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
+    rank = {name: position for position, name in enumerate(declared)}
+    directives = policy.split("; ")
+    return "; ".join(sorted(directives, key=lambda directive: rank.get(directive.split(" ")[0], len(declared))))

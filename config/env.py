@@ -6,10 +6,14 @@ Used only by config/settings.py: `DEBUG=maybe` is an error, not False.
 import os
 import re
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+FERNET_HOWTO = (
+    "Generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -58,3 +62,19 @@ def env_size(name: str, default: str) -> str:
     if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", value):
         raise ImproperlyConfigured(f"{name}={value!r} is not a size like 32MB (kB, MB or GB)")
     return value
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """A comma-separated list of Fernet keys (url-safe base64 of 32 bytes each), first one first.
+
+    The message names the variable and the key's position, never the key: it is a secret and may reach a log.
+    """
+    keys = env_list(name, [])
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            raise ImproperlyConfigured(
+                f"{name}: key {position} of {len(keys)} is not a Fernet key (url-safe base64 of 32 bytes). {FERNET_HOWTO}"
+            ) from None
+    return keys

@@ -1,28 +1,49 @@
-"""Zoufang settings: one file, read from the environment (see campaign/env.py).
+"""Zoufang settings: one file, read from the environment (see config/env.py).
 
-Embedded default (no variables set): SQLite in ./var/, Celery tasks run eagerly in-process.
-Production: DATABASE_URL (PostgreSQL), REDIS_URL (broker + cache), SECRET_KEY, DEBUG=0, ALLOWED_HOSTS.
+Embedded default (no DATABASE_URL): SQLite in ./var/, Celery tasks run eagerly in-process, the repository's demo keys.
+A deployment is any run with DATABASE_URL set (the test suite's `make pytest` exports throwaway keys and PLAIN_HTTP=1):
+it needs SECRET_KEY and PII_KEYS, and serves HTTPS only unless PLAIN_HTTP=1 (docs/operations.md, "Deployment").
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_size, env_str
+from config.env import FERNET_HOWTO, env_bool, env_choice, env_fernet_keys, env_int, env_list, env_size, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ZOUFANG_VAR_DIR", str(BASE_DIR / "var")))
 (VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
 
+# --- Deployment: refuse to start on keys that are public in the repository (issue 12 item 7).
 DEBUG = env_bool("DEBUG", default=False)
+DATABASE_URL = env_str("DATABASE_URL")
+DEPLOYMENT = bool(DATABASE_URL)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("ZOUFANG_REQUIRE_SECRET", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Embedded/demo default only; production sets SECRET_KEY (manage.py check --deploy flags it).
+    if DEPLOYMENT:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. A deployment (DATABASE_URL is set) needs its own secret key: generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))' and set SECRET_KEY in the environment "
+            "of every web, worker and beat process (docs/operations.md)."
+        )
+    # Embedded demo only (no DATABASE_URL): this key is public in the repository.
     SECRET_KEY = "zoufang-insecure-embedded-key-change-me-in-production-0123456789"
+# Keys of personal data at rest (comma-separated Fernet keys: the first encrypts, all decrypt), independent of
+# SECRET_KEY. Only read and validated here so a deployment cannot start without them; nothing encrypts with them yet.
+PII_KEYS = env_fernet_keys("PII_KEYS")
+if not PII_KEYS:
+    if DEPLOYMENT:
+        raise ImproperlyConfigured(
+            "PII_KEYS is not set. A deployment (DATABASE_URL is set) needs at least one key for personal data at rest, "
+            f"kept apart from SECRET_KEY and from backups. {FERNET_HOWTO} and set PII_KEYS=<key> (docs/operations.md)."
+        )
+    # Embedded demo only: public in the repository.
+    PII_KEYS = ["ZW1iZWRkZWQtZGVtby1waWkta2V5LW5vdC1zZWNyZXQ="]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -41,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "csp",  # only for its checks (settings of django-csp 3 left over); the middleware is campaign.middleware's
     "campaign",
     "visits",
     "issues",
@@ -87,7 +109,6 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite when DATABASE_URL is unset (embedded default), else PostgreSQL.
-DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -108,7 +129,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: broker and cache. Without it, Celery runs tasks eagerly in-process and the cache is local memory.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Bounded waits: a dead Redis costs a request at most ~2 s, then the rate limits fail open (campaign/throttles.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -199,17 +227,46 @@ LEAFLET_CONFIG = {
     "NO_GLOBALS": False,
 }
 
-# --- Security: production behind a TLS-terminating reverse proxy.
+# --- Content-Security-Policy (django-csp 4, header set by campaign.middleware.ContentSecurityPolicyMiddleware): only
+# our own files run, no inline script or style, no CDN; map tiles may come from MAP_TILES_URL's host. NONCE lets a page
+# that needs an inline element use `request.csp_nonce`; the header names a nonce only on pages that used one.
+_TILES = urlsplit(MAP_TILES_URL)
+_TILE_SOURCE = [f"{_TILES.scheme}://{_TILES.netloc}"] if _TILES.scheme and _TILES.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", *_TILE_SOURCE],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Security. A deployment serves HTTPS only: secure cookies, HSTS for a year (subdomains too) and the redirect.
+# PLAIN_HTTP=1 is the one switch off, for a plain-HTTP intranet or a TLS-terminating proxy that redirects by itself;
+# then the four deploy checks that ask for those settings are silenced on purpose (docs/operations.md).
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+PLAIN_HTTP = env_bool("PLAIN_HTTP", default=False)
+HTTPS_ONLY = DEPLOYMENT and not PLAIN_HTTP
 if not DEBUG:
+    # The reverse proxy sets X-Forwarded-Proto (docs/operations.md); direct clients never reach the app.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+# Load balancers probe over plain HTTP inside the network: /healthz answers them instead of redirecting.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS_ONLY
+SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"] if PLAIN_HTTP else []
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from campaign.throttles import CACHE_ERRORS, outages
 from issues.machine import ACTIONS
 from issues.models import Mode, Status, Ticket, TicketEvent
 
@@ -36,8 +37,17 @@ def _client_address(request: HttpRequest) -> str:
 
 
 def lookup_allowed(request: HttpRequest) -> bool:
-    """Count this attempt; False once the address spent its minute's budget."""
-    key = f"lookup:{_client_address(request)}"
+    """Count this attempt; False once the address spent its minute's budget. Open while the cache is unreachable."""
+    try:
+        allowed = _count_attempt(f"lookup:{_client_address(request)}")
+    except CACHE_ERRORS as error:
+        outages.failed("lookup", error)
+        return True
+    outages.recovered("lookup")
+    return allowed
+
+
+def _count_attempt(key: str) -> bool:
     cache.add(key, 0, timeout=60)
     try:
         return cache.incr(key) <= LOOKUPS_PER_MINUTE

@@ -1,0 +1,62 @@
+"""Rate limits that fail open when the cache is unreachable (issue 12 item 7).
+
+The limits live in the cache (Redis in production). A Redis outage must not turn the token login or the public
+lookup into a 500: while the cache cannot be reached the limit is not enforced, and the log says so once per outage
+and limiter (with no client address or other personal value), then once more when the cache answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from redis.exceptions import RedisError
+from rest_framework.throttling import AnonRateThrottle
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+log = logging.getLogger(__name__)
+
+# What Django's RedisCache lets through when Redis is down or slow (redis-py's errors; OSError for the socket).
+CACHE_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError)
+
+
+class Outages:
+    """Which limiters currently run without their cache: one warning when an outage starts, one note when it ends."""
+
+    def __init__(self) -> None:
+        self.down: set[str] = set()
+
+    def failed(self, limiter: str, error: Exception) -> None:
+        if limiter not in self.down:
+            self.down.add(limiter)
+            log.warning(
+                "rate limit %r not enforced: the cache is unreachable (%s); requests are allowed until it is back",
+                limiter,
+                type(error).__name__,
+            )
+
+    def recovered(self, limiter: str) -> None:
+        if limiter in self.down:
+            self.down.discard(limiter)
+            log.info("rate limit %r enforced again: the cache answers", limiter)
+
+
+outages = Outages()
+
+
+class TokenThrottle(AnonRateThrottle):
+    """The token login's limit per client address (rate `token` in REST_FRAMEWORK), open while the cache is down."""
+
+    scope = "token"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            allowed = super().allow_request(request, view)
+        except CACHE_ERRORS as error:
+            outages.failed(self.scope, error)
+            return True
+        outages.recovered(self.scope)
+        return allowed
