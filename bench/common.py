@@ -17,3 +17,15 @@ def ensure_database() -> None:
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{name}"')
     conn.close()
+
+
+def throwaway_keys() -> None:
+    """A benchmark sets DATABASE_URL, so Django treats it as a deployment (config/settings.py): give it keys of its
+    own, new each run and never written anywhere, and plain HTTP — unless the caller set them."""
+    import secrets
+
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("PII_KEYS", Fernet.generate_key().decode())
+    os.environ.setdefault("PLAIN_HTTP", "1")

@@ -26,6 +26,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
+from bench.common import throwaway_keys  # noqa: E402
+
+throwaway_keys()
+
 django.setup()
 
 from django.core.management import call_command  # noqa: E402

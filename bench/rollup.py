@@ -22,7 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database  # noqa: E402
+from bench.common import ensure_database, throwaway_keys  # noqa: E402
+
+throwaway_keys()
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zoufang_bench_rollup")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -62,6 +62,9 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
+    from bench.common import throwaway_keys
+
+    throwaway_keys()  # the gunicorn it starts inherits them
     django.setup()
 
 
