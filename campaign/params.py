@@ -2,7 +2,8 @@
 a comma-separated choice of values).
 
 Each kind has one `read_*` function, wrapped as a form field for the FilterSets (campaign/filters.py,
-visits/filters.py) and as `*_param` for the few views that read a parameter directly (stats, the ticket map).
+issues/filters.py, visits/filters.py) and as `*_param` for the few views that read a parameter directly (stats, the
+ticket map).
 Either way a bad value is a 400 naming the parameter, never a 500 and never silently ignored.
 """
 
