@@ -10,7 +10,7 @@ is a 404 even when another parameter is also wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import django_filters
@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.drainage import set_override
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 from campaign.days import day_bounds, day_start
 from campaign.errors import Invalid
 from campaign.geo import METRES_PER_DEGREE_LAT, bbox_around
 from campaign.models import OrgUnit, UnitKind, User
-from campaign.params import BBoxField, DayField, IntField, PointField
+from campaign.params import BBoxField, BoolField, ChoicesField, DayField, IntField, PointField
 from campaign.scope import in_subtree, unit_in_scope
 
 M = TypeVar("M", bound=Model)
@@ -136,6 +137,25 @@ class IntFilter(TypedFilter):
     openapi_type = OpenApiTypes.INT
 
 
+class BoolFilter(TypedFilter):
+    """true/1/yes or false/0/no (campaign.params.read_bool); anything else is a 400, never "no filter"."""
+
+    field_class = BoolField
+    openapi_type = OpenApiTypes.BOOL
+
+
+class ChoicesFilter(TypedFilter):
+    """`name=a,b`: rows whose `field_name` is one of the values given, each one of `values` (400 otherwise)."""
+
+    field_class = ChoicesField
+    openapi_type = OpenApiTypes.STR
+
+    def __init__(self, *, values: Collection[str], **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "one or several, comma-separated: " + ", ".join(values))
+        kwargs.setdefault("lookup_expr", "in")
+        super().__init__(values=tuple(values), **kwargs)
+
+
 class DayFromFilter(TypedFilter):
     """`date_from=YYYY-MM-DD`: rows whose `field_name` (a moment) falls on that Asia/Shanghai day or later."""
 
@@ -179,6 +199,22 @@ class PointFilter(TypedFilter):
 class RadiusFilter(TypedFilter):
     field_class = RadiusField
     openapi_type = OpenApiTypes.NUMBER
+
+
+def query_parameters(
+    filterset: type[django_filters.FilterSet], *, exclude: Collection[str] = ()
+) -> list[OpenApiParameter]:
+    """A FilterSet's filters as OpenAPI query parameters, for the views that read them without listing rows
+    (counters, a map, an export): their schema would not ask the filter backend."""
+    parameters = []
+    for name, f in filterset.base_filters.items():
+        if name in exclude:
+            continue
+        kind = f.openapi_type if isinstance(f, TypedFilter) else OpenApiTypes.STR
+        choices = f.extra.get("choices") if isinstance(f, django_filters.ChoiceFilter) else None
+        enum = [value for value, _label in choices] if isinstance(choices, list | tuple) else None
+        parameters.append(OpenApiParameter(name, kind, enum=enum, description=str(f.extra.get("help_text", ""))))
+    return parameters
 
 
 # --- units and registries ----------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Query-parameter readers: one validated reader per kind of value (a day, an integer, a bbox, a point).
+"""Query-parameter readers: one validated reader per kind of value (a day, an integer, a boolean, a bbox, a point,
+a comma-separated choice of values).
 
 Each kind has one `read_*` function, wrapped as a form field for the FilterSets (campaign/filters.py,
-visits/filters.py) and as `*_param` for the few views that read a parameter directly (stats, the ticket map).
+issues/filters.py, visits/filters.py) and as `*_param` for the few views that read a parameter directly (stats, the
+ticket map).
 Either way a bad value is a 400 naming the parameter, never a 500 and never silently ignored.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, ClassVar, overload
 
 from django import forms
@@ -48,6 +50,28 @@ def read_int(raw: str) -> int:
     if abs(value) > INT_MAX:
         raise ValueError(_("数值过大。"))
     return value
+
+
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def read_bool(raw: str) -> bool:
+    """true/1/yes or false/0/no; anything else is an error (never silently "no filter")."""
+    text = raw.strip()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(_("应为 true 或 false。"))
+
+
+def read_choices(raw: str, values: Collection[str]) -> list[str]:
+    """One value or several separated by commas, each one of `values`: `status=reported,dispatched`."""
+    chosen = [v for v in raw.strip().split(",") if v]
+    bad = [v for v in chosen if v not in values]
+    if bad:
+        raise ValueError(_("取值无效：%(v)s") % {"v": ", ".join(bad)})
+    return chosen
 
 
 def _floats(raw: str, count: int) -> tuple[float, ...]:
@@ -109,6 +133,22 @@ class IntField(_ReaderField):
         return read_int(raw)
 
 
+class BoolField(_ReaderField):
+    def read(self, raw: str) -> bool:
+        return read_bool(raw)
+
+
+class ChoicesField(_ReaderField):
+    """A list of `values` (read_choices); an empty list when the parameter names none (`status=,`)."""
+
+    def __init__(self, *, values: Collection[str], **kwargs: Any) -> None:
+        self.values = tuple(values)
+        super().__init__(**kwargs)
+
+    def read(self, raw: str) -> list[str]:
+        return read_choices(raw, self.values)
+
+
 class BBoxField(_ReaderField):
     default_error_messages: ClassVar[dict[str, Any]] = {
         "required": gettext_lazy("请提供 bbox=最小经度,最小纬度,最大经度,最大纬度。")
@@ -139,6 +179,12 @@ def day_param(params: Mapping[str, Any], name: str, default: dt.date | None = No
     """An Asia/Shanghai day given as YYYY-MM-DD; `default` when absent or empty."""
     day = _param(params, name, DayField(required=False))
     return default if day is None else day
+
+
+def int_param(params: Mapping[str, Any], name: str) -> int | None:
+    """An integer (an id); None when absent or empty."""
+    value: int | None = _param(params, name, IntField(required=False))
+    return value
 
 
 def bbox_param(params: Mapping[str, Any], name: str = "bbox") -> tuple[float, float, float, float]:

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import Campaign, UnitKind
-from campaign.params import day_param
+from campaign.params import day_param, int_param
 from campaign.scope import sees_everything, unit_in_scope, user_of
 from dashboard import selectors
 from dashboard.rollups import today
@@ -36,7 +36,7 @@ PERIOD_PARAMS = [
 def stats_query(request: Request, *, unit_param: str = "unit", max_days: int | None = None) -> StatsQuery:
     user, params = user_of(request), request.query_params
     if params.get(unit_param):
-        unit = unit_in_scope(user, params[unit_param])
+        unit = unit_in_scope(user, int_param(params, unit_param))
     elif user.unit_id is not None:
         unit = unit_in_scope(user, user.unit_id)
     elif sees_everything(user):
@@ -50,9 +50,9 @@ def stats_query(request: Request, *, unit_param: str = "unit", max_days: int | N
     if max_days is not None and (date_to - date_from).days + 1 > max_days:
         raise Invalid.field("date_to", f"按日统计最多 {max_days} 天。")
     campaign = None
-    if params.get("campaign"):
-        raw = str(params["campaign"])
-        campaign = Campaign.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    campaign_id = int_param(params, "campaign")
+    if campaign_id is not None:
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
         if campaign is None:
             raise Invalid.field("campaign", "活动不存在。")
     return StatsQuery(unit=unit, date_from=date_from, date_to=date_to, campaign=campaign)

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaign.errors import DomainError, Invalid, OutOfScope, StaleVersion
 from campaign.models import UnitKind, User
+from campaign.params import read_int
 from campaign.validators import mask_name, mask_phone
 from issues.filters import tickets_filtered
 from issues.forms import ACTION_FORMS, ActionForm, FilterForm, action_form
@@ -81,8 +82,9 @@ def _decode_cursor(value: str | None) -> tuple[int, dt.datetime, int] | None:
 
 
 def _page_size(params: QueryDict) -> int:
+    """A page link never fails: a bad `page_size` reads as the default, any other is kept within 1..MAX_PAGE_SIZE."""
     try:
-        return max(1, min(MAX_PAGE_SIZE, int(params.get("page_size") or PAGE_SIZE)))
+        return max(1, min(MAX_PAGE_SIZE, read_int(params.get("page_size") or str(PAGE_SIZE))))
     except ValueError:
         return PAGE_SIZE
 

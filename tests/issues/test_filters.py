@@ -79,6 +79,15 @@ def test_a_unit_out_of_scope_is_a_404(api, street_leader, org):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("path", FILTERED)
+def test_a_unit_out_of_scope_answers_404_before_a_bad_value(api, street_leader, org, path):
+    params = {"unit": org.grid2.pk, "status": "bogus", **BBOX}
+
+    response = api.as_user(street_leader).get(path, params)
+
+    assert response.status_code == 404
+
+
 def test_good_values_filter_on_every_endpoint(api, tickets, dispatcher, org):
     dispatched = tickets.at("dispatched")
     tickets.at("reported")
@@ -107,7 +116,7 @@ def test_the_inbox_page_answers_a_bad_filter_with_400_and_names_it(client, dispa
     response = client.get("/tickets/", {"date_from": "1999-01-01"})
 
     assert response.status_code == 400
-    assert "2000–2100" in response.content.decode()
+    assert "日期应在 2000-01-01 到 2100-12-31 之间" in response.content.decode()
 
 
 def test_the_schema_documents_the_filters(api, admin_user):
@@ -118,6 +127,14 @@ def test_the_schema_documents_the_filters(api, admin_user):
         assert {"status", "mode", "kind", "category", "unit", "overdue", "supervision", "date_from", "q"} <= names
     listed = {p["name"] for p in schema["paths"]["/api/v1/tickets/"]["get"]["parameters"]}
     assert {"ordering", "cursor", "page_size"} <= listed
+    for path in FILTERED:
+        types = {p["name"]: p["schema"]["type"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert (types["status"], types["unit"], types["overdue"], types["date_from"]) == (
+            "string",
+            "integer",
+            "boolean",
+            "string",
+        )
 
 
 def test_the_next_cursor_of_a_page_is_accepted(api, tickets, dispatcher):
