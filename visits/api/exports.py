@@ -6,23 +6,18 @@ from typing import cast
 
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from campaign.exports import XLSX, ExportSerializer, ledger_response
+from campaign.filters import query_parameters
 from campaign.models import User
+from visits.filters import VisitFilter
 from visits.ledgers import VISITS
-from visits.models import GeoStatus
 
-# The list's filters (visits/filters.py VisitFilter), spelled out for this plain APIView's schema.
-LIST_PARAMETERS = [
-    OpenApiParameter("unit", OpenApiTypes.INT, description="this unit and its subtree"),
-    OpenApiParameter("cadre", OpenApiTypes.INT, description="the cadre (user id) who logged the visit"),
-    OpenApiParameter("date_from", OpenApiTypes.DATE, description="first day, Asia/Shanghai, inclusive"),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, description="last day, Asia/Shanghai, inclusive"),
-    OpenApiParameter("geo_status", OpenApiTypes.STR, enum=GeoStatus.values),
-]
+# The list's filters (visits/filters.py VisitFilter) for this plain APIView's schema, from their one declaration.
+LIST_PARAMETERS = query_parameters(VisitFilter)
 
 
 class VisitExport(APIView):
