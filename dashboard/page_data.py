@@ -16,12 +16,13 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.http import QueryDict
 from django.utils import timezone
 
+from campaign.days import today
 from campaign.errors import Invalid
 from campaign.models import Campaign, OrgUnit, UnitKind, User
 from campaign.models.org import path_prefixes
 from campaign.params import day_param
+from campaign.scope import in_subtree
 from dashboard.models import DailyRollup
-from dashboard.rollups import today
 from issues.models import OPEN_STATUSES, Ticket
 from issues.selectors import overdue_q, tickets_for_list, with_priority
 
@@ -90,8 +91,7 @@ def period_of(params: QueryDict, unit: OrgUnit | None) -> Period:
 def categories(unit: OrgUnit | None, period: Period) -> list[dict[str, Any]]:
     """Issues and suggestions per category of the tickets created in the period, most first (one GROUP BY)."""
     qs = DailyRollup.objects.filter(day__gte=period.date_from, day__lte=period.date_to).exclude(category="")
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+    qs = in_subtree(qs, unit)
     rows = (
         qs.values("category")
         .annotate(issues=Sum("issues_collected"), suggestions=Sum("suggestions"))
@@ -108,9 +108,7 @@ def categories(unit: OrgUnit | None, period: Period) -> list[dict[str, Any]]:
 def overdue_and_supervised(user: User, unit: OrgUnit | None) -> list[Ticket]:
     """Open tickets of the unit's subtree that are overdue or supervised (督办): both first, then the most overdue."""
     now = timezone.now()
-    qs: QuerySet[Ticket] = tickets_for_list(user).filter(status__in=OPEN_STATUSES)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+    qs: QuerySet[Ticket] = in_subtree(tickets_for_list(user).filter(status__in=OPEN_STATUSES), unit)
     qs = qs.filter(overdue_q(now) | Q(supervision__gt=0))
     rows = list(with_priority(qs, now).order_by("-priority", "-supervision", "due_at", "-id")[:OVERDUE_SHOWN])
     for ticket in rows:
@@ -124,7 +122,7 @@ def grids_geojson(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
     its visits in the period (from the rollups: the map's default shading, flat at any scale)."""
     qs = OrgUnit.objects.filter(kind=UnitKind.GRID, boundary__isnull=False)
     if unit is not None:
-        qs = qs.filter(path__startswith=unit.path)
+        qs = qs.subtree_of(unit)
     rows = list(qs.order_by("path").values("id", "name", "boundary", "parent__name")[: MAX_GRIDS + 1])
     box = qs.aggregate(a=Min("min_lng"), b=Min("min_lat"), c=Max("max_lng"), d=Max("max_lat"))
     visits = visits_by_unit(unit, period)
@@ -148,6 +146,5 @@ def grids_geojson(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
 def visits_by_unit(unit: OrgUnit | None, period: Period) -> dict[int, int]:
     """{leaf unit id: visits in the period} over the subtree: one GROUP BY over the rollups' visit rows."""
     qs = DailyRollup.objects.filter(day__gte=period.date_from, day__lte=period.date_to, category="", visits__gt=0)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+    qs = in_subtree(qs, unit)
     return {r["unit_id"]: r["n"] for r in qs.values("unit_id").annotate(n=Sum("visits")).order_by()}
