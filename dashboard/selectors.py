@@ -95,6 +95,11 @@ def _state(q: StatsQuery, row: PeriodSummary | None) -> UnitState:
     return UnitState(int(f["registered"]), overdue, min(live_since, dt.datetime.fromisoformat(f["updated_at"])))
 
 
+def oldest_pending_recompute() -> dt.datetime | None:
+    """Since when the oldest change anywhere waits for its recompute (None: the rollups are current): /healthz."""
+    return pending_since(None)
+
+
 def stats_summary(q: StatsQuery) -> dict[str, Any]:
     """Headline figures of the period and `updated_at` (ISO), the moment up to which they are complete."""
     row = periods.cached(q.unit, q.campaign, q.date_from, q.date_to)

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -103,8 +104,9 @@ def _change(kind: str, value: Any, previous: Any) -> float | None:
     return (value - previous) / previous if previous else None
 
 
-def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
-    """The headline figures of the period with the change against the previous period of the same length."""
+def figures_and_age(unit: OrgUnit | None, period: Period) -> tuple[list[Figure], dt.datetime]:
+    """The headline figures of the period with the change against the previous period of the same length, and the
+    moment up to which they are complete (the older of the two summaries' `updated_at`)."""
     now = selectors.stats_summary(StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to))
     before_period = period.previous()
     before: dict[str, Any] = {}
@@ -112,10 +114,17 @@ def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
         before = selectors.stats_summary(
             StatsQuery(unit=unit, date_from=before_period.date_from, date_to=before_period.date_to)
         )
-    return [
+    figures = [
         Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)))
         for key, label, kind in FIGURES
     ]
+    ages = [dt.datetime.fromisoformat(s["updated_at"]) for s in (now, before) if s]
+    return figures, min(ages)
+
+
+def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
+    """The headline figures of the period with the change against the previous period of the same length."""
+    return figures_and_age(unit, period)[0]
 
 
 def rankings_of(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
@@ -166,6 +175,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     categories = page_data.categories(unit, period)
     for row in rankings["children"]:
         row["url"] = _query(request, unit=row["unit"]["id"])
+    figures, updated_at = figures_and_age(unit, period)
     chart_from = max(period.date_from, period.date_to - dt.timedelta(days=MAX_DAILY_DAYS - 1))
     unit_q = {"unit": unit.pk} if unit is not None else {}
     dates = {"date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat()}
@@ -178,7 +188,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             (key, label, _query(request, period=key, date_from=None, date_to=None))
             for key, label in PERIOD_LABELS.items()
         ],
-        "figures": figures_of(unit, period),
+        "figures": figures,
+        "updated_at": updated_at,
+        "updated_today": timezone.localdate(updated_at) == timezone.localdate(),
         "rankings": rankings,
         "categories": categories,
         "categories_json": json.dumps(categories, ensure_ascii=False),
