@@ -1,8 +1,8 @@
 """The one path of every statistic (SPEC §6): the functions behind stats/summary, stats/daily, the ranking and the
 cache of the usual periods (dashboard.periods), so each figure is computed one way.
 
-- Sums (visits, ticket counts, the rates' numerators and denominators) from DailyRollup, over the subtree's leaf
-  rows of the range.
+- Sums (visits, ticket counts, the rates' numerators and denominators) from the daily rollups: DailyRollup's rows
+  as DayReach holds them per leaf unit and day (the same recompute writes both), or by lead unit from DailyRollup.
 - Distinct figures (households / enterprises visited, people covered) and coverage's numerator from TargetSpan:
   one pass over ~1 row per target of the subtree, grouped by target (a household visited in two campaigns or two
   units counts once), testing each range's day bits (dashboard.daybits).
@@ -26,7 +26,7 @@ from django.utils import timezone
 from campaign.models import Household, OrgUnit
 from campaign.scope import in_subtree
 from dashboard.daybits import hit_sql
-from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DirtyDay, TargetSpan
+from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, TargetSpan
 from issues.models import OPEN_STATUSES, Ticket
 
 Range = tuple[dt.date, dt.date]
@@ -51,28 +51,26 @@ def _subtree_sql(unit: OrgUnit | None, column: str) -> tuple[str, list[Any]]:
 def range_sums(
     unit: OrgUnit | None, campaign_id: int, ranges: list[Range], *, field: str = "unit_id"
 ) -> list[dict[str, int]]:
-    """The sums of each range over the DailyRollup rows whose `field` lies in the subtree: the matter's unit, or
-    (departments' ranking) the ticket's lead unit. One scan of the days from the first start to the last end."""
+    """The sums of each range over the subtree's rows: of the matter's unit from DayReach (DailyRollup's sums per
+    leaf unit and day, campaign 0 = all rows: ~30× fewer rows to add up at city scale), or — departments' ranking,
+    `field` "lead_unit_id" — of the ticket's lead unit from DailyRollup. One scan of the days of all the ranges."""
     columns = ", ".join(
         f"SUM(CASE WHEN r.day >= %s AND r.day <= %s THEN r.{name} ELSE 0 END)" for _ in ranges for name in SUMS
     )
     params: list[Any] = [d.isoformat() for date_from, date_to in ranges for _ in SUMS for d in (date_from, date_to)]
+    table = (DayReach if field == "unit_id" else DailyRollup)._meta.db_table
     join, join_params = _subtree_sql(unit, f"r.{field}")
-    where = ["r.day >= %s", "r.day <= %s"]
-    where_params: list[Any] = [min(r[0] for r in ranges).isoformat(), max(r[1] for r in ranges).isoformat()]
-    if join:
-        where.append("u.path LIKE %s")
-        where_params += join_params
-    elif field != "unit_id":
-        where.append(f"r.{field} IS NOT NULL")
-    if campaign_id:
+    where = ["r.day >= %s", "r.day <= %s", "u.path LIKE %s" if join else f"r.{field} IS NOT NULL"]
+    params += [min(r[0] for r in ranges).isoformat(), max(r[1] for r in ranges).isoformat(), *join_params]
+    if field == "unit_id":
         where.append("r.campaign_id = %s")
-        where_params.append(campaign_id)
-    sql = (  # table and column names are ours; every value is a parameter
-        f"SELECT {columns} FROM {DailyRollup._meta.db_table} r{join} WHERE {' AND '.join(where)}"  # noqa: S608
-    )
+        params.append(campaign_id)
+    elif campaign_id:
+        where.append("r.campaign_id = %s")
+        params.append(campaign_id)
+    sql = f"SELECT {columns} FROM {table} r{join} WHERE {' AND '.join(where)}"  # noqa: S608  (names are ours)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *where_params])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     width = len(SUMS)
     return [{name: int(row[i * width + j] or 0) for j, name in enumerate(SUMS)} for i in range(len(ranges))]
