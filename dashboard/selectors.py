@@ -70,29 +70,29 @@ def _figures(sums: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class UnitState:
-    """What a read needs beside its range's figures: registry count, overdue now, and up to when it is complete."""
-
-    registered: int
-    overdue: int
-    updated_at: dt.datetime
+# What a read needs beside its range's figures — registry count, overdue now, up to when it is complete — comes from
+# a young cache row when there is one (the period's own, or the unit's anchor row of today: they do not depend on
+# the range), else live (dashboard.figures).
+def _registered(q: StatsQuery, row: PeriodSummary | None) -> int:
+    return int(row.figures["registered"]) if row is not None else registered_households(q.unit)
 
 
-def _state(q: StatsQuery, row: PeriodSummary | None) -> UnitState:
-    """From a cache row (the period's own, or the unit's anchor row of today) when one is young enough — its
-    `overdue` only if it counts the same campaign — else live (dashboard.figures)."""
-    live_since = pending_since(q.unit) or timezone.now()
-    if row is None:
-        return UnitState(registered_households(q.unit), overdue_now(q.unit, q.campaign_id), live_since)
-    f = row.figures
-    if row.campaign_id == q.campaign_id:
-        overdue = int(f["overdue"]) + overdue_now(
-            q.unit, q.campaign_id, since=dt.datetime.fromisoformat(f["overdue_at"])
-        )
-    else:
-        overdue = overdue_now(q.unit, q.campaign_id)
-    return UnitState(int(f["registered"]), overdue, min(live_since, dt.datetime.fromisoformat(f["updated_at"])))
+def _overdue(q: StatsQuery, row: PeriodSummary | None) -> int:
+    """Overdue now: the row's count plus the open tickets that fell due since it was counted — if the row counts
+    the same campaign's tickets — else a live count."""
+    if row is None or row.campaign_id != q.campaign_id:
+        return overdue_now(q.unit, q.campaign_id)
+    since = dt.datetime.fromisoformat(row.figures["overdue_at"])
+    return int(row.figures["overdue"]) + overdue_now(q.unit, q.campaign_id, since=since)
+
+
+def _updated_at(q: StatsQuery, row: PeriodSummary | None, *, live: bool) -> dt.datetime:
+    """Up to when the figures are complete: the row's moment, and — for figures read `live` from the rollups —
+    the oldest change of the subtree still waiting for its recompute (or now)."""
+    moments = [dt.datetime.fromisoformat(row.figures["updated_at"])] if row is not None else []
+    if live:
+        moments.append(pending_since(q.unit) or timezone.now())
+    return min(moments)
 
 
 def oldest_pending_recompute() -> dt.datetime | None:
@@ -103,24 +103,22 @@ def oldest_pending_recompute() -> dt.datetime | None:
 def stats_summary(q: StatsQuery) -> dict[str, Any]:
     """Headline figures of the period and `updated_at` (ISO), the moment up to which they are complete."""
     row = periods.cached(q.unit, q.campaign, q.date_from, q.date_to)
-    if row is not None:
-        f = row.figures
-        since = dt.datetime.fromisoformat(f["overdue_at"])
-        state = UnitState(int(f["registered"]), int(f["overdue"]) + overdue_now(q.unit, q.campaign_id, since=since),
-                          dt.datetime.fromisoformat(f["updated_at"]))  # fmt: skip
-    else:
+    live = row is None
+    if live:
         (f,) = range_figures(q.unit, q.campaign_id, [(q.date_from, q.date_to)])
-        state = _state(q, periods.anchor(q.unit, q.campaign_id))
+        row = periods.anchor(q.unit, q.campaign_id)
+    else:
+        f = row.figures
     figures = _figures(f)
     return {
         "visits": figures.pop("visits"),
         "households_visited": f["households_visited"],
         "enterprises_visited": f["enterprises_visited"],
         "people_covered": f["people_covered"],
-        "coverage": _ratio(f["households_ever"], state.registered),
+        "coverage": _ratio(f["households_ever"], _registered(q, row)),
         **figures,
-        "overdue": state.overdue,
-        "updated_at": timezone.localtime(state.updated_at).isoformat(),
+        "overdue": _overdue(q, row),
+        "updated_at": timezone.localtime(_updated_at(q, row, live=live)).isoformat(),
     }
 
 
@@ -138,7 +136,8 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
     }
     now_day = today()
     row = periods.anchor(q.unit, q.campaign_id)
-    state = _state(q, row)
+    registered = _registered(q, row)
+    overdue = _overdue(q, row) if q.date_from <= now_day <= q.date_to else None
     if row is not None and row.campaign_id == q.campaign_id and q.date_to <= now_day:
         first_days = row.figures["first_days"]  # the cache of first_visits(unit, campaign, today)
     else:
@@ -159,9 +158,9 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
                 "households_visited": counts.get("households") or 0,
                 "enterprises_visited": counts.get("enterprises") or 0,
                 "people_covered": counts.get("people") or 0,
-                "coverage": _ratio(covered, state.registered),
+                "coverage": _ratio(covered, registered),
                 **figures,
-                "overdue": snapshots.get(day, 0) if day < now_day else state.overdue if day == now_day else None,
+                "overdue": snapshots.get(day, 0) if day < now_day else overdue if day == now_day else None,
             }
         )
     return rows
