@@ -140,8 +140,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from campaign.days import day_bounds
     from campaign.models import OrgUnit
-    from dashboard.rollups import day_bounds, rollup_range, rollup_whole_day
+    from dashboard.rollups import rollup_range, rollup_whole_day
     from dashboard.selectors import StatsQuery, stats_summary
     from visits.models import Visit
 

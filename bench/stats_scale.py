@@ -5,10 +5,11 @@
 
 Builds once, in its own database, with set-based SQL (INSERT … SELECT … FROM generate_series): a district of 10
 streets / 50 communities / 500 grids / 5 departments, 200,000 households, 10,000,000 visits over the 90 days ending
-today and 1,000,000 tickets over the same days, in every state. Then times (a) the recompute of one district-day,
-(b) the backfill of the 90 days (or of --backfill-days, extrapolated to 90), (c) summary / daily / ranking for the
-usual periods and a custom range through the API's selectors, against the same summary computed from raw rows.
-Stops by itself; touches nothing outside its database.
+today and 1,000,000 tickets over the same days, in every state. Then times (a) the recompute of one district-day
+and of one grid-day (the sweep's unit of work, spans included), (b) the backfill of the 90 days (or of
+--backfill-days, extrapolated to 90), (c) summary / daily / ranking for the usual periods (from their cache rows)
+and custom ranges (through the one path) via the API's selectors, against the same summary computed from raw rows
+(--raw-repeat 0 skips those). Stops by itself; touches nothing outside its database.
 """
 
 from __future__ import annotations
@@ -187,61 +188,87 @@ def _timed(fn: Callable[[], Any]) -> float:
 
 def measure(*, day0: dt.date, repeat: int, raw_repeat: int, backfill_days: int, skip_backfill: bool) -> None:
     from django.db import connection
-    from django.utils import timezone
 
-    from bench.rollup import RAW_SUMMARY
-    from campaign.models import Campaign, OrgUnit
-    from dashboard.models import DailyRollup, PeriodStale, PeriodSummary, TargetSpan, VisitTargetDay
+    from campaign.days import today
+    from campaign.models import OrgUnit
+    from dashboard.models import DailyRollup, PeriodSummary, TargetSpan, VisitTargetDay
     from dashboard.periods import periods_refresh
-    from dashboard.rollups import day_bounds, rollup_range, rollup_whole_day, today
-    from dashboard.selectors import StatsQuery, stats_daily, stats_ranking, stats_summary, usual_period_answers
+    from dashboard.rollups import rollup_day, rollup_range, rollup_whole_day
 
     last = today()
     print(f"\nstats at city scale (PostgreSQL {getattr(connection, 'pg_version', '?')}, {os.cpu_count()} CPUs): "
           f"{VISITS:,} visits and {TICKETS:,} tickets over {DAYS} days, {HOUSEHOLDS:,} households, 500 grids")  # fmt: skip
     mid = day0 + dt.timedelta(days=DAYS // 2)
+    grid = OrgUnit.objects.filter(kind="grid").order_by("path").first()
+    assert grid is not None
     runs = [_timed(lambda: rollup_whole_day(day=mid)) for _ in range(3)]
-    print(f"(a) recompute one district-day (rollup_whole_day), median of 3: {statistics.median(runs):.2f} s "
-          f"[{', '.join(f'{r:.2f}' for r in runs)}]; rows of the day: {DailyRollup.objects.filter(day=mid).count():,} "
-          f"DailyRollup, {VisitTargetDay.objects.filter(day=mid).count():,} VisitTargetDay")  # fmt: skip
+    print(f"(a) recompute one district-day (rollup_whole_day, its block's spans included), median of 3: "
+          f"{statistics.median(runs):.2f} s [{', '.join(f'{r:.2f}' for r in runs)}]; rows of the day: "
+          f"{DailyRollup.objects.filter(day=mid).count():,} DailyRollup, "
+          f"{VisitTargetDay.objects.filter(day=mid).count():,} VisitTargetDay")  # fmt: skip
+    runs = [_timed(lambda: rollup_day(day=mid, unit_id=grid.pk)) for _ in range(5)]
+    print(f"    recompute one grid-day (rollup_day, the grid's spans of the block included), median of 5: "
+          f"{statistics.median(runs) * 1000:.0f} ms [{', '.join(f'{r * 1000:.0f}' for r in runs)}]")  # fmt: skip
     if not skip_backfill:
         days = min(backfill_days, DAYS)
         seconds = _timed(lambda: rollup_range(date_from=day0, date_to=day0 + dt.timedelta(days=days - 1)))
         note = "" if days == DAYS else f" (extrapolated to {DAYS} days: {seconds / days * DAYS:.0f} s)"
-        print(f"(b) backfill {days} days (rollup_range, incl. overdue snapshots and periods_refresh): {seconds:.0f} s, "
-              f"{seconds / days:.2f} s/day{note}")  # fmt: skip
-    grid = OrgUnit.objects.filter(kind="grid").order_by("path").first()
-    assert grid is not None
+        print(f"(b) backfill {days} days (rollup_range, incl. spans, overdue snapshots and periods_refresh): "
+              f"{seconds:.0f} s, {seconds / days:.2f} s/day{note}")  # fmt: skip
     full = [_timed(lambda: periods_refresh(everything=True)) for _ in range(3)]
-
-    def sweep_refresh() -> None:  # what a sweep that recomputed one grid's day refreshes
-        PeriodStale.objects.update_or_create(unit_id=grid.pk, defaults={"marked_at": timezone.now()})
-        periods_refresh()
-
-    one = [_timed(sweep_refresh) for _ in range(3)]
-    print(f"    periods_refresh, every unit: {statistics.median(full):.2f} s; a sweep's (one grid's ancestors): "
-          f"{statistics.median(one):.2f} s; {PeriodSummary.objects.count():,} PeriodSummary rows, "
+    one = [_timed(lambda: periods_refresh(leaves={grid.pk})) for _ in range(3)]
+    print(f"    periods_refresh, every unit: {statistics.median(full):.2f} s; a sweep's (one grid's ancestors and the "
+          f"departments): {statistics.median(one):.2f} s; {PeriodSummary.objects.count():,} PeriodSummary rows, "
           f"{TargetSpan.objects.count():,} TargetSpan rows")  # fmt: skip
+    _vacuum_and_refresh()
+    _reads(day0=day0, last=last, repeat=repeat, raw_repeat=raw_repeat)
+
+
+DERIVED = ("targetspan", "dayreach", "dailyrollup", "periodsummary", "visittargetday", "overduesnapshot")
+
+
+def _vacuum_and_refresh() -> None:
+    """VACUUM ANALYZE the derived tables (every recompute deletes and re-inserts rows: on a server with autovacuum
+    off, as the bench machine's, the dead rows pile up and every later scan reads them), then write the cache rows
+    the usual periods read, so that they are young during the reads."""
+    from django.db import connection
+
+    from dashboard.periods import periods_refresh
+
+    with connection.cursor() as cursor:
+        for table in DERIVED:
+            cursor.execute(f"VACUUM ANALYZE dashboard_{table}")
+    periods_refresh(everything=True)
+
+
+def _reads(*, day0: dt.date, last: dt.date, repeat: int, raw_repeat: int) -> None:
+    from django.db import connection
+
+    from bench.rollup import RAW_SUMMARY
+    from campaign.days import day_bounds
+    from campaign.models import Campaign, OrgUnit
+    from dashboard.periods import cached
+    from dashboard.selectors import StatsQuery, stats_daily, stats_ranking, stats_summary
+
     campaign = Campaign.objects.get(name="城市基准活动")
     periods = [
-        ("today", last, None),
-        ("last 7 days", last - dt.timedelta(days=6), None),
-        ("last 30 days", last - dt.timedelta(days=29), None),
-        ("campaign to date", campaign.start_date, campaign),
+        ("today", last, last, None),
+        ("last 7 days", last - dt.timedelta(days=6), last, None),
+        ("last 30 days", last - dt.timedelta(days=29), last, None),
+        ("campaign to date", campaign.start_date, last, campaign),
     ]
     customs = [
-        ("custom 7 days", last - dt.timedelta(days=20), last - dt.timedelta(days=14)),
-        ("custom 31 days", last - dt.timedelta(days=60), last - dt.timedelta(days=30)),
-        ("custom 90 days", day0, last - dt.timedelta(days=1)),
+        ("custom 7 days", last - dt.timedelta(days=20), last - dt.timedelta(days=14), None),
+        ("custom 31 days", last - dt.timedelta(days=60), last - dt.timedelta(days=30), None),
+        ("custom 90 days", day0, last - dt.timedelta(days=1), None),
     ]
     print(f"(c) p50 / p95 over {repeat} calls (raw: {raw_repeat}), in ms")
     print(f"    {'unit':<10} {'period':<18} {'summary':>17} {'raw rows':>17} {'speed-up':>9}")
     for unit in (OrgUnit.objects.get(name=NAME), OrgUnit.objects.get(name="街道3")):
-        for label, start, scope in [*periods, *((c[0], c[1], None) for c in customs)]:
-            end = next((c[2] for c in customs if c[0] == label), last)
+        for label, start, end, scope in [*periods, *customs]:
             q = StatsQuery(unit=unit, date_from=start, date_to=end, campaign=scope)
-            if label in dict((p[0], p) for p in periods):
-                assert usual_period_answers(q), f"{label}: not answered from PeriodSummary"
+            if (label, start, end, scope) in periods:
+                assert cached(unit, scope, start, end) is not None, f"{label}: no cache row"
             api = _percentiles(lambda q=q: stats_summary(q), repeat)
             params = {"path": unit.path + "%", "start": day_bounds(start)[0], "end": day_bounds(end)[1]}
 
@@ -250,14 +277,14 @@ def measure(*, day0: dt.date, repeat: int, raw_repeat: int, backfill_days: int, 
                     cursor.execute(RAW_SUMMARY, params)
                     cursor.fetchall()
 
-            if unit.depth:  # raw rows only for the district (the slow side takes ~10 s a call)
+            if unit.depth or not raw_repeat:  # raw rows only for the district (the slow side takes ~10 s a call)
                 print(f"    {unit.name:<10} {label:<18} {api[0] * 1000:8.1f} / {api[1] * 1000:6.1f}", flush=True)
                 continue
             slow = _percentiles(raw, raw_repeat)
             print(f"    {unit.name:<10} {label:<18} {api[0] * 1000:8.1f} / {api[1] * 1000:6.1f} "
                   f"{slow[0] * 1000:8.0f} / {slow[1] * 1000:6.0f} {slow[0] / api[0]:8.0f}x", flush=True)  # fmt: skip
     district = OrgUnit.objects.get(name=NAME)
-    for label, start, end in (("last 30 days", last - dt.timedelta(days=29), last), customs[1]):
+    for label, start, end, _ in (periods[2], customs[1]):
         q = StatsQuery(unit=district, date_from=start, date_to=end)
         for name, fn in (("daily", lambda q=q: stats_daily(q)), ("ranking streets", lambda q=q: stats_ranking(q, level="street")),
                          ("ranking departments", lambda q=q: stats_ranking(q, level="department"))):  # fmt: skip
@@ -273,6 +300,7 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--scattered", action="store_true", help="build with a day's visits spread over the heap")
     parser.add_argument("--skip-backfill", action="store_true", help="reuse the rollups already in the database")
+    parser.add_argument("--reads-only", action="store_true", help="only (c): the reads, on the rows already there")
     args = parser.parse_args()
     ensure_database()
     import django
@@ -280,13 +308,17 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from dashboard.rollups import today
+    from campaign.days import today
 
     call_command("migrate", verbosity=0)
     day0 = today() - dt.timedelta(days=DAYS - 1)
     build_tree(day0)
     build_rows(day0, scattered=args.scattered)
     if args.build_only:
+        return
+    if args.reads_only:
+        _vacuum_and_refresh()
+        _reads(day0=day0, last=day0 + dt.timedelta(days=DAYS - 1), repeat=args.repeat, raw_repeat=args.raw_repeat)
         return
     measure(
         day0=day0,

@@ -112,7 +112,7 @@ TEMPLATES = [
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # The statistics group ~1 row per household of a district in memory (dashboard.periods.span_figures): with
+        # The statistics group ~1 row per household of a district in memory (dashboard.figures.span_figures): with
         # PostgreSQL's default 4 MB that hash spills to disk and costs twice the time (bench/README.md).
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={env_size('DB_WORK_MEM', '32MB')}"
 else:

@@ -9,6 +9,7 @@ import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are regist
 import dashboard.admin  # noqa: F401
 import issues.admin  # noqa: F401
 from campaign import api, api_exports, views
+from config.health import healthz
 from issues.lookup import lookup_page
 from visits.page_api import BootstrapView
 
@@ -32,6 +33,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("m/icon-192.png"))),
+    path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

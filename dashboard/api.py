@@ -14,12 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaign.days import today
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import Campaign, UnitKind
 from campaign.params import day_param, int_param
 from campaign.scope import sees_everything, unit_in_scope, user_of
 from dashboard import selectors
-from dashboard.rollups import today
 from dashboard.selectors import StatsQuery
 
 DEFAULT_PERIOD_DAYS = 30

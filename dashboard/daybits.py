@@ -1,4 +1,4 @@
-"""TargetSpan's visit-day bits (dashboard.models): the SQL that sets them and the SQL that tests a range against them.
+"""TargetSpan's visit-day bits (dashboard.models): the rebuild that sets them and the SQL that tests a range.
 
 Day n = days since DAY_EPOCH sits in block n // BLOCK_DAYS, column d{(n % BLOCK_DAYS) // 64}, bit n % 64. Columns are
 signed 64-bit integers on every backend, so a mask with bit 63 set is negative, and masks are always passed as
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import connection
 
-from dashboard.models import BLOCK_DAYS, DAY_BITS, DAY_EPOCH
+from dashboard.models import BLOCK_DAYS, DAY_BITS, DAY_EPOCH, TargetSpan, VisitTargetDay
 
 WORD = 64
 
@@ -47,6 +47,39 @@ def bits_select_sql(column: str) -> str:
 
 def block_sql(column: str) -> str:
     return f"({day_number_sql(column)} / {BLOCK_DAYS})"
+
+
+def block_of(day: dt.date) -> int:
+    return day_number(day) // BLOCK_DAYS
+
+
+def block_days(block: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a block."""
+    first = DAY_EPOCH + dt.timedelta(days=block * BLOCK_DAYS)
+    return first, first + dt.timedelta(days=BLOCK_DAYS - 1)
+
+
+def spans_rebuild(block: int, unit_id: int | None) -> None:
+    """The TargetSpan rows of one leaf unit (None: every unit) in one 384-day block, rebuilt from that unit's
+    VisitTargetDay rows of the block: delete, then INSERT … SELECT, one row per target with a bit per visit day.
+
+    Called by the recompute (dashboard.rollups) in its transaction, under its lock of (block, unit), after it
+    rewrote the day's VisitTargetDay rows: a grid's block is a few thousand target-days, a whole city block millions.
+    """
+    first, last = block_days(block)
+    key: dict[str, Any] = {"block": block} if unit_id is None else {"block": block, "unit_id": unit_id}
+    TargetSpan.objects.filter(**key).delete()
+    unit_filter = "" if unit_id is None else " AND unit_id = %s"
+    sql = (  # table and column names are ours; every value is a parameter
+        f"INSERT INTO {TargetSpan._meta.db_table} (unit_id, campaign_id, household_id, enterprise_id, block, "  # noqa: S608
+        f"members, first_day, {', '.join(DAY_BITS)}) "
+        f"SELECT unit_id, campaign_id, household_id, enterprise_id, %s, MAX(members), MIN(day), "
+        f"{bits_select_sql('day')} FROM {VisitTargetDay._meta.db_table} WHERE day >= %s AND day <= %s{unit_filter} "
+        f"GROUP BY unit_id, campaign_id, household_id, enterprise_id"
+    )
+    params: list[Any] = [block, first.isoformat(), last.isoformat()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params if unit_id is None else [*params, unit_id])
 
 
 def _signed(value: int) -> int:

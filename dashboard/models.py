@@ -8,7 +8,9 @@
   TargetSpan (per target: a bit per visit day, for any range's DISTINCT figures and coverage).
 - OverdueSnapshot: open tickets past due at the end of a day, per (unit, campaign): written nightly (stats/daily).
 - DirtyDay: a (day, unit) whose rows must be recomputed. Written in the same transaction as the change, so a dead
-  broker loses nothing: the sweep picks it up.
+  broker loses nothing: the sweep picks it up. The oldest pending mark is the data's age (dashboard.freshness).
+- PeriodSummary: a cache of the leaders' usual periods, computed by the same functions as any other read
+  (dashboard.figures) and used only while younger than dashboard.periods.CACHE_MAX_AGE.
 
 Units are the leaf where a row belongs (a visit's target's unit, a ticket's `unit`); "unit X" sums over X's
 subtree at read time (`unit__path LIKE 'X%'`): rollup rows are few, so the read stays cheap.
@@ -26,6 +28,11 @@ from django.utils.translation import gettext_lazy as _
 
 # DirtyDay.unit_id meaning "every unit of that day" (a backfill in progress).
 WHOLE_DAY = 0
+# DayFigures' summable figures, in the order the statistics read them.
+SUMS = (
+    "visits", "issues_collected", "suggestions", "resolved_on_site", "not_cancelled", "closed", "resolved",
+    "resolved_on_time", "dispatched", "responded", "rated", "satisfied",
+)  # fmt: skip
 
 
 class DayFigures(models.Model):
@@ -140,18 +147,24 @@ class DirtyDay(models.Model):
     """A (day, unit) to recompute; unit_id WHOLE_DAY (0) = every unit of the day (backfill in progress).
 
     `marked_at` changes on every re-mark: the sweep deletes a row only if it was not re-marked while it
-    recomputed, so a change landing mid-recompute is never lost.
+    recomputed, so a change landing mid-recompute is never lost. `pending_since` does not: it is the moment since
+    which some change of the key waits for its recompute — the figures of the unit are complete up to it (the page's
+    "数据更新于", /healthz). A recompute that leaves a re-marked row moves it to the recompute's start.
     """
 
     day = models.DateField(_("日期"))
     unit_id = models.BigIntegerField()  # a plain id: marks outlive nothing and need no join
     marked_at = models.DateTimeField()
+    pending_since = models.DateTimeField()
 
     class Meta:
         verbose_name = _("待重算")
         verbose_name_plural = _("待重算")
         constraints = [models.UniqueConstraint(fields=["day", "unit_id"], name="dirty_day_key")]
-        indexes = [models.Index(fields=["marked_at"], name="dirty_day_marked_idx")]  # the sweep, oldest first
+        indexes = [
+            models.Index(fields=["marked_at"], name="dirty_day_marked_idx"),  # the sweep, oldest first
+            models.Index(fields=["pending_since"], name="dirty_day_pending_idx"),  # the data's age, /healthz
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} unit {self.unit_id}"
@@ -167,8 +180,8 @@ DAY_BITS = ("d0", "d1", "d2", "d3", "d4", "d5")
 
 class TargetSpan(models.Model):
     """A target visited in a (leaf unit, campaign) during a 384-day block: a bit per day it was visited, and its
-    first visit day in the block. Rebuilt from VisitTargetDay by dashboard.periods for the leaf units whose rollups
-    changed, it answers in one pass over ~1 row per target the DISTINCT figures of ANY range (visited in [from, to]
+    first visit day in the block. Rebuilt from VisitTargetDay by the recompute of a (day, leaf unit) in its own
+    transaction (the unit's rows of the day's block; a whole day: every unit's), it answers in one pass over ~1 row per target the DISTINCT figures of ANY range (visited in [from, to]
     iff a bit of the range is set) and coverage up to any day (first visit ≤ date_to), where VisitTargetDay needs a
     row per target and day (millions at city scale)."""
 
@@ -203,7 +216,7 @@ class TargetSpan(models.Model):
             ),
         ]
         # The unique key's index (unit_id first) serves the per-unit rebuild and the subtree join of
-        # dashboard.periods and of dashboard.selectors.
+        # dashboard.figures.
 
     def __str__(self) -> str:
         return f"unit {self.unit_id} household {self.household_id} enterprise {self.enterprise_id}: {self.first_day}"
@@ -238,12 +251,12 @@ class DayReach(DayFigures):
 
 
 class PeriodSummary(models.Model):
-    """stats/summary of a leaders' usual period (SPEC §6; issue 6) for a unit, precomputed by the rollup jobs.
+    """A cache of a leaders' usual period (SPEC §6; issue 6) for a unit: what dashboard.figures computes for it.
 
     Periods end today (`as_of`): today, the last 7 and 30 days, and a campaign from its start. `campaign_id` 0 =
-    every campaign. `figures` holds the summary's figures but `coverage` and `overdue` (both read live) and adds
-    `households_ever` (coverage's numerator). A row is used only while `as_of` is today and no DirtyDay of the
-    unit's subtree is pending (dashboard.selectors.stats_summary); else the exact path answers.
+    every campaign. `figures` holds dashboard.figures.range_figures and unit_state as computed at `computed_at`
+    (a department's also `lead`, the TODAY rows also `first_days`). A read uses a row only while it is younger than
+    dashboard.periods.CACHE_MAX_AGE; else it computes through the same functions.
     """
 
     TODAY, LAST_7, LAST_30, CAMPAIGN = "today", "last_7", "last_30", "campaign"
@@ -267,22 +280,3 @@ class PeriodSummary(models.Model):
 
     def __str__(self) -> str:
         return f"unit {self.unit_id} campaign {self.campaign_id} {self.period} as of {self.as_of}"
-
-
-class PeriodStale(models.Model):
-    """A leaf unit (WHOLE_DAY: every unit) whose rollups were recomputed since its ancestors' usual periods were.
-
-    Written in the recompute's own transaction (dashboard.rollups), deleted by dashboard.periods.periods_refresh in
-    the transaction that refreshes them, if not re-marked meanwhile: while one exists in a unit's subtree,
-    stats_summary does not use the unit's PeriodSummary rows.
-    """
-
-    unit_id = models.BigIntegerField(unique=True)  # a plain id, like DirtyDay's
-    marked_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("常用时段待刷新")
-        verbose_name_plural = _("常用时段待刷新")
-
-    def __str__(self) -> str:
-        return f"unit {self.unit_id}"

@@ -17,13 +17,14 @@ from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign.days import today
 from campaign.errors import Invalid
 from campaign.models import Campaign, OrgUnit, UnitKind, User
 from campaign.models.org import path_prefixes
 from campaign.params import day_param
+from campaign.scope import in_subtree
 from dashboard import selectors
 from dashboard.models import DailyRollup
-from dashboard.rollups import today
 from dashboard.selectors import StatsQuery
 from issues.models import OPEN_STATUSES, Ticket
 from issues.selectors import overdue_q, tickets_for_list, with_priority
@@ -110,8 +111,7 @@ def period_of(params: Mapping[str, Any], unit: OrgUnit | None) -> Period:
 def categories(unit: OrgUnit | None, period: Period) -> list[dict[str, Any]]:
     """Issues and suggestions per category of the tickets created in the period, most first (one GROUP BY)."""
     qs = DailyRollup.objects.filter(day__gte=period.date_from, day__lte=period.date_to).exclude(category="")
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+    qs = in_subtree(qs, unit)
     rows = (
         qs.values("category")
         .annotate(issues=Sum("issues_collected"), suggestions=Sum("suggestions"))
@@ -128,9 +128,7 @@ def categories(unit: OrgUnit | None, period: Period) -> list[dict[str, Any]]:
 def overdue_and_supervised(user: User, unit: OrgUnit | None) -> list[Ticket]:
     """Open tickets of the unit's subtree that are overdue or supervised (督办): both first, then the most overdue."""
     now = timezone.now()
-    qs: QuerySet[Ticket] = tickets_for_list(user).filter(status__in=OPEN_STATUSES)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+    qs: QuerySet[Ticket] = in_subtree(tickets_for_list(user).filter(status__in=OPEN_STATUSES), unit)
     qs = qs.filter(overdue_q(now) | Q(supervision__gt=0))
     rows = list(with_priority(qs, now).order_by("-priority", "-supervision", "due_at", "-id")[:OVERDUE_SHOWN])
     for ticket in rows:
@@ -144,7 +142,7 @@ def grids_geojson(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
     its visits in the period (from the rollups: the map's default shading, flat at any scale)."""
     qs = OrgUnit.objects.filter(kind=UnitKind.GRID, boundary__isnull=False)
     if unit is not None:
-        qs = qs.filter(path__startswith=unit.path)
+        qs = qs.subtree_of(unit)
     rows = list(qs.order_by("path").values("id", "name", "boundary", "parent__name")[: MAX_GRIDS + 1])
     box = qs.aggregate(a=Min("min_lng"), b=Min("min_lat"), c=Max("max_lng"), d=Max("max_lat"))
     visits = visits_by_unit(unit, period)
@@ -168,8 +166,7 @@ def grids_geojson(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
 def visits_by_unit(unit: OrgUnit | None, period: Period) -> dict[int, int]:
     """{leaf unit id: visits in the period} over the subtree: one GROUP BY over the rollups' visit rows."""
     qs = DailyRollup.objects.filter(day__gte=period.date_from, day__lte=period.date_to, category="", visits__gt=0)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+    qs = in_subtree(qs, unit)
     return {r["unit_id"]: r["n"] for r in qs.values("unit_id").annotate(n=Sum("visits")).order_by()}
 
 
@@ -191,8 +188,9 @@ def _change(kind: str, value: Any, previous: Any) -> float | None:
     return (value - previous) / previous if previous else None
 
 
-def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
-    """The headline figures of the period with the change against the previous period of the same length."""
+def figures_and_age(unit: OrgUnit | None, period: Period) -> tuple[list[Figure], dt.datetime]:
+    """The headline figures of the period with the change against the previous period of the same length, and the
+    moment up to which they are complete (the older of the two summaries' `updated_at`)."""
     now = selectors.stats_summary(StatsQuery(unit=unit, date_from=period.date_from, date_to=period.date_to))
     before_period = period.previous()
     before: dict[str, Any] = {}
@@ -200,10 +198,17 @@ def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
         before = selectors.stats_summary(
             StatsQuery(unit=unit, date_from=before_period.date_from, date_to=before_period.date_to)
         )
-    return [
+    figures = [
         Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)))
         for key, label, kind in FIGURES
     ]
+    ages = [dt.datetime.fromisoformat(s["updated_at"]) for s in (now, before) if s]
+    return figures, min(ages)
+
+
+def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
+    """The headline figures of the period with the change against the previous period of the same length."""
+    return figures_and_age(unit, period)[0]
 
 
 def rankings_of(unit: OrgUnit | None, period: Period) -> dict[str, Any]:

@@ -1,12 +1,15 @@
 """Rollup services (SPEC §6): recompute-and-upsert the statistics of a (day, unit), a whole day, or a range.
 
 Every function here recomputes from the raw rows and replaces the derived rows of its key in ONE transaction
-(delete + insert), never increments: running it twice, or in two workers at once, leaves identical rows.
-Concurrent recomputes are serialised on PostgreSQL by transaction-scoped advisory locks (a whole day takes the
-day's lock exclusively; one (day, unit) takes it shared plus its own exclusive lock); SQLite serialises writers
-anyway, and each recompute deletes first, so it holds the write lock before it reads.
+(delete + insert), never increments: running it twice, or in two workers at once, leaves identical rows. The
+recompute of a (day, leaf unit) writes everything the reads use, in that transaction: DailyRollup (sums),
+VisitTargetDay, DayReach (per-day series) and the unit's TargetSpan rows of the day's 384-day block (distinct
+figures and coverage of any range). Concurrent recomputes are serialised on PostgreSQL by transaction-scoped
+advisory locks (a whole day takes the day's lock exclusively; a (day, unit) takes it shared plus its own exclusive
+lock; the spans of a (block, unit) likewise under a block lock); SQLite serialises writers anyway, and each
+recompute deletes first, so it holds the write lock before it reads.
 
-Days are Asia/Shanghai days. A ticket's figures belong to the day it was created, at its latest state.
+Days are Asia/Shanghai days (campaign.days). A ticket's figures belong to the day it was created, at its latest state.
 Used by dashboard.tasks (Celery), the `rollup` management command and the seed command (`rollup_range`).
 """
 
@@ -20,15 +23,10 @@ from django.db import connection, transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Q, QuerySet, Value
 from django.utils import timezone
 
-from dashboard.models import (
-    WHOLE_DAY,
-    DailyRollup,
-    DayReach,
-    DirtyDay,
-    OverdueSnapshot,
-    PeriodStale,
-    VisitTargetDay,
-)
+from campaign.days import day_bounds, today
+from dashboard.daybits import block_of, spans_rebuild
+from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, OverdueSnapshot, VisitTargetDay
+from dashboard.periods import periods_refresh
 from issues.models import OPEN_STATUSES, Kind, Satisfaction, Status, Ticket
 from visits.models import Visit
 
@@ -36,35 +34,18 @@ RESPONSE_WINDOW = dt.timedelta(hours=24)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 RATED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.UNSATISFIED)
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
-# Advisory lock keys: a day's lock lives in its own range, far from (day << 32 | unit) keys and other users.
+# Advisory lock keys, each kind in its own range: far from (day << 32 | unit) keys, from each other and other users.
 _DAY_LOCK_BASE = -(1 << 40)
+_BLOCK_LOCK_BASE = -(1 << 42)
+_BLOCK_UNIT_LOCK_BASE = -(1 << 43)
 # The sweep recomputes at most this many marks per task run (~5–50 ms each), then re-queues itself.
 DIRTY_BATCH = 200
-
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of an Asia/Shanghai day as aware datetimes."""
-    tz = timezone.get_default_timezone()
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
-    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min), tz)
-    return start, end
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
-
-
-def today() -> dt.date:
-    return local_day(timezone.now())
 
 
 # --- computing from raw rows ---------------------------------------------------------------------------------
 # The raw rows are grouped by the ORM (so the SQL is right for each backend) and written by INSERT … SELECT:
 # a district-day never travels through Python (bench/README.md, "rollup").
-TICKET_FIGURES = (
-    "issues_collected", "suggestions", "resolved_on_site", "not_cancelled", "closed", "resolved", "resolved_on_time",
-    "dispatched", "responded", "rated", "satisfied",
-)  # fmt: skip
+TICKET_FIGURES = SUMS[1:]  # all but visits
 
 
 def _visits_grouped(day: dt.date, unit_id: int | None) -> QuerySet[Any]:
@@ -177,20 +158,26 @@ def _insert_reach(day: dt.date, unit_id: int | None) -> None:
 
 
 # --- recompute and replace -----------------------------------------------------------------------------------
-def _lock(day: dt.date, unit_id: int | None) -> None:
+def _lock(day: dt.date, unit_id: int | None, *, spans: bool) -> None:
+    """The day's lock (exclusive for a whole day, shared for a unit), then its own; with `spans`, the same pair for
+    the (block, unit) whose TargetSpan rows are rebuilt. Always in this order, so two recomputes never deadlock."""
     if connection.vendor != "postgresql":
         return
+    block = block_of(day)
+    if unit_id is None:
+        keys = [(True, _DAY_LOCK_BASE - day.toordinal())] + ([(True, _BLOCK_LOCK_BASE - block)] if spans else [])
+    else:
+        keys = [(False, _DAY_LOCK_BASE - day.toordinal()), (True, (day.toordinal() << 32) | unit_id)]
+        if spans:
+            keys += [(False, _BLOCK_LOCK_BASE - block), (True, _BLOCK_UNIT_LOCK_BASE - ((block << 32) | unit_id))]
     with connection.cursor() as cursor:
-        if unit_id is None:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_DAY_LOCK_BASE - day.toordinal()])
-        else:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_DAY_LOCK_BASE - day.toordinal()])
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [(day.toordinal() << 32) | unit_id])
+        for exclusive, key in keys:
+            cursor.execute(f"SELECT pg_advisory_xact_lock{'' if exclusive else '_shared'}(%s)", [key])
 
 
-def _recompute(day: dt.date, unit_id: int | None) -> None:
+def _recompute(day: dt.date, unit_id: int | None, *, spans: bool = True) -> None:
     with transaction.atomic():
-        _lock(day, unit_id)
+        _lock(day, unit_id, spans=spans)
         key: dict[str, Any] = {"day": day} if unit_id is None else {"day": day, "unit_id": unit_id}
         DailyRollup.objects.filter(**key).delete()
         VisitTargetDay.objects.filter(**key).delete()
@@ -198,8 +185,17 @@ def _recompute(day: dt.date, unit_id: int | None) -> None:
         _insert_targets(day, unit_id)
         _insert_rollups(day, unit_id)
         _insert_reach(day, unit_id)
-        # The usual periods above this unit no longer hold: mark them in the same transaction (dashboard.periods).
-        stale_mark([WHOLE_DAY if unit_id is None else unit_id])
+        if spans:
+            spans_rebuild(block_of(day), unit_id)
+
+
+def _block_spans(block: int) -> None:
+    """Every unit's TargetSpan rows of a block, rebuilt in one transaction (after a range of whole days)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BLOCK_LOCK_BASE - block])
+        spans_rebuild(block, None)
 
 
 def rollup_day(*, day: dt.date, unit_id: int) -> None:
@@ -208,7 +204,7 @@ def rollup_day(*, day: dt.date, unit_id: int) -> None:
 
 
 def rollup_whole_day(*, day: dt.date) -> None:
-    """Recompute every unit of a day in one transaction (nightly job, backfill)."""
+    """Recompute every unit of a day in one transaction, its block's spans included (nightly job)."""
     _recompute(day, None)
 
 
@@ -223,7 +219,7 @@ def overdue_snapshot(*, day: dt.date) -> None:
     qs = Ticket.objects.filter(open_then, due_at__lt=end, created_at__lt=end)
     grouped = qs.values("unit_id", "campaign_id").annotate(n=Count("id")).order_by()
     with transaction.atomic():
-        _lock(day, None)
+        _lock(day, None, spans=False)
         OverdueSnapshot.objects.filter(day=day).delete()
         OverdueSnapshot.objects.bulk_create(
             [
@@ -234,71 +230,81 @@ def overdue_snapshot(*, day: dt.date) -> None:
 
 
 # --- dirty marks ---------------------------------------------------------------------------------------------
-def stale_mark(unit_ids: Iterable[int]) -> None:
-    """Mark units whose usual periods (and TargetSpan rows) no longer hold: a recompute, a registry change."""
-    now = timezone.now()
-    PeriodStale.objects.bulk_create(
-        [PeriodStale(unit_id=unit_id, marked_at=now) for unit_id in set(unit_ids)],
-        update_conflicts=True,
-        unique_fields=["unit_id"],
-        update_fields=["marked_at"],
-    )
-
-
 def dirty_mark(pairs: Iterable[tuple[dt.date, int]]) -> None:
-    """Mark (day, unit) pairs for recompute; re-marking an existing pair refreshes its marked_at."""
+    """Mark (day, unit) pairs for recompute; re-marking an existing pair refreshes its marked_at (its pending_since
+    stays: the older change still waits)."""
     now = timezone.now()
-    rows = [DirtyDay(day=day, unit_id=unit_id, marked_at=now) for day, unit_id in set(pairs)]
+    rows = [DirtyDay(day=day, unit_id=unit_id, marked_at=now, pending_since=now) for day, unit_id in set(pairs)]
     if rows:
         DirtyDay.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["day", "unit_id"], update_fields=["marked_at"]
         )
 
 
+def _unmark(key: dict[str, Any], marked_at: dt.datetime, started: dt.datetime) -> None:
+    """Delete the marks of `key` last made up to `marked_at`, which a recompute that started at `started` covered;
+    one re-marked meanwhile stays, pending only since that start (what changed before it, the recompute read)."""
+    DirtyDay.objects.filter(**key, marked_at__lte=marked_at).delete()
+    DirtyDay.objects.filter(**key, pending_since__lt=started).update(pending_since=started)
+
+
 def rollup_dirty(*, batch_size: int = DIRTY_BATCH) -> int:
     """Recompute up to `batch_size` marked (day, unit)s, oldest first; returns how many were done.
 
     A mark is deleted only if nobody re-marked it meanwhile (same marked_at), so nothing changed mid-recompute is
-    ever dropped. Safe to run in several workers at once: they may recompute a key twice, never wrongly.
-    Then refreshes the usual periods the recomputes made stale (dashboard.periods).
+    ever dropped. Safe to run in several workers at once: they may recompute a key twice, never wrongly. Then
+    refreshes the cache of the usual periods above what it recomputed, and any cache row getting old
+    (dashboard.periods.periods_refresh).
     """
-    from dashboard.periods import periods_refresh  # periods reads this module's helpers
-
     marks = list(DirtyDay.objects.order_by("marked_at", "pk")[:batch_size])
-    now_day = today()
+    leaves: set[int] = set()
     for mark in marks:
-        if mark.unit_id == WHOLE_DAY:
-            rollup_whole_day(day=mark.day)
-            if mark.day < now_day:
-                overdue_snapshot(day=mark.day)
-            DirtyDay.objects.filter(day=mark.day, marked_at__lte=mark.marked_at).delete()
-        else:
+        if mark.unit_id != WHOLE_DAY:
+            started = timezone.now()
             rollup_day(day=mark.day, unit_id=mark.unit_id)
-            DirtyDay.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()
-    periods_refresh()
+            _unmark({"pk": mark.pk}, mark.marked_at, started)
+            leaves.add(mark.unit_id)
+    whole = [mark for mark in marks if mark.unit_id == WHOLE_DAY]
+    if whole:
+        _recompute_days(sorted({mark.day for mark in whole}), {mark.day: mark.marked_at for mark in whole})
+    periods_refresh(leaves=None if whole else leaves)
     return len(marks)
 
 
-def rollup_range(*, date_from: dt.date, date_to: dt.date, progress: Callable[[int], Any] | None = None) -> int:
-    """Backfill: recompute every day in [date_from, date_to] (and snapshot overdue for past days), then every
-    unit's usual periods (dashboard.periods).
-
-    Each day is first marked dirty as a whole, then recomputed in its own transaction and unmarked; a process
-    killed midway leaves the remaining days marked, and the next sweep (rollup_dirty) finishes them — so the
-    end state always equals a clean recompute. Used by `manage.py rollup` and at the end of the seed command.
-    """
-    from dashboard.periods import periods_refresh  # periods reads this module's helpers
-
-    days = [date_from + dt.timedelta(days=i) for i in range((date_to - date_from).days + 1)]
-    dirty_mark((day, WHOLE_DAY) for day in days)
+def _recompute_days(
+    days: list[dt.date], marked: dict[dt.date, dt.datetime], progress: Callable[[int], Any] | None = None
+) -> None:
+    """Recompute whole days (and snapshot overdue for past ones), then rebuild the spans of their blocks once — a
+    block's spans are every target's visit days of up to 384 days: rebuilt per day, a 90-day backfill would rebuild
+    them 90 times. A day's marks (any made up to `marked[day]`) are deleted once its block's spans are rebuilt, so
+    until then the day still shows as pending (the data's age, /healthz)."""
     now_day = today()
+    started: dict[dt.date, dt.datetime] = {}
     for day in days:
-        started = timezone.now()
-        rollup_whole_day(day=day)
+        started[day] = timezone.now()
+        _recompute(day, None, spans=False)
         if day < now_day:
             overdue_snapshot(day=day)
-        DirtyDay.objects.filter(day=day, marked_at__lte=started).delete()
         if progress is not None:
             progress(1)
+    for block in sorted({block_of(day) for day in days}):
+        _block_spans(block)
+        for day in (d for d in days if block_of(d) == block):
+            _unmark({"day": day}, marked[day], started[day])
+
+
+def rollup_range(*, date_from: dt.date, date_to: dt.date, progress: Callable[[int], Any] | None = None) -> int:
+    """Backfill: recompute every day in [date_from, date_to] (and snapshot overdue for past days), the spans of
+    their blocks, then every unit's usual periods (dashboard.periods).
+
+    The days are first marked dirty as a whole, then recomputed each in its own transaction, and unmarked when
+    their spans are rebuilt; a process killed midway leaves the remaining days marked, and the next sweep
+    (rollup_dirty) finishes them — so the end state always equals a clean recompute. Used by `manage.py rollup` and
+    at the end of the seed command.
+    """
+    days = [date_from + dt.timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+    dirty_mark((day, WHOLE_DAY) for day in days)
+    marked = timezone.now()
+    _recompute_days(days, dict.fromkeys(days, marked), progress)
     periods_refresh(everything=True)
     return len(days)

@@ -7,8 +7,8 @@ failure is logged and swallowed, and for a short while later saves do not even t
 bounded attempt, not one per save).
 
 Rows' original (day, unit) are remembered at load (post_init) so that moving a visit to another day or unit
-marks both the old and the new key. A household added, moved or removed (coverage's denominator) marks its units'
-usual periods stale instead (PeriodStale), as does a registry import (campaign.signals.registry_changed).
+marks both the old and the new key. Households need no mark: coverage's denominator is counted live, or held by a
+cache row no older than dashboard.periods.CACHE_MAX_AGE.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
-from campaign.models import Household
-from campaign.signals import registry_changed
-from dashboard.rollups import dirty_mark, local_day, stale_mark
+from campaign.days import local_day
+from dashboard.rollups import dirty_mark
 from issues.models import Ticket
 from visits.models import Visit
 
@@ -89,27 +88,6 @@ def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     transaction.on_commit(request_sweep)
 
 
-def _registry_remember(sender: Any, instance: Any, **kwargs: Any) -> None:
-    instance._registry_unit = instance.__dict__.get("unit_id") if instance.pk is not None else None
-
-
-def _registry_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A household added, moved or removed changes coverage's denominator: its units' usual periods are stale (in
-    the caller's transaction, like a DirtyDay; the next sweep refreshes them)."""
-    if getattr(_state, "deferred", False) or kwargs.get("raw"):
-        return
-    units = {instance.unit_id, getattr(instance, "_registry_unit", None)} - {None}
-    if units:
-        stale_mark(units)  # type: ignore[arg-type]
-        instance._registry_unit = instance.unit_id
-        transaction.on_commit(request_sweep)
-
-
-def _registry_imported(sender: Any, unit_ids: set[int], **kwargs: Any) -> None:
-    stale_mark(unit_ids)
-    transaction.on_commit(request_sweep)
-
-
 def request_sweep() -> None:
     """Enqueue `rollup_dirty` soon; never raises, never blocks longer than one bounded publish attempt."""
     global _last_enqueue, _broker_down_until
@@ -137,7 +115,3 @@ def connect() -> None:
         post_init.connect(_remember, sender=model, dispatch_uid=f"rollup_remember_{model.__name__}")
         post_save.connect(_changed, sender=model, dispatch_uid=f"rollup_changed_{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"rollup_deleted_{model.__name__}")
-    post_init.connect(_registry_remember, sender=Household, dispatch_uid="registry_remember")
-    post_save.connect(_registry_changed, sender=Household, dispatch_uid="registry_changed")
-    post_delete.connect(_registry_changed, sender=Household, dispatch_uid="registry_deleted")
-    registry_changed.connect(_registry_imported, sender=Household, dispatch_uid="registry_imported")

@@ -10,6 +10,7 @@ import logging
 
 from celery import shared_task
 
+from campaign.days import today
 from dashboard import periods, rollups
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,9 @@ def rollup_dirty() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def rollup_nightly() -> None:
-    """01:00: recompute yesterday in full, snapshot its overdue tickets (stats/daily), then every unit's usual
-    periods as of the new day (until then stats/summary computes them the exact way)."""
-    yesterday = rollups.today() - dt.timedelta(days=1)
+    """01:00: recompute yesterday in full (its block's spans included), snapshot its overdue tickets (stats/daily),
+    then every unit's cached usual periods as of the new day (until then reads compute them through the one path)."""
+    yesterday = today() - dt.timedelta(days=1)
     rollups.rollup_whole_day(day=yesterday)
     rollups.overdue_snapshot(day=yesterday)
     periods.periods_refresh(everything=True)

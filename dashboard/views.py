@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -28,7 +29,7 @@ from campaign.scope import sees_everything, unit_in_scope
 from dashboard import page_data
 from dashboard.api import MAX_DAILY_DAYS
 from dashboard.ledgers import DASHBOARD
-from dashboard.page_data import Period, figures_of, rankings_of
+from dashboard.page_data import Period, figures_and_age, rankings_of
 
 DASHBOARD_ROLES = {Role.LEADER, Role.DISPATCHER, Role.ADMIN}
 WALL_REFRESH_SECONDS = 60
@@ -107,6 +108,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     categories = page_data.categories(unit, period)
     for row in rankings["children"]:
         row["url"] = _query(request, unit=row["unit"]["id"])
+    figures, updated_at = figures_and_age(unit, period)
     chart_from = max(period.date_from, period.date_to - dt.timedelta(days=MAX_DAILY_DAYS - 1))
     unit_q = {"unit": unit.pk} if unit is not None else {}
     dates = {"date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat()}
@@ -119,7 +121,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             (key, label, _query(request, period=key, date_from=None, date_to=None))
             for key, label in PERIOD_LABELS.items()
         ],
-        "figures": figures_of(unit, period),
+        "figures": figures,
+        "updated_at": updated_at,
+        "updated_today": timezone.localdate(updated_at) == timezone.localdate(),
         "rankings": rankings,
         "categories": categories,
         "categories_json": json.dumps(categories, ensure_ascii=False),

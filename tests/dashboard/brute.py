@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from campaign.days import day_bounds
 from campaign.models import Household, OrgUnit
-from dashboard.rollups import day_bounds
 from issues.models import Ticket
 from visits.models import Visit
 
@@ -64,3 +64,69 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         ),
         "overdue": sum(1 for t in all_tickets if t.status in OPEN and t.due_at and t.due_at < now),
     }
+
+
+def brute_overdue_at_end_of(*, unit: OrgUnit, day: dt.date, campaign: Any = None) -> int:
+    """stats/daily's overdue of a past day, the slow way: tickets created by the end of the day, past their (latest)
+    due_at then, and open then — open now, or resolved after that day (the nightly snapshot's reading)."""
+    end = day_bounds(day)[1]
+    return sum(
+        1
+        for t in Ticket.objects.select_related("unit")
+        if t.unit.path.startswith(unit.path)
+        and (campaign is None or t.campaign_id == campaign.pk)
+        and t.created_at < end
+        and t.due_at is not None
+        and t.due_at < end
+        and (t.status in OPEN or (t.resolved_at is not None and t.resolved_at >= end))
+    )
+
+
+WEIGHTS = {"response_rate": 0.3, "closure_rate": 0.3, "satisfaction_rate": 0.4}
+
+
+def brute_ranking(*, parent: OrgUnit, level: str, date_from: dt.date, date_to: dt.date, campaign: Any = None) -> list:
+    """stats/ranking the slow way: each unit of `level` under `parent` (path order), its tickets of the period —
+    where the matter is, or for departments the tickets they lead — scored and flagged by thirds (SPEC §6)."""
+    start, end = day_bounds(date_from)[0], day_bounds(date_to)[1]
+    tickets = [
+        t
+        for t in Ticket.objects.select_related("unit", "lead_unit")
+        if start <= t.created_at < end and (campaign is None or t.campaign_id == campaign.pk)
+    ]
+    rows = []
+    for unit in OrgUnit.objects.filter(kind=level, path__startswith=parent.path).order_by("path"):
+        where = (lambda t: t.lead_unit) if level == "department" else (lambda t: t.unit)
+        mine = [t for t in tickets if where(t) is not None and where(t).path.startswith(unit.path)]
+        dispatched = [t for t in mine if t.dispatched_at]
+        rated = [t for t in mine if t.satisfaction in ("satisfied", "basically_satisfied", "unsatisfied")]
+        rates = {
+            "response_rate": _ratio(
+                sum(
+                    1 for t in dispatched if t.accepted_at and t.accepted_at <= t.dispatched_at + dt.timedelta(hours=24)
+                ),
+                len(dispatched),
+            ),
+            "closure_rate": _ratio(
+                sum(1 for t in mine if t.status in ("resolved", "closed")),
+                sum(1 for t in mine if t.status != "cancelled"),
+            ),
+            "satisfaction_rate": _ratio(
+                sum(1 for t in rated if t.satisfaction in ("satisfied", "basically_satisfied")), len(rated)
+            ),
+        }
+        weights = {k: w for k, w in WEIGHTS.items() if rates[k] is not None}
+        total = sum(weights.values())
+        score = round(sum(rates[k] * w for k, w in weights.items()) / total, 4) if total else None  # type: ignore[operator]
+        rows.append({"unit": {"id": unit.pk, "name": unit.name}, **rates, "score": score, "rated": len(rated)})
+    ranked = sorted((r for r in rows if r["rated"] and r["score"] is not None), key=lambda r: -r["score"])
+    third = len(ranked) // 3
+    for i, row in enumerate(ranked):
+        row["rank"] = i + 1
+        row["flag"] = "red" if i < third else "yellow" if i >= len(ranked) - third else None
+    rest = [r for r in rows if r not in ranked]
+    for row in rest:
+        row["rank"], row["flag"] = None, None
+    for row in ranked + rest:
+        del row["rated"]
+    return ranked + rest

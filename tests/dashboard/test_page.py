@@ -12,6 +12,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from campaign.models import OrgUnit
+from dashboard.models import DirtyDay
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
 from dashboard.templatetags.zf_format import zf_change, zf_num, zf_pct
@@ -270,6 +271,22 @@ def test_the_page_speaks_english_when_asked(data, leader, client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/dashboard/").content.decode()
     assert "Households visited" in html and "Satisfaction rate" in html and "Overdue and supervised tickets" in html
+    assert "Data as of 15:00" in html
+
+
+def test_the_page_says_up_to_when_its_figures_are_complete(data, leader, client):
+    client.force_login(leader)
+    # nothing pending: complete up to now
+    assert (
+        "数据更新于 15:00"
+        in client.get("/dashboard/", {"period": "custom", "date_from": "2026-03-12"}).content.decode()
+    )
+    # a change of 14:20 still waiting for its recompute: complete up to 14:20
+    DirtyDay.objects.create(
+        day=TODAY, unit_id=data.grid1.pk, marked_at=at(TODAY, 14, 20), pending_since=at(TODAY, 14, 20)
+    )
+    html = client.get("/dashboard/", {"period": "custom", "date_from": "2026-03-12"}).content.decode()
+    assert "数据更新于 14:20" in html
 
 
 def test_a_bad_period_says_what_is_wrong_and_shows_the_default_period(client, leader):

@@ -1,4 +1,5 @@
-"""Recompute-and-upsert: running a rollup twice, or a backfill over a day already done, gives identical rows."""
+"""Recompute-and-upsert: running a rollup twice, or a backfill over a day already done, gives identical rows; the
+recompute of a (day, unit) rebuilds that unit's TargetSpan rows in its own transaction."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import threading
 import pytest
 from django.db import connection
 
-from dashboard.models import DailyRollup, DayReach, DirtyDay, OverdueSnapshot, VisitTargetDay
+from dashboard.models import DailyRollup, DayReach, DirtyDay, OverdueSnapshot, TargetSpan, VisitTargetDay
 from dashboard.rollups import dirty_mark, rollup_day, rollup_dirty, rollup_range, rollup_whole_day
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
@@ -22,7 +23,7 @@ def snapshot() -> dict:
     def rows(model):
         return sorted(repr(sorted((k, v) for k, v in row.items() if k != "id")) for row in model.objects.values())
 
-    return {m.__name__: rows(m) for m in (DailyRollup, VisitTargetDay, DayReach, OverdueSnapshot)}
+    return {m.__name__: rows(m) for m in (DailyRollup, VisitTargetDay, DayReach, OverdueSnapshot, TargetSpan)}
 
 
 def _data(org, leader, campaign_obj):
@@ -45,7 +46,7 @@ def test_running_every_rollup_twice_gives_identical_rows(org, leader, campaign_o
     _data(org, leader, campaign_obj)
     rollup_range(date_from=DAY, date_to=DAY + dt.timedelta(days=1))
     first = snapshot()
-    assert first["DailyRollup"] and first["VisitTargetDay"] and first["OverdueSnapshot"]
+    assert first["DailyRollup"] and first["VisitTargetDay"] and first["OverdueSnapshot"] and first["TargetSpan"]
     rollup_range(date_from=DAY, date_to=DAY + dt.timedelta(days=1))
     rollup_whole_day(day=DAY)
     rollup_day(day=DAY, unit_id=org.grid1.pk)
@@ -92,3 +93,24 @@ def test_two_workers_recomputing_at_once_leave_the_same_rows(org, leader, campai
         t.join()
     assert not errors
     assert snapshot() == clean
+
+
+@pytest.mark.django_db
+def test_a_unit_recompute_rebuilds_its_spans_and_nothing_else(org, leader, campaign_obj):
+    # given: rolled-up days, then a visit of grid1 on another day written without its sweep
+    _data(org, leader, campaign_obj)
+    rollup_range(date_from=DAY, date_to=DAY)
+    grid2_spans = snapshot()["TargetSpan"]
+    home = household(org.grid1, 6)
+    with rollups_deferred():
+        visit_row(cadre=leader, target=home, when=at(DAY + dt.timedelta(days=2)), campaign=campaign_obj).save()
+
+    # when: that (day, unit) is recomputed — nothing else runs
+    rollup_day(day=DAY + dt.timedelta(days=2), unit_id=org.grid1.pk)
+
+    # then: the household has its span (first visit that day), and the spans equal a whole rebuild
+    span = TargetSpan.objects.get(household_id=home.pk)
+    assert (span.unit_id, span.first_day, span.members) == (org.grid1.pk, DAY + dt.timedelta(days=2), 6)
+    after = snapshot()["TargetSpan"]
+    rollup_range(date_from=DAY, date_to=DAY + dt.timedelta(days=2))
+    assert snapshot()["TargetSpan"] == after != grid2_spans

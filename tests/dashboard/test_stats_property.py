@@ -1,5 +1,6 @@
-"""Property: whatever visits and tickets exist, stats/summary and stats/daily (from rollups, DayReach and TargetSpan)
-equal a brute force over raw rows, for any period and any subtree, with visits in two campaigns or none."""
+"""Property: whatever visits and tickets exist, stats/summary, stats/daily and stats/ranking (from DailyRollup,
+DayReach, TargetSpan and the nightly overdue snapshots) equal a brute force over raw rows, for any period and any
+subtree, with visits in two campaigns or none."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, VisitTarget
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
-from tests.dashboard.brute import brute_summary
+from tests.dashboard.brute import brute_overdue_at_end_of, brute_ranking, brute_summary
 from tests.dashboard.conftest import at, enterprise, household, ticket_row, visit_row
 from tests.factories import CampaignFactory
 from visits.models import Visit
@@ -40,16 +41,18 @@ ticket_st = st.fixed_dictionaries(
         "rating": st.sampled_from(RATINGS),
         "category": st.sampled_from(["城市管理", "教育", ""]),
         "campaign": st.booleans(),
+        "lead": st.integers(0, 2),  # none, dept1, dept2 (when dispatched)
     }
 )
 
 
-def _ticket(spec: dict, units: list, campaign) -> Ticket:
+def _ticket(spec: dict, units: list, campaign, departments: list) -> Ticket:
     created = at(D0 + dt.timedelta(days=spec["day"]), spec["hour"])
     fields: dict = {"kind": spec["kind"], "status": spec["status"], "category": spec["category"]}
     fields["resolved_on_site"] = spec["on_site"] and spec["status"] in ("resolved", "closed")
     if spec["status"] != "reported" and not fields["resolved_on_site"]:
         fields["dispatched_at"] = created + dt.timedelta(hours=1)
+        fields["lead_unit"] = departments[spec["lead"]]
         if spec["accept_after_h"] is not None and spec["status"] not in ("dispatched",):
             fields["accepted_at"] = fields["dispatched_at"] + dt.timedelta(hours=spec["accept_after_h"])
         if spec["due_after_h"] is not None:
@@ -91,7 +94,9 @@ def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tick
             )
             for t, d, h, c in visits
         )
-        Ticket.objects.bulk_create(_ticket(spec, ticket_units, campaign_obj) for spec in tickets)
+        Ticket.objects.bulk_create(
+            _ticket(spec, ticket_units, campaign_obj, [None, org.dept1, org.dept2]) for spec in tickets
+        )
     rollup_range(date_from=D0, date_to=D0 + dt.timedelta(days=DAYS - 1))
     date_from, date_to = D0 + dt.timedelta(days=min(period)), D0 + dt.timedelta(days=max(period))
     unit = getattr(org, subtree)
@@ -104,14 +109,22 @@ def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tick
 
     # then
     assert response.status_code == 200, response.content
-    expected = brute_summary(
-        unit=unit, date_from=date_from, date_to=date_to, campaign=campaign_obj if by_campaign else None
-    )
-    assert response.json() == pytest.approx(expected)
+    scope = campaign_obj if by_campaign else None
+    expected = brute_summary(unit=unit, date_from=date_from, date_to=date_to, campaign=scope)
+    figures = response.json()
+    assert figures.pop("updated_at")  # the data's age: nothing pending here, so "now"
+    assert figures == pytest.approx(expected)
     daily = api.as_user(leader).get("/api/v1/stats/daily/", params)
     assert daily.status_code == 200, daily.content
     for row in daily.json()["results"]:
-        day = dt.date.fromisoformat(row["date"])
-        brute = brute_summary(unit=unit, date_from=day, date_to=day, campaign=campaign_obj if by_campaign else None)
-        for name in ("visits", "households_visited", "enterprises_visited", "people_covered", "coverage"):
-            assert row[name] == pytest.approx(brute[name]), (day, name)
+        day = dt.date.fromisoformat(row.pop("date"))
+        brute = brute_summary(unit=unit, date_from=day, date_to=day, campaign=scope)
+        brute["overdue"] = brute_overdue_at_end_of(unit=unit, day=day, campaign=scope)  # every day here is past
+        assert row == pytest.approx(brute), day
+    for level in ("street", "community", "grid", "department"):
+        ranking = api.as_user(leader).get("/api/v1/stats/ranking/", {**params, "parent": unit.pk, "level": level})
+        assert ranking.status_code == 200, ranking.content
+        brute_rows = brute_ranking(parent=unit, level=level, date_from=date_from, date_to=date_to, campaign=scope)
+        rows = ranking.json()["results"]
+        assert [r.pop("unit") for r in rows] == [r.pop("unit") for r in brute_rows], level  # order and flags too
+        assert rows == [pytest.approx(r) for r in brute_rows], level

@@ -1,5 +1,6 @@
-"""The leaders' usual periods (today, last 7 / 30 days, campaign to date) answered from PeriodSummary rows: equal
-to the exact computation after a backfill, after changes and their sweep, never used while stale; and the
+"""The leaders' usual periods (today, last 7 / 30 days, campaign to date) answered from their cache rows
+(PeriodSummary): equal to the one path and the brute force after a backfill, after changes and their sweep; used
+only while younger than CACHE_MAX_AGE, then computed through the one path; reads never touch VisitTargetDay; and the
 statistics views' query counts stay flat as data grows."""
 
 from __future__ import annotations
@@ -14,31 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.importer import registry_import
-from campaign.models import OrgUnit
-from dashboard.models import (
-    DailyRollup,
-    DirtyDay,
-    OverdueSnapshot,
-    PeriodStale,
-    PeriodSummary,
-    TargetSpan,
-    VisitTargetDay,
-)
-from dashboard.periods import MAX_LAG, usual_periods
+from dashboard import periods
+from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, PeriodSummary, TargetSpan, VisitTargetDay
+from dashboard.periods import CACHE_MAX_AGE, REFRESH_AFTER, usual_periods
 from dashboard.rollups import rollup_day, rollup_dirty, rollup_range
-from dashboard.selectors import (
-    StatsQuery,
-    _ranking_sums,
-    _ranking_sums_precomputed,
-    stats_daily,
-    stats_ranking,
-    stats_summary,
-    usual_period_answers,
-)
+from dashboard.selectors import StatsQuery, stats_daily, stats_ranking, stats_summary
 from dashboard.signals import rollups_deferred
 from dashboard.tasks import rollup_nightly
 from issues.models import Ticket
-from tests.dashboard.brute import brute_summary
+from tests.dashboard.brute import brute_ranking, brute_summary
 from tests.dashboard.conftest import at, enterprise, household, ticket_row, visit_row
 from visits.models import Visit
 
@@ -54,21 +39,31 @@ def _periods_of(campaign):
         yield key, start, end, (campaign if campaign_id else None)
 
 
+def _summary(q):
+    figures = stats_summary(q)
+    assert figures.pop("updated_at")
+    return figures
+
+
+def _answered_from_cache(q) -> bool:
+    return periods.cached(q.unit, q.campaign, q.date_from, q.date_to) is not None
+
+
 def _assert_usual_periods_exact(org, campaign):
-    """Every usual period of every unit: answered from its row, equal to the brute force over raw rows."""
+    """Every usual period of every unit: answered from its cache row, equal to the brute force over raw rows, and
+    so is the ranking of every level below it (from the ranked units' rows)."""
     for name in UNITS:
         unit = getattr(org, name)
         for key, start, end, scope in _periods_of(campaign):
             q = StatsQuery(unit=unit, date_from=start, date_to=end, campaign=scope)
-            assert usual_period_answers(q), (name, key, scope)
+            assert _answered_from_cache(q), (name, key, scope)
             expected = brute_summary(unit=unit, date_from=start, date_to=end, campaign=scope)
-            assert stats_summary(q) == pytest.approx(expected), (name, key, scope)
-            # the ranking of any level below, from the ranked units' rows, equals the one from the rollups
+            assert _summary(q) == pytest.approx(expected), (name, key, scope)
             for level in ("street", "community", "grid", "department"):
-                units = list(OrgUnit.objects.filter(kind=level, path__startswith=unit.path).order_by("path"))
-                if units:
-                    precomputed = _ranking_sums_precomputed(q, units, level)
-                    assert precomputed == _ranking_sums(q, units, level), (name, key, scope, level)
+                rows = stats_ranking(q, level=level)
+                brute = brute_ranking(parent=unit, level=level, date_from=start, date_to=end, campaign=scope)
+                assert [r.pop("unit") for r in rows] == [r.pop("unit") for r in brute], (name, key, scope, level)
+                assert rows == [pytest.approx(r) for r in brute], (name, key, scope, level)
 
 
 def _fill(org, leader, campaign, visits, tickets):
@@ -129,40 +124,52 @@ def test_usual_periods_equal_the_exact_computation_after_changes_and_sweep(
         _assert_usual_periods_exact(org, campaign_obj)
 
 
-def test_a_row_behind_its_raw_rows_answers_for_max_lag_then_gives_way_to_the_exact_path(org, leader):
+def test_a_cache_row_answers_while_younger_than_its_bound_then_the_one_path_does(org, leader):
     with time_machine.travel(NOW, tick=False) as clock:
-        # given: a usual period precomputed, then a visit whose sweep is midway: rollups recomputed, mark pending
+        # given: the usual periods cached, then a visit whose sweep is midway: rollups (and spans) recomputed,
+        # the mark pending, the cache not refreshed
         home = household(org.grid1, 4)
         rollup_range(date_from=TODAY - dt.timedelta(days=2), date_to=TODAY)
         with rollups_deferred():
             visit_row(cadre=leader, target=home, when=at(TODAY, 9)).save()
-        DirtyDay.objects.create(day=TODAY, unit_id=org.grid1.pk, marked_at=NOW)
+        DirtyDay.objects.create(day=TODAY, unit_id=org.grid1.pk, marked_at=NOW, pending_since=NOW)
         rollup_day(day=TODAY, unit_id=org.grid1.pk)
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
         custom = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=9), date_to=TODAY)  # not usual
 
-        # then: just refreshed, the row answers, one visit behind ("a couple of minutes behind", issue 6)
-        assert PeriodSummary.objects.get(unit=org.district, campaign_id=0, period="last_7").figures["visits"] == 0
-        assert usual_period_answers(q)
+        # then: the young cache row answers, one visit behind, and says so; a custom range is already exact
+        assert _answered_from_cache(q)
         assert stats_summary(q)["visits"] == 0
+        assert _summary(custom) == pytest.approx(
+            brute_summary(unit=org.district, date_from=custom.date_from, date_to=custom.date_to)
+        )
+        assert stats_summary(custom)["updated_at"] == NOW.isoformat()  # complete up to the pending mark
 
-        # when the sweep has not come for longer than MAX_LAG, the exact path answers, the visit counted
-        clock.shift(MAX_LAG + dt.timedelta(seconds=1))
-        assert not usual_period_answers(q)
-        assert stats_summary(q)["visits"] == 1
+        # when the cache row is older than CACHE_MAX_AGE, the one path answers, the visit counted
+        clock.shift(CACHE_MAX_AGE + dt.timedelta(seconds=1))
+        assert not _answered_from_cache(q)
         with CaptureQueriesContext(connection) as ctx:
-            assert stats_summary(custom) == pytest.approx(brute_summary(unit=org.district, date_from=custom.date_from,
-                                                                        date_to=custom.date_to))  # fmt: skip
-        assert [x for x in ctx.captured_queries if "visittargetday" in x["sql"]]  # the exact path, not the spans
+            assert _summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
+        assert not [x for x in ctx.captured_queries if "visittargetday" in x["sql"]]
 
-        # and when the sweep finishes, the row is fresh again and used
+        # and when the sweep runs, the cache is refreshed (its rows were due) and used again
         rollup_dirty()
-        assert usual_period_answers(q)
-        assert stats_summary(q)["visits"] == 1
-        clock.shift(MAX_LAG * 10)  # nothing changed since: an old row is still exact
-        assert usual_period_answers(q)
+        assert _answered_from_cache(q)
+        figures = stats_summary(q)
+        assert figures["visits"] == 1
+        assert figures["updated_at"] == (NOW + CACHE_MAX_AGE + dt.timedelta(seconds=1)).isoformat()
+
+
+def test_reads_never_touch_visit_target_day(org, campaign_obj, leader):
+    with time_machine.travel(NOW, tick=False):
+        _fill(org, leader, campaign_obj, [(t % 4, t % SPAN, 9, t % 2) for t in range(20)], [(0, 3, "closed", True)])
+        rollup_range(date_from=TODAY - dt.timedelta(days=SPAN - 1), date_to=TODAY)
         with CaptureQueriesContext(connection) as ctx:
-            assert stats_summary(custom)["households_visited"] == 1
+            for date_from in (TODAY - dt.timedelta(days=6), TODAY - dt.timedelta(days=12)):
+                for unit in (org.district, org.grid2, None):
+                    q = StatsQuery(unit=unit, date_from=date_from, date_to=TODAY, campaign=campaign_obj)
+                    stats_summary(q), stats_daily(q), stats_ranking(q, level="grid")
+        assert ctx.captured_queries
         assert not [x for x in ctx.captured_queries if "visittargetday" in x["sql"]]
 
 
@@ -170,9 +177,9 @@ def test_the_rows_of_yesterday_are_not_used_after_midnight(org, leader):
     with time_machine.travel(NOW, tick=False):
         visit_row(cadre=leader, target=household(org.grid1), when=at(TODAY, 9)).save()
         rollup_range(date_from=TODAY, date_to=TODAY)
-    with time_machine.travel(at(TODAY + dt.timedelta(days=1), 0, 30), tick=False):
+    with time_machine.travel(at(TODAY + dt.timedelta(days=1), 0, 1), tick=False):
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=5), date_to=TODAY + dt.timedelta(days=1))
-        assert not usual_period_answers(q)  # as_of is yesterday: the exact path answers until 01:00
+        assert not _answered_from_cache(q)  # the rows are of yesterday's periods: the one path answers until 01:00
         assert stats_summary(q)["visits"] == 1
 
 
@@ -182,21 +189,21 @@ def test_a_visit_dated_minutes_into_tomorrow_counts_only_from_tomorrow(org, lead
         with django_capture_on_commit_callbacks(execute=True):  # the sweep runs, refreshing the usual periods
             visit_row(cadre=leader, target=household(org.grid1), when=at(tomorrow, 0, 2)).save()
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
-        assert usual_period_answers(q)
-        assert stats_summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
+        assert _answered_from_cache(q)
+        assert _summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
         assert stats_summary(q)["households_visited"] == 0
     with time_machine.travel(at(tomorrow, 1, 30), tick=False):
         rollup_nightly()
         q = StatsQuery(unit=org.district, date_from=tomorrow, date_to=tomorrow)
-        assert usual_period_answers(q)
+        assert _answered_from_cache(q)
         assert stats_summary(q)["households_visited"] == 1
 
 
-def test_a_custom_range_keeps_the_exact_path(org, leader):
+def test_a_custom_range_is_not_cached(org, leader):
     with time_machine.travel(NOW, tick=False):
         rollup_range(date_from=TODAY - dt.timedelta(days=3), date_to=TODAY)
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=3), date_to=TODAY)
-        assert not usual_period_answers(q)
+        assert not _answered_from_cache(q)
 
 
 # --- query counts, flat as data grows ------------------------------------------------------------------------
@@ -214,9 +221,12 @@ REQUESTS = [
     ("/api/v1/stats/ranking/", {"level": "street"}),
     ("/api/v1/stats/ranking/", {"level": "department"}),
 ]
-# The counts, pinned: a change here is a change of the read path, to be explained in the commit. Rows refreshed
-# under MAX_LAG ago (as here: the clock stands still); an older row adds one query (is_fresh).
-EXPECTED_QUERIES = [3, 5, 5, 4, 4]
+# The counts, pinned: a change here is a change of the read path, to be explained in the commit. Each starts with
+# the request's unit. A usual period: its cache row, the overdue that fell due since; a custom range: sums, spans,
+# the anchor row (today's), the pending marks, the overdue since; daily: DayReach, anchor, overdue since (today is
+# in the range), snapshots (the first visit days are the anchor's); a ranking of a usual period: the ranked units,
+# their rows.
+EXPECTED_QUERIES = [3, 6, 5, 3, 3]
 
 
 def test_statistics_views_query_counts_are_pinned_and_flat(org, campaign_obj, leader, api):
@@ -231,60 +241,59 @@ def test_statistics_views_query_counts_are_pinned_and_flat(org, campaign_obj, le
 
 
 def test_overdue_grows_with_the_clock_while_the_row_stays_in_use(org, leader):
-    # given: an open ticket falling due at 17:00, rolled up at 15:00
+    # given: an open ticket falling due at 15:02, the usual periods cached at 15:00
     with time_machine.travel(NOW, tick=False):
         ticket_row(
             unit=org.grid1, created_at=at(TODAY, 9), status="dispatched", dispatched_at=at(TODAY, 10),
-            due_at=at(TODAY, 17),
+            due_at=at(TODAY, 15, 2),
         ).save()  # fmt: skip
         rollup_range(date_from=TODAY - dt.timedelta(days=1), date_to=TODAY)
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
         assert stats_summary(q)["overdue"] == 0
-    # when: 18:00, nothing changed in between
-    with time_machine.travel(at(TODAY, 18), tick=False):
-        # then: still the precomputed row, and its overdue counts the ticket that fell due since
-        assert usual_period_answers(q)
+    # when: 15:04, nothing changed in between
+    with time_machine.travel(at(TODAY, 15, 4), tick=False):
+        # then: still the cache row, and its overdue counts the ticket that fell due since
+        assert _answered_from_cache(q)
         assert stats_summary(q)["overdue"] == 1
-        assert stats_summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
+        assert _summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
 
 
-def test_a_household_registered_refreshes_coverage(org, leader, django_capture_on_commit_callbacks):
-    with time_machine.travel(NOW, tick=False):
+def test_a_household_registered_shows_in_coverage_within_the_cache_bound(
+    org, leader, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(NOW, tick=False) as clock:
         visit_row(cadre=leader, target=household(org.grid1), when=at(TODAY, 9)).save()
         rollup_range(date_from=TODAY, date_to=TODAY)
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
+        custom = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=8), date_to=TODAY)
         assert stats_summary(q)["coverage"] == 1.0
 
-        # a household registered: once its sweep is late, the row is not used (coverage's denominator changed) …
+        # a household registered: the young cache row still holds the old count …
         household(org.grid2)
-        assert PeriodStale.objects.filter(unit_id=org.grid2.pk).exists()
-        with time_machine.travel(NOW + MAX_LAG * 2, tick=False):
-            assert not usual_period_answers(q)
-            assert stats_summary(q)["coverage"] == 0.5
-        # … and an import of two more marks its grid too; the sweep refreshes both
+        assert stats_summary(q)["coverage"] == 1.0
+        # … until it is older than CACHE_MAX_AGE: then the one path counts it
+        clock.shift(CACHE_MAX_AGE + dt.timedelta(seconds=1))
+        assert not _answered_from_cache(q)
+        assert stats_summary(q)["coverage"] == 0.5
+        assert stats_summary(custom)["coverage"] == 0.5
+        # an import of two more; the next sweep refreshes the rows (older than REFRESH_AFTER) with all three
         with django_capture_on_commit_callbacks(execute=True):
             result = registry_import(
                 kind="households",
                 rows_or_file=[{"地址": f"鱼化路{i}号", "网格": org.grid2.name, "户主姓名": "孙七"} for i in (1, 2)],
             )
         assert result.created == 2, result.errors
-        assert not PeriodStale.objects.exists()
-        assert usual_period_answers(q)
+        rollup_dirty()
+        assert _answered_from_cache(q)
         assert stats_summary(q)["coverage"] == 0.25
 
 
-def test_a_row_written_by_an_older_version_is_not_read(org, leader):
-    # given: rows from before the registry and overdue counts were stored (an upgrade, before its first refresh)
-    with time_machine.travel(NOW, tick=False):
-        visit_row(cadre=leader, target=household(org.grid1), when=at(TODAY, 9)).save()
+def test_the_sweep_refreshes_rows_before_they_reach_the_bound(org, leader):
+    with time_machine.travel(NOW, tick=False) as clock:
         rollup_range(date_from=TODAY, date_to=TODAY)
-        for row in PeriodSummary.objects.all():
-            for key in ("registered", "overdue", "overdue_at", "first_days", "lead"):
-                row.figures.pop(key, None)
-            row.save()
-        q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
-        # then: the exact path answers, and the daily series too
-        assert not usual_period_answers(q)
-        assert stats_summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
-        assert stats_daily(q)[-1]["households_visited"] == 1
-        assert stats_ranking(q, level="street")
+        assert rollup_dirty() == 0
+        assert not PeriodSummary.objects.filter(computed_at__gt=NOW).exists()  # nothing due: nothing rewritten
+        clock.shift(REFRESH_AFTER + dt.timedelta(seconds=1))
+        rollup_dirty()  # nothing to recompute, but every row is due
+        assert not PeriodSummary.objects.filter(computed_at__lte=NOW).exists()
+        assert REFRESH_AFTER + dt.timedelta(minutes=1) < CACHE_MAX_AGE  # the minute sweep keeps every row young

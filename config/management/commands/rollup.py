@@ -12,7 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dashboard.rollups import rollup_range, today
+from campaign.days import today
+from dashboard.rollups import rollup_range
 
 
 def _day(value: str) -> dt.date:

@@ -1,0 +1,162 @@
+"""The one path of every statistic (SPEC §6): the functions behind stats/summary, stats/daily, the ranking and the
+cache of the usual periods (dashboard.periods), so each figure is computed one way.
+
+- Sums (visits, ticket counts, the rates' numerators and denominators) from the daily rollups: DailyRollup's rows
+  as DayReach holds them per leaf unit and day (the same recompute writes both), or by lead unit from DailyRollup.
+- Distinct figures (households / enterprises visited, people covered) and coverage's numerator from TargetSpan:
+  one pass over ~1 row per target of the subtree, grouped by target (a household visited in two campaigns or two
+  units counts once), testing each range's day bits (dashboard.daybits).
+- Coverage's denominator (households registered) and `overdue` (open tickets past due now: the partial index
+  ticket_open_due_idx) are read live: they are not per-day facts.
+- The data's age: figures are complete up to the oldest pending recompute (DirtyDay.pending_since) of the subtree.
+
+All of it reads rollups the recompute of a (day, leaf unit) writes in one transaction (dashboard.rollups); none of
+it reads raw visits, or VisitTargetDay (the recompute's own source). Campaign id 0 = every campaign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from campaign.models import Household, OrgUnit
+from campaign.scope import in_subtree
+from dashboard.daybits import hit_sql
+from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, TargetSpan
+from issues.models import OPEN_STATUSES, Ticket
+
+Range = tuple[dt.date, dt.date]
+DISTINCT = ("households_visited", "enterprises_visited", "people_covered", "households_ever")
+
+
+def range_figures(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> list[dict[str, int]]:
+    """Per range: its sums and its distinct figures, with `households_ever` (visited up to the range's last day:
+    coverage's numerator). Two queries whatever the number of ranges."""
+    sums = range_sums(unit, campaign_id, ranges)
+    reach = span_figures(unit, campaign_id, ranges)
+    return [{**s, **r} for s, r in zip(sums, reach, strict=True)]
+
+
+def _subtree_sql(unit: OrgUnit | None, column: str) -> tuple[str, list[Any]]:
+    """A JOIN of OrgUnit `u` on `column` and the subtree condition (raw SQL: `u.path LIKE`), or nothing."""
+    if unit is None:
+        return "", []
+    return f" JOIN {OrgUnit._meta.db_table} u ON u.id = {column}", [unit.path + "%"]
+
+
+def range_sums(
+    unit: OrgUnit | None, campaign_id: int, ranges: list[Range], *, field: str = "unit_id"
+) -> list[dict[str, int]]:
+    """The sums of each range over the subtree's rows: of the matter's unit from DayReach (DailyRollup's sums per
+    leaf unit and day, campaign 0 = all rows: ~30× fewer rows to add up at city scale), or — departments' ranking,
+    `field` "lead_unit_id" — of the ticket's lead unit from DailyRollup. One scan of the days of all the ranges."""
+    columns = ", ".join(
+        f"SUM(CASE WHEN r.day >= %s AND r.day <= %s THEN r.{name} ELSE 0 END)" for _ in ranges for name in SUMS
+    )
+    params: list[Any] = [d.isoformat() for date_from, date_to in ranges for _ in SUMS for d in (date_from, date_to)]
+    table = (DayReach if field == "unit_id" else DailyRollup)._meta.db_table
+    join, join_params = _subtree_sql(unit, f"r.{field}")
+    where = ["r.day >= %s", "r.day <= %s", "u.path LIKE %s" if join else f"r.{field} IS NOT NULL"]
+    params += [min(r[0] for r in ranges).isoformat(), max(r[1] for r in ranges).isoformat(), *join_params]
+    if field == "unit_id":
+        where.append("r.campaign_id = %s")
+        params.append(campaign_id)
+    elif campaign_id:
+        where.append("r.campaign_id = %s")
+        params.append(campaign_id)
+    sql = f"SELECT {columns} FROM {table} r{join} WHERE {' AND '.join(where)}"  # noqa: S608  (names are ours)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    width = len(SUMS)
+    return [{name: int(row[i * width + j] or 0) for j, name in enumerate(SUMS)} for i in range(len(ranges))]
+
+
+def _span_scope(unit: OrgUnit | None, campaign_id: int) -> tuple[str, list[Any]]:
+    """FROM … WHERE for TargetSpan `s` in the unit's subtree and the campaign (0: every campaign)."""
+    join, params = _subtree_sql(unit, "s.unit_id")
+    where = ["u.path LIKE %s"] if join else []
+    if campaign_id:
+        where.append("s.campaign_id = %s")
+        params.append(campaign_id)
+    sql = f"FROM {TargetSpan._meta.db_table} s{join}{' WHERE ' + ' AND '.join(where) if where else ''}"
+    return sql, params
+
+
+def span_figures(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> list[dict[str, int]]:
+    """Per range: households / enterprises visited in it, people covered, and households ever visited up to its
+    last day — one pass over the subtree's TargetSpan rows, grouped by target."""
+    hits, hit_params = [], []
+    for i, (date_from, date_to) in enumerate(ranges):
+        condition, params = hit_sql("s", date_from, date_to)
+        hits.append(f"MAX(CASE WHEN {condition} THEN 1 ELSE 0 END) AS h{i}")
+        hit_params += params
+    columns = ", ".join(
+        f"COUNT(CASE WHEN x.household_id IS NOT NULL AND x.h{i} = 1 THEN 1 END), "
+        f"COUNT(CASE WHEN x.enterprise_id IS NOT NULL AND x.h{i} = 1 THEN 1 END), "
+        f"SUM(CASE WHEN x.household_id IS NOT NULL AND x.h{i} = 1 THEN x.members ELSE 0 END), "
+        f"COUNT(CASE WHEN x.household_id IS NOT NULL AND x.first_day <= %s THEN 1 END)"
+        for i in range(len(ranges))
+    )
+    source, params = _span_scope(unit, campaign_id)
+    sql = (  # table and column names are ours; every value is a parameter
+        f"SELECT {columns} FROM (SELECT s.household_id, s.enterprise_id, MAX(s.members) AS members, "  # noqa: S608
+        f"MIN(s.first_day) AS first_day, {', '.join(hits)} {source} GROUP BY s.household_id, s.enterprise_id) x"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(r[1].isoformat() for r in ranges), *hit_params, *params])
+        row = cursor.fetchone()
+    return [{name: int(row[4 * i + j] or 0) for j, name in enumerate(DISTINCT)} for i in range(len(ranges))]
+
+
+def first_visits(unit: OrgUnit | None, campaign_id: int, up_to: dt.date) -> dict[str, int]:
+    """{ISO day: households first visited that day} up to `up_to`, over the subtree's TargetSpan rows (in the
+    campaign, or every campaign: 0): coverage's numerator on any day is a running sum of these."""
+    source, params = _span_scope(unit, campaign_id)
+    source += (" AND " if " WHERE " in source else " WHERE ") + "s.household_id IS NOT NULL"
+    sql = (  # table and column names are ours; every value is a parameter
+        f"SELECT x.first_day, COUNT(*) FROM (SELECT s.household_id, MIN(s.first_day) AS first_day "  # noqa: S608
+        f"{source} GROUP BY s.household_id) x WHERE x.first_day <= %s GROUP BY x.first_day"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, up_to.isoformat()])
+        return {str(first_day)[:10]: int(n) for first_day, n in cursor.fetchall()}
+
+
+def registered_households(unit: OrgUnit | None) -> int:
+    """Coverage's denominator: households registered in the subtree now."""
+    return in_subtree(Household.objects.all(), unit).count()
+
+
+def overdue_now(unit: OrgUnit | None, campaign_id: int, *, since: dt.datetime | None = None) -> int:
+    """Open tickets of the subtree past due now (with `since`: only those that fell due after it)."""
+    qs = in_subtree(Ticket.objects.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now()), unit)
+    if since is not None:
+        qs = qs.filter(due_at__gte=since)
+    return (qs.filter(campaign_id=campaign_id) if campaign_id else qs).count()
+
+
+def pending_since(unit: OrgUnit | None) -> dt.datetime | None:
+    """Since when the oldest change of the subtree waits for its recompute (None: nothing pending)."""
+    marks = DirtyDay.objects.all()
+    if unit is not None:
+        subtree = OrgUnit.objects.subtree_of(unit).values("pk")
+        marks = marks.filter(Q(unit_id=WHOLE_DAY) | Q(unit_id__in=subtree))
+    return marks.aggregate(oldest=Min("pending_since"))["oldest"]
+
+
+def unit_state(unit: OrgUnit | None, campaign_id: int) -> dict[str, Any]:
+    """What does not depend on the range: households registered, `overdue` now (and when: `overdue_at`), and the
+    data's age `updated_at` (ISO: the oldest pending recompute of the subtree, or now)."""
+    now = timezone.now()
+    pending = pending_since(unit)
+    return {
+        "registered": registered_households(unit),
+        "overdue": overdue_now(unit, campaign_id),
+        "overdue_at": now.isoformat(),
+        "updated_at": (min(pending, now) if pending else now).isoformat(),
+    }
