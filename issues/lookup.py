@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from campaign.clients import client_address
 from issues.machine import ACTIONS
 from issues.models import Mode, Status, Ticket, TicketEvent
 
@@ -30,14 +31,9 @@ class Step:
     at: object
 
 
-def _client_address(request: HttpRequest) -> str:
-    # The reverse proxy must pass the client address as REMOTE_ADDR (docs/operations.md).
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def lookup_allowed(request: HttpRequest) -> bool:
     """Count this attempt; False once the address spent its minute's budget."""
-    key = f"lookup:{_client_address(request)}"
+    key = f"lookup:{client_address(request)}"
     cache.add(key, 0, timeout=60)
     try:
         return cache.incr(key) <= LOOKUPS_PER_MINUTE
