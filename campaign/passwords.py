@@ -37,6 +37,18 @@ class CharacterClassValidator:
         return _("密码须包含小写字母、大写字母、数字、其他字符四类中的至少 %(n)d 类。") % {"n": self.min_classes}
 
 
+class NotUsernameValidator:
+    """The account name may not appear in the password (Django's similarity check misses it inside a long one)."""
+
+    def validate(self, password: str, user: User | None = None) -> None:
+        name = (user.get_username() if user is not None else "").lower()
+        if len(name) >= 3 and name in password.lower():
+            raise ValidationError(self.get_help_text(), code="password_contains_username")
+
+    def get_help_text(self) -> str:
+        return _("密码不能包含用户名。")
+
+
 class HistoryValidator:
     """Not one of the user's last `depth` passwords (the current one included)."""
 

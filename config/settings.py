@@ -94,7 +94,11 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_HISTORY = 3
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "phone", "first_name", "last_name", "email")},
+    },
+    {"NAME": "campaign.passwords.NotUsernameValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
