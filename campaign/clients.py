@@ -8,16 +8,26 @@ connection's own (REMOTE_ADDR). DRF's throttles use the same rule through REST_F
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
 
-def client_address(request: HttpRequest) -> str:
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+def _ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's IP address, or None when there is none to trust (no REMOTE_ADDR: a test's fake request)."""
+    remote = _ip(request.META.get("REMOTE_ADDR"))
     trusted = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if trusted <= 0 or not forwarded:
-        return remote
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if trusted <= 0 or not hops:
+        return remote
     # Fewer hops than trusted proxies: the leftmost is still one a proxy of ours wrote.
-    return hops[-min(trusted, len(hops))] if hops else remote
+    return _ip(hops[-min(trusted, len(hops))])

@@ -33,7 +33,7 @@ class Step:
 
 def lookup_allowed(request: HttpRequest) -> bool:
     """Count this attempt; False once the address spent its minute's budget."""
-    key = f"lookup:{client_address(request)}"
+    key = f"lookup:{client_address(request) or 'unknown'}"
     cache.add(key, 0, timeout=60)
     try:
         return cache.incr(key) <= LOOKUPS_PER_MINUTE

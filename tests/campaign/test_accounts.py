@@ -164,3 +164,5 @@ def test_forwarded_for_counts_only_behind_trusted_proxies(settings):
     settings.TRUSTED_PROXY_COUNT = 5
     assert client_address(request) == "1.2.3.4"
     assert client_address(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
+    assert client_address(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="junk")) is None
+    assert client_address(RequestFactory().get("/", REMOTE_ADDR="")) is None
