@@ -73,6 +73,8 @@ def test_login_pages_lock_the_account(client, staff_admin, path):
     assert answers == [200] * (LIMIT - 1) + [403]
     assert right.status_code == 403 and "锁定" in right.content.decode()
     assert "_auth_user_id" not in client.session
+    # the failures are kept (for the admin's lockout page), the passwords tried are not
+    assert not any("wrong" in a.post_data for a in AccessAttempt.objects.all())
 
 
 @pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
