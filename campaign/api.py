@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -59,7 +60,7 @@ class TokenView(APIView):
 
     throttle_classes = [TokenThrottle]
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         # A login needs no credentials; a revocation needs the token it revokes. (No request: the schema.)
         return [] if getattr(self.request, "method", None) == "POST" else super().get_permissions()
 
