@@ -70,7 +70,7 @@ def setup_django() -> None:
 
 def build_fixture(n_households: int) -> Fixture:
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from campaign.models import Campaign, Household, OrgUnit, Role, UnitKind, User
 
@@ -96,7 +96,7 @@ def build_fixture(n_households: int) -> Fixture:
     )
     campaign.units.add(district)
     cadre = User.objects.create_user(username=f"bench-{tag}", password=uuid.uuid4().hex, role=Role.CADRE, unit=grid)
-    token = Token.objects.create(user=cadre)
+    _, token = AuthToken.objects.create(user=cadre)
     rows = [
         Household(
             address=f"压测小区{i}号",
@@ -109,7 +109,7 @@ def build_fixture(n_households: int) -> Fixture:
         for i in range(n_households)
     ]
     households = Household.objects.bulk_create(rows)
-    return Fixture(token.key, cadre.pk, grid.pk, [(h.pk, h.lat, h.lng) for h in households])  # type: ignore[misc]
+    return Fixture(token, cadre.pk, grid.pk, [(h.pk, h.lat, h.lng) for h in households])  # type: ignore[misc]
 
 
 def free_port() -> int:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from knox.models import AuthToken
 from rest_framework import generics, serializers
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,10 +36,46 @@ from campaign.validators import mask_name, mask_phone
 
 
 # --- auth and me ------------------------------------------------------------------------------------------
-class TokenView(ObtainAuthToken):
-    """POST {username, password} → {token}. Use as `Authorization: Token <key>`."""
+class TokenLoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(help_text="Ends earlier after 8 hours unused; never later than 30 days.")
+
+
+class TokenView(APIView):
+    """POST {username, password} → {token, expiry}; use as `Authorization: Token <key>`. DELETE revokes the
+    token the request is authenticated with. Tokens expire (REST_KNOX in config/settings.py)."""
 
     throttle_classes = [TokenThrottle]
+
+    def get_permissions(self) -> Sequence[Any]:
+        # A login needs no credentials; a revocation needs the token it revokes. (No request: the schema.)
+        return [] if getattr(self.request, "method", None) == "POST" else super().get_permissions()
+
+    @extend_schema(request=TokenLoginSerializer, responses={200: TokenSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        given = TokenLoginSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        # The Django request, not DRF's wrapper: django-axes marks a locked-out attempt on the request it is given,
+        # and its middleware only sees the Django one (it then answers with campaign.auth.lockout_response).
+        user = authenticate(request._request, **given.validated_data)
+        if user is None:
+            # DRF's own words (and translation), as its former ObtainAuthToken answered.
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
+            )
+        token_row, token = AuthToken.objects.create(user=user)
+        return Response({"token": token, "expiry": token_row.expiry})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        return Response(status=204)
 
 
 class MeView(APIView):

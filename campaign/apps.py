@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CampaignConfig(AppConfig):
     name = "campaign"
     verbose_name = "组织与活动"
+
+    def ready(self) -> None:
+        from campaign import auth
+
+        auth.connect()

@@ -48,11 +48,14 @@ outages = Outages()
 
 
 class TokenThrottle(AnonRateThrottle):
-    """The token login's limit per client address (rate `token` in REST_FRAMEWORK), open while the cache is down."""
+    """The token login's limit per client address (rate `token` in REST_FRAMEWORK), open while the cache is down.
+    Only logins are limited: revoking one's own token (DELETE) is not a guess."""
 
     scope = "token"
 
     def allow_request(self, request: Request, view: APIView) -> bool:
+        if request.method != "POST":
+            return True
         try:
             allowed = super().allow_request(request, view)
         except CACHE_ERRORS as error:

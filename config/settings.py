@@ -5,6 +5,7 @@ A deployment is any run with DATABASE_URL set (the test suite's `make pytest` ex
 it needs SECRET_KEY and PII_KEYS, and serves HTTPS only unless PLAIN_HTTP=1 (docs/operations.md, "Deployment").
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,7 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lockout into the lockout answer (campaign/auth.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +93,52 @@ AUTH_USER_MODEL = "campaign.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# --- Accounts (issue 12 item 3, docs/security.md "Accounts (item 3)").
+# The client address: the connection's, or the N-th address from the right of X-Forwarded-For when N reverse proxies
+# are trusted (campaign/clients.py). Read by the lockout, DRF's throttles and the public lookup alike.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# The lockout backend comes first: it refuses a locked-out client before a password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Two separate counters: one per account name (existing or not) and one per client address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "campaign.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "campaign.auth.lockout_response"
+# A success does not wipe the failures: guessing 4 passwords between 2 good logins of one's own would go on forever.
+AXES_RESET_ON_SUCCESS = False
+# An attempt while locked is refused without being counted: the lock ends 15 minutes after the 5th failure.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_HISTORY = 3
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "phone", "first_name", "last_name", "email")},
+    },
+    {"NAME": "campaign.passwords.NotUsernameValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "campaign.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "campaign.passwords.HistoryValidator", "OPTIONS": {"depth": PASSWORD_HISTORY}},
+]
+# A page session ends after 30 minutes without a request (every request pushes the end back).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# API tokens (django-rest-knox, hashed at rest): dead after 8 hours unused, and 30 days after login whatever the use.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=8),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=30),
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 TEMPLATES = [
     {
@@ -189,7 +239,7 @@ WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -198,6 +248,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "campaign.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "30/min"},
+    # Throttles count by the connection's address, or X-Forwarded-For's only behind this many trusted proxies:
+    # DRF's default (None) believes any X-Forwarded-For a client makes up.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zoufang 走访 API",

@@ -1,3 +1,5 @@
+import axes.admin  # noqa: F401  lockouts: admins see and lift them at /admin/axes/
+import knox.admin  # noqa: F401  API tokens: admins see and revoke them
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from campaign.clients import client_address
 from campaign.throttles import CACHE_ERRORS, outages
 from issues.machine import ACTIONS
 from issues.models import Mode, Status, Ticket, TicketEvent
@@ -31,15 +32,10 @@ class Step:
     at: object
 
 
-def _client_address(request: HttpRequest) -> str:
-    # The reverse proxy must pass the client address as REMOTE_ADDR (docs/operations.md).
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def lookup_allowed(request: HttpRequest) -> bool:
     """Count this attempt; False once the address spent its minute's budget. Open while the cache is unreachable."""
     try:
-        allowed = _count_attempt(f"lookup:{_client_address(request)}")
+        allowed = _count_attempt(f"lookup:{client_address(request) or 'unknown'}")
     except CACHE_ERRORS as error:
         outages.failed("lookup", error)
         return True

@@ -1,7 +1,7 @@
 from campaign.models.campaigns import MODES, CalendarDay, Campaign
 from campaign.models.exports import Export
 from campaign.models.org import OrgUnit, UnitKind
-from campaign.models.people import AccessLog, Role, User
+from campaign.models.people import AccessLog, PasswordHistory, Role, User
 from campaign.models.registries import HOUSEHOLD_TAGS, Enterprise, Household
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Export",
     "Household",
     "OrgUnit",
+    "PasswordHistory",
     "Role",
     "UnitKind",
     "User",

@@ -61,3 +61,19 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.object_type}#{self.object_id}"
+
+
+class PasswordHistory(models.Model):
+    """A user's past password hashes (never a password): a new password may not be one of the last few."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)  # the hash, as in User.password
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        indexes = [models.Index(fields=["user", "-at"], name="passwordhistory_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.at:%Y-%m-%d %H:%M}"

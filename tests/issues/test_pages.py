@@ -110,7 +110,9 @@ def test_list_query_count_is_flat_as_tickets_grow(web, tickets, dispatcher, org)
         tickets.at("dispatched", co_units=[org.dept2.pk])
     with_thirty = _list_queries(client)
     assert with_three == with_thirty
-    assert with_thirty <= 12
+    # 12 for the page, + 3: every request now writes its session's new end (SESSION_SAVE_EVERY_REQUEST for the idle
+    # logout), an UPDATE that a test's transaction wraps in SAVEPOINT / RELEASE
+    assert with_thirty <= 15
 
 
 @pytest.mark.django_db
