@@ -26,6 +26,7 @@ from django.http import FileResponse, HttpResponseBase, JsonResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from rest_framework import serializers
@@ -107,18 +108,38 @@ def sync_limit() -> int:
     return int(getattr(settings, "EXPORT_SYNC_LIMIT", EXPORT_SYNC_LIMIT))
 
 
+# A text cell Excel (or LibreOffice, or a CSV made from the file) could read as a formula or a DDE call: it starts
+# with one of these, possibly after whitespace or a control character (OWASP "CSV injection"). "#N/A"-like texts
+# would be stored as error values.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _looks_like_formula(value: str) -> bool:
+    return value.startswith(FORMULA_STARTS) or value.lstrip().startswith(FORMULA_STARTS) or value in ERROR_CODES
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """The value as written: a plain value as it is, a Cell with its format, and any text that could be read as a
+    formula as a string cell (data_type "s", written as an inline string) with Excel's quote prefix, so it stays
+    text even when a user edits the cell. The text itself is unchanged; numbers (negative ones too) stay numbers."""
+    spec = value if isinstance(value, Cell) else None
+    raw = spec.value if spec is not None else value
+    risky = isinstance(raw, str) and _looks_like_formula(raw)
+    if spec is None and not risky:
+        return value
+    cell = WriteOnlyCell(sheet, value=raw)
+    if risky:
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if spec is not None and spec.number_format:
+        cell.number_format = spec.number_format
+    if spec is not None and spec.bold:
+        cell.font = BOLD
+    return cell
+
+
 def _cells(sheet: WriteOnlyWorksheet, row: Sequence[Any]) -> list[Any]:
-    cells: list[Any] = []
-    for value in row:
-        if isinstance(value, Cell):
-            cell = WriteOnlyCell(sheet, value=value.value)
-            if value.number_format:
-                cell.number_format = value.number_format
-            if value.bold:
-                cell.font = BOLD
-            value = cell
-        cells.append(value)
-    return cells
+    return [_cell(sheet, value) for value in row]
 
 
 def write_xlsx(
@@ -128,7 +149,8 @@ def write_xlsx(
     title: str,
     on_progress: Callable[[int], object] | None = None,
 ) -> int:
-    """Write the workbook in write-only mode (rows streamed to `out`, not held); returns the data row count."""
+    """Write the workbook in write-only mode (rows streamed to `out`, not held); returns the data row count.
+    Every cell goes through _cell: no text is ever written as a formula (issue 12 item 6)."""
     workbook = Workbook(write_only=True)
     count = 0
     for sheet in sheets:

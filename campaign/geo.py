@@ -7,14 +7,12 @@ answers point-in-polygon. See docs/decisions.md ("No GeoDjango").
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shapely.geometry import Point, box, shape
+from shapely.ops import transform
 from shapely.prepared import prep
 from shapely.strtree import STRtree
-
-if TYPE_CHECKING:
-    pass
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -115,6 +113,20 @@ def boundary_bbox(geojson: dict) -> tuple[float, float, float, float]:
 
 def boundary_contains(geojson: dict, lat: float, lng: float) -> bool:
     return bool(prep(shape(geojson)).covers(Point(lng, lat)))
+
+
+def boundary_distance_m(geojson: dict, lat: float, lng: float) -> float:
+    """Metres from the point to the boundary's polygon (0 inside or on the edge).
+
+    The polygon is projected onto a local plane centred on the point (equirectangular: metres east and north), so
+    the distance is in metres whatever the latitude; the error is far below a metre at the scale of a district.
+    """
+    scale_lng = METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(lat)))
+
+    def to_local(x: Any, y: Any, z: Any = None) -> tuple[Any, Any]:
+        return (x - lng) * scale_lng, (y - lat) * METRES_PER_DEGREE_LAT
+
+    return float(transform(to_local, shape(geojson)).distance(Point(0.0, 0.0)))
 
 
 class GridIndex:

@@ -17,7 +17,7 @@ from campaign.days import local_day
 from campaign.errors import Invalid, NotAllowed, OutOfScope
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
 from campaign.scope import enterprises_visible_to, households_visible_to, sees_everything
-from campaign.selectors import campaign_of, grid_for_point
+from campaign.selectors import area_margin_m, campaign_of, grid_for_point, point_in_area
 from issues.machine import ticket_apply
 from issues.models import Notification, Source, Status, Ticket, TicketEvent, TicketSequence
 
@@ -69,19 +69,48 @@ def _requester(actor: User, household_id: int | None, enterprise_id: int | None)
 
 
 def _place(
-    actor: User, unit: OrgUnit | None, lat: float | None, lng: float | None, requester: Household | Enterprise | None
+    unit: OrgUnit | None, lat: float | None, lng: float | None, requester: Household | Enterprise | None
 ) -> OrgUnit:
-    """Where the matter is: the given unit (in the actor's scope), else the grid of the point, else the requester's.
-    A given unit out of scope is a bad field (400), as it always was for this form."""
+    """Where the matter is: the given unit, else the grid of the point, else the requester's (scope: _check_place)."""
     if unit is not None:
-        if not (sees_everything(actor) or (actor.unit is not None and actor.unit.contains(unit))):
-            raise Invalid.field("unit", _("单位不存在或不在您的管辖范围内。"))
         return unit
     place = grid_for_point(lat, lng) if lat is not None and lng is not None else None
     place = place or (requester.unit if requester is not None else None)
     if place is None:
         raise Invalid.field("unit", _("请指定单位，或提供位于某个网格内的坐标。"))
     return place
+
+
+def _check_place(
+    actor: User, scope: OrgUnit | None, unit: OrgUnit | None, point: tuple[float | None, float | None, float | None]
+) -> None:
+    """A ticket's point places it, so both must lie where the actor works: a named unit in the scope (else 404, as
+    every write naming another's row) and the point in the scope's area — its grids, or its district's for a unit
+    without grids, within 200 m plus the fix's accuracy (campaign.selectors.point_in_area) — else 400 on lat/lng.
+    `scope` is the actor's home unit unless the caller judges by another (a handler's door-to-door visit: the
+    ticket's unit); a superuser without a home unit is not bounded."""
+    if scope is None:
+        if sees_everything(actor):
+            return
+        scope = actor.unit
+    if unit is not None and (scope is None or not scope.contains(unit)):
+        raise OutOfScope(_("单位不存在或不在您的管辖范围内。"))
+    lat, lng, accuracy_m = point
+    if lat is None or lng is None:
+        return
+    if scope is None or not point_in_area(scope, lat, lng, area_margin_m(accuracy_m)):
+        message = _("坐标不在您的管辖区域内。")
+        raise Invalid({"lat": [message], "lng": [message]})
+
+
+def _check_fields(campaign: Campaign | None, category: str, resolve_on_site_result: str | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if campaign is not None and category and campaign.categories and category not in campaign.categories:
+        errors["category"] = [_("类别应为活动配置的类别之一。")]
+    if resolve_on_site_result is not None and not resolve_on_site_result.strip():
+        errors["result"] = [_("现场解决需填写办理结果。")]
+    if errors:
+        raise Invalid(errors)
 
 
 def ticket_create(
@@ -102,28 +131,26 @@ def ticket_create(
     campaign: Campaign | None = None,
     visit_id: uuid.UUID | None = None,
     resolve_on_site_result: str | None = None,
+    accuracy_m: float | None = None,
+    scope: OrgUnit | None = None,
 ) -> Ticket:
     """Open a ticket (status `reported`) and write its `report` event; may be called inside an outer atomic
     block (a visit's). With `resolve_on_site_result`, the raising cadre resolves it on the spot (second event).
 
     The fields have the shapes issues.inputs.TicketInput checks; the rules, in SPEC §1's order: the requester in
-    the actor's scope (404), the role may raise from `source` (403), then the fields (400): the unit in scope (or
-    a point in a grid, or the requester's unit), a category of the campaign (by default the unit's campaign on
-    the day: campaign.selectors.campaign_of), a result when resolving on site. Nothing is stored if one fails.
+    the actor's scope (404), the role may raise from `source` (403), the unit in scope (404), then the fields
+    (400): the point in the area of `scope` (default the actor's unit; _check_place), a place (the unit, the grid
+    of the point or the requester's unit), a category of the campaign (by default the unit's campaign on the day:
+    campaign.selectors.campaign_of), a result when resolving on site. Nothing is stored if one fails.
     """
     requester = _requester(actor, requester_household, requester_enterprise)
     if not (actor.is_superuser or actor.role in CREATORS.get(source, set())):  # type: ignore[call-overload]
         raise NotAllowed(_("您的角色不能登记该来源的诉求。"))
+    _check_place(actor, scope, unit, (lat, lng, accuracy_m))
     now = timezone.now()
-    place = _place(actor, unit, lat, lng, requester)
+    place = _place(unit, lat, lng, requester)
     campaign = campaign or campaign_of(place, local_day(now))
-    errors: dict[str, list[str]] = {}
-    if campaign is not None and category and campaign.categories and category not in campaign.categories:
-        errors["category"] = [_("类别应为活动配置的类别之一。")]
-    if resolve_on_site_result is not None and not resolve_on_site_result.strip():
-        errors["result"] = [_("现场解决需填写办理结果。")]
-    if errors:
-        raise Invalid(errors)
+    _check_fields(campaign, category, resolve_on_site_result)
     ticket = Ticket(
         source=source,
         kind=kind,

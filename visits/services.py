@@ -28,6 +28,7 @@ from campaign.scope import enterprises_visible_to, households_visible_to, subtre
 from campaign.selectors import campaign_of
 from issues.models import Ticket
 from issues.selectors import tickets_visible_to
+from issues.services import ticket_create
 from visits.geo import geo_status_for, point_grid, reference_point, visit_flags
 from visits.models import PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
 
@@ -223,12 +224,23 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
     return visit, list(data.get("issues") or [])
 
 
+def _issue_scope(actor: User, visit: Visit) -> OrgUnit | None:
+    """Whose area judges a visit's issues: the actor's own (None), but a handler's door-to-door visit is judged by
+    its ticket's unit — the handler's department has no area of the matter — or by the visited target's unit when
+    the visit reached the ticket's requester outside it."""
+    if actor.is_superuser or actor.role != Role.HANDLER or visit.ticket is None:
+        return None
+    ticket_unit = visit.ticket.unit
+    return ticket_unit if ticket_unit.contains(visit.unit) else visit.unit
+
+
 def _raise_issues(*, actor: User, visit: Visit, issues: list[dict[str, Any]]) -> list[Ticket]:
-    """Create the tickets raised on this visit. Call inside the visit's transaction: one bad issue undoes all."""
-    from issues.services import ticket_create
+    """Create the tickets raised on this visit. Call inside the visit's transaction: one bad issue undoes all.
 
+    An issue's point places its ticket, so it is judged like any ticket's (issues.services.ticket_create: in the
+    actor's area, with the visit's accuracy); the visit's own point stays evidence (geo_status)."""
     tickets: list[Ticket] = []
-
+    scope = _issue_scope(actor, visit)
     for index, issue in enumerate(issues):
         fields = dict(issue)
         on_site = bool(fields.pop("resolved_on_site", False))
@@ -246,6 +258,8 @@ def _raise_issues(*, actor: User, visit: Visit, issues: list[dict[str, Any]]) ->
                 requester_enterprise=visit.enterprise_id,
                 visit_id=visit.pk,
                 resolve_on_site_result=result if on_site else None,
+                accuracy_m=visit.accuracy_m,
+                scope=scope,
                 **fields,
             )
         except Invalid as exc:

@@ -8,6 +8,7 @@
  *   const map = ZMap.create(document.getElementById("map"));
  *   ZMap.marker(34.19, 108.88, {title: "..."}).addTo(map);   // WGS-84 in, shifted for the tiles
  *   ZMap.geoJSON(grid.boundary, {style: {...}}).addTo(map);  // GeoJSON in WGS-84
+ *   layer.bindTooltip(ZMap.text(grid.name));                  // stored text: a DOM node, never an HTML string
  *
  * Points are stored in WGS-84 (SPEC §8). On GCJ-02 tiles (AMap, Tencent) they must be shifted for
  * display, else they land hundreds of metres off: toDisplay() does that; fromDisplay() undoes it
@@ -145,6 +146,25 @@
     else if (shown.length) map.fitBounds(shown, opts || { padding: [20, 20], maxZoom: 17 });
   }
 
+  /**
+   * Stored text for a Leaflet tooltip or popup, or any other place that takes markup: a DOM node whose
+   * textContent is the text. Leaflet renders a STRING given to bindTooltip/bindPopup/setContent as HTML, so
+   * data never goes there as a string (issue 12 item 9). `parts` are joined; null/undefined count as "".
+   */
+  function text() {
+    var node = document.createElement("span");
+    node.textContent = Array.prototype.map.call(arguments, function (p) { return p == null ? "" : String(p); }).join("");
+    return node;
+  }
+
+  /** A link whose label is stored text (as text()); `href` is built by the caller from trusted parts. */
+  function link(href, label) {
+    var a = document.createElement("a");
+    a.href = href;
+    a.textContent = label == null ? "" : String(label);
+    return a;
+  }
+
   /** Great-circle distance in metres between two WGS-84 points (as campaign/geo.py's haversine_m). */
   function distanceM(lat1, lng1, lat2, lng2) {
     var R = 6371008.8;
@@ -162,6 +182,8 @@
     geoJSON: geoJSON,
     fitPoints: fitPoints,
     distanceM: distanceM,
+    text: text,
+    link: link,
     wgs84ToGcj02: wgs84ToGcj02,
     gcj02ToWgs84: gcj02ToWgs84,
     settings: settings,

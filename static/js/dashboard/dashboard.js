@@ -184,7 +184,7 @@
           },
           onEachFeature: function (feature, lyr) {
             var p = feature.properties;
-            lyr.bindTooltip(p.name + "（" + (p.community || "") + "）" + t("visits", "走访") + " " + (p.visits || 0), { sticky: true });
+            lyr.bindTooltip(ZMap.text(p.name, "（", p.community, "）", t("visits", "走访"), " ", p.visits || 0), { sticky: true });
             lyr.on("click", function () { drillTo(p.id); });
           },
         }).addTo(map);
@@ -206,7 +206,7 @@
             circle: true, radius: level ? 7 : 5, weight: f.properties.overdue ? 2.5 : 1,
             color: f.properties.overdue ? "#7f1d1d" : "#ffffff", fillColor: SUPERVISION_COLORS[level] || "#2563eb", fillOpacity: 0.9,
           });
-          marker.bindPopup('<a href="/tickets/' + Number(f.properties.id) + '/">' + String(f.properties.code).replace(/[<>&"]/g, "") + "</a>");
+          marker.bindPopup(ZMap.link("/tickets/" + Number(f.properties.id) + "/", f.properties.code));
           ticketLayer.addLayer(marker);
         });
         overlays[t("tickets", "在办工单")] = ticketLayer.addTo(map);
