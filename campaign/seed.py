@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from tqdm import tqdm
 
+from campaign.days import day_start, today
 from campaign.models import CalendarDay, Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.models.registries import HOUSEHOLD_TAGS
 from campaign.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
@@ -357,8 +356,7 @@ def build_calendar() -> None:
 def seed_now() -> datetime:
     """The demo's "now": 10:00 Asia/Shanghai of the latest day on which 10:00 has passed. Seeded at 00:30 it is
     yesterday 10:00, so nothing the demo shows as done lies in the future."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    ten = datetime.combine(timezone.localdate(), time(10), tzinfo=tz)
+    ten = day_start(today()) + timedelta(hours=10)
     return ten if timezone.now() >= ten else ten - timedelta(days=1)
 
 
