@@ -6,6 +6,7 @@ its sync limit at once, more in the background). Rows are read in chunks of CHUN
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,6 +61,7 @@ def _chunk_rows(visits: list[Visit], checklist_labels: list[tuple[str, str]]) ->
         raised.setdefault(visit_id, []).append(code)
     for visit in visits:
         local = visit.visited_at.astimezone(tz)
+        answers = visit.answers()  # tolerant of an old row's odd JSON: one row never fails the ledger
         yield [
             local.strftime("%Y-%m-%d"),
             local.strftime("%H:%M"),
@@ -68,11 +70,11 @@ def _chunk_rows(visits: list[Visit], checklist_labels: list[tuple[str, str]]) ->
             visit.get_target_type_display() if visit.target_type else _("工单现场"),
             visit.target_label(),
             str(statuses.get(visit.geo_status, visit.geo_status)),
-            visit.distance_m,
+            visit.distance_m if visit.distance_m is None or math.isfinite(visit.distance_m) else None,
             visit.people_met,
-            *[visit.checklist.get(key, "") for key, _label in checklist_labels],
+            *[answers.get(key, "") for key, _label in checklist_labels],
             visit.notes,
-            "、".join(visit.flags or []),
+            "、".join(visit.flag_list()),
             visit.ticket.code if visit.ticket else "",
             "、".join(raised.get(visit.pk, [])),
         ]
