@@ -54,6 +54,12 @@ def text_error(value: Any) -> str | None:
     return None
 
 
+def printable(value: str) -> str:
+    """The text without the characters validate_text refuses: for writing a row stored before the checks where
+    they break the writer (an Excel cell refuses control characters)."""
+    return _FORBIDDEN.sub("", value)
+
+
 def is_finite_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
