@@ -85,7 +85,7 @@ class FiniteFloatField(serializers.FloatField):
             self.fail("not_finite")
         return value
 
-    def to_representation(self, value: Any) -> float | None:
+    def to_representation(self, value: Any) -> Any:  # float, or None for a non-finite value
         # A non-finite value stored before the checks renders as unknown: JSON has no NaN, a list must not fail.
         number = float(value)
         return number if math.isfinite(number) else None

@@ -130,3 +130,17 @@ def test_hostile_page_form_is_refused_beside_its_field(client, org, dispatcher, 
     bound = next(f for f in response.context["action_forms"] if f.action == "dispatch")
     assert field in bound.errors, bound.errors
     assert _counts() == before
+
+
+def test_a_page_form_body_over_the_upload_limit_is_refused(client, org, dispatcher, reported, settings):
+    before = _counts()
+    client.force_login(dispatcher)
+    form = {
+        "version": str(reported.version),
+        **_dispatch(org, measures="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)),
+    }
+
+    response = client.post(f"/tickets/{reported.pk}/act/dispatch/", form)
+
+    assert response.status_code == 400
+    assert _counts() == before

@@ -20,19 +20,20 @@ from issues.inputs import DESCRIPTION_MAX, TicketInput, flat_list_errors
 from visits import selectors, services
 from visits.models import ACCURACY_MAX, NOTES_MAX, PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
 
-CHECKLIST_KEY_MAX = 50
+CHECKLIST_KEY_MAX, CHECKLIST_KEYS_MAX = 50, 100
 
 
 # --- input ------------------------------------------------------------------------------------------------------
-def _checklist_keys(checklist: dict[str, Any]) -> dict[str, Any]:
+def _checklist_keys(checklist: dict[str, Any]) -> None:
     """The answers' keys are text too (the values are CleanCharFields): bounded and free of control characters."""
+    if len(checklist) > CHECKLIST_KEYS_MAX:
+        raise serializers.ValidationError(_("清单项最多%(n)d项。") % {"n": CHECKLIST_KEYS_MAX})
     for key in checklist:
         message = text_error(key)
         if message is None and len(key) > CHECKLIST_KEY_MAX:
             message = _("清单项名称不能超过%(n)d字。") % {"n": CHECKLIST_KEY_MAX}
         if message is not None:
             raise serializers.ValidationError(message)
-    return checklist
 
 
 class IssueInputSerializer(TicketInput):
