@@ -19,7 +19,6 @@ import math
 import re
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
@@ -160,13 +159,3 @@ class CleanModelSerializer(serializers.ModelSerializer):
         models.TextField: CleanCharField,
         models.FloatField: FiniteFloatField,
     }
-
-
-class CleanTextFormMixin:
-    """A Django form whose every CharField also refuses control characters (Django's already refuses NUL)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
-            if isinstance(field, forms.CharField) and validate_text not in field.validators:
-                field.validators.append(validate_text)
