@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from campaign import services
 from campaign.errors import Invalid
+from campaign.fields import CleanModelSerializer, text_error
 from campaign.filters import EnterpriseFilter, HouseholdFilter, RegistryFilter, UnitListFilter
 from campaign.geo import haversine_m
 from campaign.models import Enterprise, Household, OrgUnit
@@ -108,8 +109,13 @@ class UnitDetail(generics.RetrieveAPIView):
 
 
 # --- registries ---------------------------------------------------------------------------------------------
-class MaskedSerializer(serializers.ModelSerializer):
-    """Personal fields are masked unless the view asked for full values (and logged the read)."""
+COORDINATE_KWARGS = {"lat": {"min_value": -90, "max_value": 90}, "lng": {"min_value": -180, "max_value": 180}}
+MAX_TAGS = 20
+
+
+class MaskedSerializer(CleanModelSerializer):
+    """Personal fields are masked unless the view asked for full values (and logged the read). Texts refuse control
+    characters and coordinates must be finite and in range (campaign.fields), before the service writes."""
 
     masked_fields: dict[str, Any] = {}
     distance_m = serializers.SerializerMethodField()
@@ -152,11 +158,14 @@ class HouseholdSerializer(MaskedSerializer):
             "distance_m",
         ]
         read_only_fields = ["confirmed"]
-        extra_kwargs = {"unit": {"required": False}}
+        extra_kwargs = {"unit": {"required": False}, **COORDINATE_KWARGS}
 
     def validate_tags(self, tags: Any) -> list[str]:
         if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 20 for t in tags):
             raise serializers.ValidationError("标签应为字符串列表（每个不超过20字）。")
+        message = next((m for m in map(text_error, tags) if m), None)
+        if message is not None or len(tags) > MAX_TAGS:
+            raise serializers.ValidationError(message or _("标签最多%(n)d个。") % {"n": MAX_TAGS})
         return tags
 
 
@@ -181,7 +190,7 @@ class EnterpriseSerializer(MaskedSerializer):
             "lng",
             "distance_m",
         ]
-        extra_kwargs = {"unit": {"required": False}}
+        extra_kwargs = {"unit": {"required": False}, **COORDINATE_KWARGS}
 
 
 class RegistryListMixin:

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from campaign.fields import NOT_FINITE, is_finite_number, validate_text
 from campaign.geo import GridIndex
 from campaign.models import Enterprise, OrgUnit, UnitKind, User
 from campaign.scope import units_visible_to
@@ -113,6 +114,8 @@ def _float(raw: str, low: float, high: float) -> float:
         number = float(raw)
     except ValueError:
         raise ValueError(_("应为数字")) from None
+    if not is_finite_number(number):  # "nan", "inf" and 1e999 are numbers to float(), not to a registry
+        raise ValueError(str(NOT_FINITE))
     if not low <= number <= high:
         raise ValueError(_("应在 %(lo)s 到 %(hi)s 之间") % {"lo": low, "hi": high})
     return number
@@ -202,6 +205,7 @@ class Validator:
             if name in REQUIRED[self.kind]:
                 raise ValueError(_("必填"))
             return [] if name == "tags" else BLANK_VALUES.get(name, "")
+        validate_text(value)  # NUL, surrogates, control characters: the same check as the API's (campaign.fields)
         limit = MAX_LENGTHS[self.kind].get(name)
         if limit and len(value) > limit:
             raise ValueError(_("不能超过 %(n)d 个字符") % {"n": limit})

@@ -3,6 +3,7 @@
 A malformed `cursor` or `page_size` is a 400 naming it (DRF alone answers 404 for the one and ignores the other).
 """
 
+import datetime as dt
 from base64 import b64decode
 from typing import Any
 
@@ -14,6 +15,7 @@ from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagina
 from rest_framework.request import Request
 
 from campaign.errors import Invalid
+from campaign.fields import instant_in_range
 from campaign.params import read_int
 
 
@@ -58,9 +60,11 @@ class CursorPage(_PageSize, CursorPagination):
             ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
             field = self._model._meta.get_field(ordering.lstrip("-"))
             try:
-                field.to_python(cursor.position)
-            except ValidationError:
+                value = field.to_python(cursor.position)
+            except (ValidationError, ValueError, OverflowError):
                 raise invalid from None
+            if isinstance(value, dt.datetime) and not instant_in_range(value):  # year 1 overflows once made aware
+                raise invalid
         return cursor
 
 

@@ -242,6 +242,12 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bounded in size and depth (campaign/parsers.py): a hostile body answers 400, never 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "campaign.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "campaign.pagination.CursorPage",
     "PAGE_SIZE": 50,
@@ -321,7 +327,9 @@ SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS_ONLY else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"] if PLAIN_HTTP else []
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Form fields and bodies read through request.body (files apart, which the photo view bounds at 10 MB); the API's
+# JSON has its own bound (campaign.parsers.MAX_JSON_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

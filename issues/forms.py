@@ -21,6 +21,7 @@ from campaign.models import Role, UnitKind, User
 from campaign.models.campaigns import Campaign, default_categories
 from campaign.models.org import path_prefixes
 from campaign.scope import subtree_q, units_visible_to
+from issues.inputs import check_action_body
 from issues.models import Kind, Mode, Satisfaction, Status, Ticket
 from issues.who import co_links
 
@@ -126,6 +127,7 @@ class ActionForm(forms.Form):
                 value = value.strip()
             if value not in ("", None):
                 data[name] = value
+        check_action_body(data)  # Invalid: the view shows each message beside its field
         return data
 
     def add_machine_errors(self, errors: dict[str, Any]) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from campaign.errors import Invalid
+from campaign.fields import CleanCharField, FiniteFloatField, moment_error, text_error
 from campaign.models import OrgUnit
 from issues.models import Kind, Source
 
@@ -36,13 +38,13 @@ def _phone(value: str) -> None:
         raise serializers.ValidationError(_("电话号码格式不正确。"))
 
 
-def _coordinate(bound: float) -> serializers.FloatField:
-    return serializers.FloatField(
+def _coordinate(bound: float) -> FiniteFloatField:
+    return FiniteFloatField(
         required=False,
         allow_null=True,
         min_value=-bound,
         max_value=bound,
-        error_messages={"invalid": PAIR, "min_value": OUT_OF_RANGE, "max_value": OUT_OF_RANGE},
+        error_messages={"invalid": PAIR, "min_value": OUT_OF_RANGE, "max_value": OUT_OF_RANGE, "not_finite": PAIR},
     )
 
 
@@ -64,10 +66,10 @@ class TicketInput(serializers.Serializer):
             ("invalid_choice", "required", "null"), _("必填，取值之一：%(c)s") % {"c": ", ".join(Kind.values)}
         ),
     )
-    category = serializers.CharField(
+    category = CleanCharField(
         required=False, allow_blank=True, default="", max_length=CATEGORY_MAX, error_messages=_limit(CATEGORY_MAX)
     )
-    description = serializers.CharField(
+    description = CleanCharField(
         max_length=DESCRIPTION_MAX,
         error_messages={**_limit(DESCRIPTION_MAX), **dict.fromkeys(("required", "blank", "null"), _("此项必填。"))},
     )
@@ -80,14 +82,14 @@ class TicketInput(serializers.Serializer):
     )
     lat = _coordinate(90)
     lng = _coordinate(180)
-    requester_name = serializers.CharField(
+    requester_name = CleanCharField(
         required=False, allow_blank=True, default="", max_length=NAME_MAX, error_messages=_limit(NAME_MAX)
     )
-    requester_phone = serializers.CharField(required=False, allow_blank=True, default="", validators=[_phone])
+    requester_phone = CleanCharField(required=False, allow_blank=True, default="", validators=[_phone])
     requester_household = serializers.IntegerField(required=False, help_text="a household in your scope")
     requester_enterprise = serializers.IntegerField(required=False, help_text="an enterprise in your scope")
     attachments = serializers.ListField(
-        child=serializers.CharField(max_length=300),
+        child=CleanCharField(max_length=300),
         required=False,
         default=list,
         max_length=ATTACHMENTS_MAX,
@@ -136,3 +138,19 @@ def flat_list_errors(detail: Any, field: str) -> Any:
         for name, messages in item.items() if isinstance(item, dict) else [("", item)]:
             flat[f"{field}[{index}].{name}" if name else f"{field}[{index}]"] = messages
     return flat
+
+
+def check_action_body(data: Mapping[str, Any]) -> None:
+    """The body of a ticket action (API or page), before the machine reads it: every text (lists' items too) free of
+    NUL, surrogates and control characters, and `due_at` a date the machine can parse. Raises Invalid naming the
+    fields; the machine's own rules (required, lengths, scope) come after."""
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        items = value if isinstance(value, list) else [value]
+        message = next((m for m in map(text_error, items) if m), None)
+        if message is None and name == "due_at":
+            message = moment_error(value)
+        if message is not None:
+            errors[str(name)] = [message]
+    if errors:
+        raise Invalid(errors)

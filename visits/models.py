@@ -8,6 +8,9 @@ Partitioning plan (Citus / monthly partitions): the table is append-mostly and e
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,10 +18,16 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
+from campaign.fields import EARLIEST_YEAR, LATEST_YEAR
 from campaign.validators import mask_name
 
 NOTES_MAX = 2000
 PEOPLE_MET_MAX = 999
+ACCURACY_MAX = 100_000.0  # metres: a coarser "fix" is no fix
+DISTANCE_MAX = 20_040_000.0  # metres: half the Earth's circumference, the farthest two points can be
+# EXIF dates and visit times outside these years are refused or ignored (campaign.fields); the database agrees.
+EARLIEST = dt.datetime(EARLIEST_YEAR, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(LATEST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
 
 
 class TargetType(models.TextChoices):
@@ -138,8 +147,14 @@ class Visit(models.Model):
             models.CheckConstraint(
                 condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="visit_lng_range"
             ),
+            # On PostgreSQL 'NaN' is greater than every number: these ranges refuse NaN and ±Infinity too.
             models.CheckConstraint(
-                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0), name="visit_accuracy_positive"
+                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0, accuracy_m__lte=ACCURACY_MAX),
+                name="visit_accuracy_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(distance_m__isnull=True) | Q(distance_m__gte=0, distance_m__lte=DISTANCE_MAX),
+                name="visit_distance_range",
             ),
             models.CheckConstraint(condition=Q(people_met__lte=PEOPLE_MET_MAX), name="visit_people_met_range"),
             models.CheckConstraint(condition=Q(geo_status__in=GeoStatus.values), name="visit_geo_status_valid"),
@@ -158,6 +173,16 @@ class Visit(models.Model):
     @property
     def target_id(self) -> int | None:
         return self.household_id or self.enterprise_id
+
+    def answers(self) -> dict[str, Any]:
+        """The checklist answers as a dict of text, whatever an old row holds (a list never breaks a list)."""
+        if not isinstance(self.checklist, dict):
+            return {}
+        return {str(key): value if isinstance(value, str) else str(value) for key, value in self.checklist.items()}
+
+    def flag_list(self) -> list[str]:
+        """The flags as a list of text, whatever an old row holds."""
+        return [str(flag) for flag in self.flags] if isinstance(self.flags, list) else []
 
     def target_label(self) -> str:
         """What the target is called in lists and the ledger: personal names masked (SPEC §2)."""
@@ -199,6 +224,11 @@ class VisitPhoto(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="photo_lng_range"
+            ),
+            # A year-1 EXIF date stored as 1 BC could not be read back: every list showing the photo failed.
+            models.CheckConstraint(
+                condition=Q(taken_at__isnull=True) | Q(taken_at__gte=EARLIEST, taken_at__lt=LATEST),
+                name="photo_taken_at_range",
             ),
         ]
 

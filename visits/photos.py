@@ -16,11 +16,20 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from campaign.errors import Invalid
+from campaign.fields import instant_in_range
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# A decompression bomb is refused before decoding: 50 MP covers phone cameras (a 10 MB JPEG rarely holds more).
-MAX_PIXELS = 50_000_000
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# The bitmap a photo may cost, checked on the header's size before any pixel is decoded: 40 MP is 120 MB as RGB
+# (a 49-megapixel PNG of 200 KB would cost ~450 MB through decoding, orientation and re-encoding). A JPEG is decoded
+# at a reduced scale (draft), so a 48 MP phone photo costs its reduced size; PNG and WebP cannot be, so their
+# header size counts.
+MAX_PIXELS = 40_000_000
+# Beyond this, the header itself is refused: Pillow raises DecompressionBombError on open (and warns above it).
+MAX_SOURCE_PIXELS = 200_000_000
+Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
+# MPO is what phones write for a JPEG carrying a depth map or a preview (Pillow's MpoImageFile, a JPEG subclass).
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+JPEG_LIKE = {"JPEG", "MPO"}
 STORED_MAX_SIDE = 2560  # the served photo: enough to read a doorplate, a fraction of a full-size upload
 THUMB_SIDE = 320  # lists and the phone's today page
 JPEG_QUALITY = 85
@@ -52,22 +61,29 @@ def _open_checked(data: bytes) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            probe = Image.open(io.BytesIO(data))
-            if probe.format not in ALLOWED_FORMATS:
-                raise _refuse(_("只接受 JPEG、PNG 或 WebP 图片。"))
-            width, height = probe.size
-            if width * height > MAX_PIXELS:
-                raise _refuse(_("图片像素过大（超过 %(mp)d 百万像素）。") % {"mp": MAX_PIXELS // 1_000_000})
+            probe = Image.open(io.BytesIO(data))  # lazy: reads the header only
+            _check_header(probe)
             probe.verify()
             image = Image.open(io.BytesIO(data))  # verify() leaves the file unusable: open again to decode
-            if image.format == "JPEG":
+            if image.format in JPEG_LIKE:
                 image.draft("RGB", (STORED_MAX_SIDE, STORED_MAX_SIDE))  # decode at reduced scale: bounded memory
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _refuse(_("图片像素过大（疑似解压炸弹）。")) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
             raise _refuse(_("文件不是有效的图片。")) from None
     return image
+
+
+def _check_header(probe: Image.Image) -> None:
+    """The format and the size the decoded bitmap will have (a JPEG's after its reduced-scale draft)."""
+    if probe.format not in ALLOWED_FORMATS:
+        raise _refuse(_("只接受 JPEG、PNG 或 WebP 图片。"))
+    if probe.format in JPEG_LIKE:
+        probe.draft("RGB", (STORED_MAX_SIDE, STORED_MAX_SIDE))  # sets the decode size, decodes nothing
+    width, height = probe.size
+    if width * height > MAX_PIXELS:
+        raise _refuse(_("图片像素过大（超过 %(mp)d 百万像素）。") % {"mp": MAX_PIXELS // 1_000_000})
 
 
 def _rational(value: Any) -> float:
@@ -89,13 +105,19 @@ def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
             lng = -lng
     except (TypeError, ValueError, ZeroDivisionError, KeyError, AttributeError):
         return None, None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # refuses NaN (a zero denominator) and infinities too
         return None, None
     return round(lat, 7), round(lng, 7)
 
 
 def _taken_at(exif: Image.Exif) -> dt.datetime | None:
-    """DateTimeOriginal; without OffsetTimeOriginal, phones write local (Asia/Shanghai) time."""
+    """DateTimeOriginal; without OffsetTimeOriginal, phones write local (Asia/Shanghai) time. A date out of range
+    ("0000:00:00 00:00:00", year 1 or 9999, an offset of +25:00) is ignored, not fatal: the photo is still evidence."""
+    moment = _exif_moment(exif)
+    return moment if moment is not None and instant_in_range(moment) else None
+
+
+def _exif_moment(exif: Image.Exif) -> dt.datetime | None:
     from django.utils import timezone
 
     try:
@@ -130,15 +152,15 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     if not data:
         raise _refuse(_("文件为空。"))
     image = _open_checked(data)
-    original_format = str(image.format)
+    original_format = "JPEG" if image.format in JPEG_LIKE else str(image.format)  # MPO is a JPEG with extras
     exif = image.getexif()
     lat, lng = _gps(exif)
     taken_at = _taken_at(exif)
+    image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))  # first, so that turning it copies the small bitmap
     try:
         image = ImageOps.exif_transpose(image) or image  # what the camera meant by "up"
-    except (ValueError, TypeError, OSError, KeyError):
+    except (ValueError, TypeError, OSError, KeyError, SyntaxError):
         pass
-    image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))
     stored = _jpeg(image)
     thumb = image.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))

@@ -11,6 +11,7 @@ from campaign.errors import Invalid, OutOfScope
 from campaign.models import User
 from issues import selectors
 from issues.api.serializers import ActionRequestSerializer, TicketDetailSerializer
+from issues.inputs import check_action_body
 from issues.machine import ACTIONS, ticket_apply
 
 
@@ -21,8 +22,10 @@ class TicketActionView(APIView):
         if not isinstance(request.data, dict):
             raise Invalid.field("non_field_errors", "请求体应为 JSON 对象。")
         data = dict(request.data)
+        ticket_id = _visible_pk(request.user, pk)  # type: ignore[arg-type]
+        check_action_body(data)  # before the machine: a hostile text or date is a 400 naming the field
         ticket_apply(
-            ticket_id=_visible_pk(request.user, pk),  # type: ignore[arg-type]
+            ticket_id=ticket_id,
             action=self.action_name,
             actor=request.user,  # type: ignore[arg-type]
             version=data.pop("version", None),

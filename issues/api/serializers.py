@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from campaign.fields import CleanCharField
 from campaign.validators import mask_name, mask_phone
 from issues.machine import allowed_actions
 from issues.models import OPEN_STATUSES, Ticket, TicketCoUnit, TicketEvent
@@ -125,25 +126,26 @@ class TicketDetailSerializer(TicketListSerializer):
 
 
 class ActionRequestSerializer(serializers.Serializer):
-    """The body of POST /tickets/{id}/{action}/: `version` (all but supervise) and the action's fields."""
+    """The body of POST /tickets/{id}/{action}/: `version` (all but supervise) and the action's fields. The schema;
+    the view checks texts and `due_at` with issues.inputs.check_action_body, the machine the rest."""
 
     version = serializers.IntegerField(required=False)
-    note = serializers.CharField(required=False)
-    reason = serializers.CharField(required=False)
-    result = serializers.CharField(required=False)
-    mode = serializers.CharField(required=False)
-    problem = serializers.CharField(required=False)
+    note = CleanCharField(required=False)
+    reason = CleanCharField(required=False)
+    result = CleanCharField(required=False)
+    mode = CleanCharField(required=False)
+    problem = CleanCharField(required=False)
     lead_unit = serializers.IntegerField(required=False)
-    responsible_person = serializers.CharField(required=False)
+    responsible_person = CleanCharField(required=False)
     due_at = serializers.DateTimeField(required=False)
-    measures = serializers.CharField(required=False)
-    expected_effect = serializers.CharField(required=False)
+    measures = CleanCharField(required=False)
+    expected_effect = CleanCharField(required=False)
     co_units = serializers.ListField(child=serializers.IntegerField(), required=False)
     lead_official = serializers.IntegerField(required=False)
-    part = serializers.CharField(required=False)
-    public_notice = serializers.CharField(required=False)
+    part = CleanCharField(required=False)
+    public_notice = CleanCharField(required=False)
     rating = serializers.ChoiceField(
         choices=["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], required=False
     )
     level = serializers.IntegerField(required=False, min_value=1, max_value=2)
-    merge_into = serializers.CharField(required=False, help_text="ticket id or code")
+    merge_into = CleanCharField(required=False, help_text="ticket id or code")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from campaign.parsers import MAX_JSON_BYTES
 from tests.visits.conftest import visit_body
 from visits.models import Visit
 
@@ -93,3 +94,138 @@ def test_utc_offset_is_accepted_and_stored_as_the_same_instant(api, cadre, house
 
     assert api.as_user(cadre).post("/api/v1/visits/", body, format="json").status_code == 201
     assert Visit.objects.get().visited_at == instant
+
+
+# --- attacks: every hostile value answers 400 naming the field, and nothing is stored (issue 12 item 1) ----------
+def _counts() -> tuple[int, ...]:
+    from issues.models import Ticket, TicketEvent
+    from visits.models import VisitPhoto
+
+    return tuple(m.objects.count() for m in (Visit, Ticket, VisitPhoto, TicketEvent))
+
+
+def _post_raw(api, user, text: str):
+    return api.as_user(user).post("/api/v1/visits/", data=text, content_type="application/json")
+
+
+ISSUE = {"kind": "request", "description": "路灯不亮"}
+ATTACKS = [
+    ("lat string NaN", {"lat": "NaN"}, "lat"),
+    ("lng string Infinity", {"lng": "Infinity"}, "lng"),
+    ("lat string -Infinity", {"lat": "-Infinity"}, "lat"),
+    ("accuracy string NaN", {"accuracy_m": "NaN"}, "accuracy_m"),
+    ("accuracy string inf", {"accuracy_m": "inf"}, "accuracy_m"),
+    ("accuracy 1e308", {"accuracy_m": 1e308}, "accuracy_m"),
+    ("lat 1e308", {"lat": 1e308}, "lat"),
+    ("lat huge string", {"lat": "1" * 400}, "lat"),
+    ("people_met huge", {"people_met": 10**40}, "people_met"),
+    ("people_met string huge", {"people_met": "9" * 5000}, "people_met"),
+    ("visited_at year 1", {"visited_at": "0001-01-01T00:00:00+08:00"}, "visited_at"),
+    ("visited_at year 1 west", {"visited_at": "0001-01-01T00:00:00-08:00"}, "visited_at"),
+    ("visited_at year 9999", {"visited_at": "9999-12-31T23:59:59-08:00"}, "visited_at"),
+    ("visited_at offset +25:00", {"visited_at": "2026-05-12T10:30:00+25:00"}, "visited_at"),
+    ("visited_at offset +24:00", {"visited_at": "2026-05-12T10:30:00+24:00"}, "visited_at"),
+    ("visited_at offset -23:59", {"visited_at": "2026-05-12T10:30:00-23:59"}, "visited_at"),
+    ("visited_at far past", {"visited_at": "1900-01-01T00:00:00+08:00"}, "visited_at"),
+    ("visited_at not text", {"visited_at": 1715481000}, "visited_at"),
+    ("visited_at huge text", {"visited_at": "2" * 100_000}, "visited_at"),
+    ("notes NUL", {"notes": "a\u0000b"}, "notes"),
+    ("notes lone surrogate", {"notes": "a\ud800b"}, "notes"),
+    ("notes low surrogate", {"notes": "\udfff"}, "notes"),
+    ("notes bell", {"notes": "a\u0007b"}, "notes"),
+    ("notes escape", {"notes": "\u001b[31mred"}, "notes"),
+    ("notes DEL", {"notes": "a\u007fb"}, "notes"),
+    ("notes C1", {"notes": "a\u0085b"}, "notes"),
+    ("notes very long", {"notes": "x" * 1_000_000}, "notes"),
+    ("checklist value NUL", {"checklist": {"family": "\u0000"}}, "checklist"),
+    ("checklist value surrogate", {"checklist": {"family": "\ud800"}}, "checklist"),
+    ("checklist value control", {"checklist": {"family": "\u0001"}}, "checklist"),
+    ("checklist key NUL", {"checklist": {"fam\u0000ily": "好"}}, "checklist"),
+    ("checklist key surrogate", {"checklist": {"\ud800": "好"}}, "checklist"),
+    ("checklist key long", {"checklist": {"k" * 10_000: "好"}}, "checklist"),
+    ("checklist not a dict", {"checklist": ["family"]}, "checklist"),
+    ("issue description NUL", {"issues": [{**ISSUE, "description": "灯\u0000"}]}, "issues[0].description"),
+    ("issue description surrogate", {"issues": [{**ISSUE, "description": "\ud800"}]}, "issues[0].description"),
+    ("issue description control", {"issues": [{**ISSUE, "description": "灯\u0008"}]}, "issues[0].description"),
+    ("issue category control", {"issues": [{**ISSUE, "category": "\u0002"}]}, "issues[0].category"),
+    ("issue requester name NUL", {"issues": [{**ISSUE, "requester_name": "张\u0000"}]}, "issues[0].requester_name"),
+    (
+        "issue result surrogate",
+        {"issues": [{**ISSUE, "resolved_on_site": True, "result": "\udc00"}]},
+        "issues[0].result",
+    ),
+    ("issue lat NaN", {"issues": [{**ISSUE, "lat": "NaN", "lng": 108.88}]}, "issues[0].lat"),
+    ("issue lng inf", {"issues": [{**ISSUE, "lat": 34.19, "lng": "Infinity"}]}, "issues[0].lng"),
+    ("issue attachment control", {"issues": [{**ISSUE, "attachments": ["a\u0003"]}]}, "issues[0].attachments"),
+    (
+        "issue result very long",
+        {"issues": [{**ISSUE, "resolved_on_site": True, "result": "x" * 100_000}]},
+        "issues[0].result",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "field"), ATTACKS, ids=[case for case, _c, _f in ATTACKS])
+def test_hostile_value_is_refused_naming_the_field_and_nothing_is_stored(
+    api, cadre, household, campaign_obj, case, change, field
+):
+    import json
+
+    before = _counts()
+    body = visit_body(household, **change)
+
+    response = _post_raw(api, cadre, json.dumps(body, ensure_ascii=True))
+
+    assert response.status_code == 400, (response.status_code, response.content[:300])
+    assert field in response.json(), response.json()
+    assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    "literal", ["NaN", "Infinity", "-Infinity"], ids=["NaN literal", "Infinity literal", "-Infinity literal"]
+)
+def test_non_finite_json_literal_is_refused(api, cadre, household, campaign_obj, literal):
+    import json
+
+    before = _counts()
+    text = json.dumps(visit_body(household, accuracy_m=0)).replace('"accuracy_m": 0', f'"accuracy_m": {literal}')
+
+    response = _post_raw(api, cadre, text)
+
+    assert response.status_code == 400, response.content[:300]
+    assert _counts() == before
+
+
+def test_minus_zero_and_tab_newline_in_notes_are_accepted(api, cadre, household, campaign_obj):
+    body = visit_body(household, lat=34.1901, lng=108.8801, accuracy_m=-0.0, notes="第一行\n\t第二行\r\n")
+
+    response = api.as_user(cadre).post("/api/v1/visits/", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Visit.objects.get().notes == "第一行\n\t第二行\r\n"
+
+
+@pytest.mark.parametrize("depth", [100, 1000, 100_000])
+def test_deeply_nested_json_is_refused(api, cadre, household, campaign_obj, depth):
+    before = _counts()
+    text = '{"id": "x", "checklist": ' + "[" * depth + "]" * depth + "}"
+
+    response = _post_raw(api, cadre, text)
+
+    assert response.status_code == 400, response.content[:300]
+    assert _counts() == before
+
+
+def test_huge_json_body_is_refused(api, cadre, household, campaign_obj):
+    import json
+
+    before = _counts()
+    body = visit_body(household, checklist={f"k{i}": "x" * 400 for i in range(8000)})
+
+    text = json.dumps(body)
+    assert len(text) > MAX_JSON_BYTES
+
+    response = _post_raw(api, cadre, text)
+
+    assert response.status_code == 400, response.content[:300]
+    assert _counts() == before

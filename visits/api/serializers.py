@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.urls import reverse
@@ -10,24 +9,31 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from issues.inputs import TicketInput, flat_list_errors
+from campaign.fields import (
+    BoundedDateTimeField,
+    CleanCharField,
+    CleanModelSerializer,
+    FiniteFloatField,
+    text_error,
+)
+from issues.inputs import DESCRIPTION_MAX, TicketInput, flat_list_errors
 from visits import selectors, services
-from visits.models import NOTES_MAX, PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
+from visits.models import ACCURACY_MAX, NOTES_MAX, PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
+
+CHECKLIST_KEY_MAX, CHECKLIST_KEYS_MAX = 50, 100
 
 
 # --- input ------------------------------------------------------------------------------------------------------
-class OffsetDateTimeField(serializers.DateTimeField):
-    """ISO 8601 *with* an offset: a bare local time from a phone is ambiguous, so it is refused."""
-
-    def to_internal_value(self, value: Any) -> dt.datetime:
-        from django.utils.dateparse import parse_datetime
-
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if parsed is None:
-            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+08:00")
-        if parsed.tzinfo is None:
-            raise serializers.ValidationError(_("须包含时区偏移，例如 2026-05-12T10:30:00+08:00。"))
-        return parsed
+def _checklist_keys(checklist: dict[str, Any]) -> None:
+    """The answers' keys are text too (the values are CleanCharFields): bounded and free of control characters."""
+    if len(checklist) > CHECKLIST_KEYS_MAX:
+        raise serializers.ValidationError(_("清单项最多%(n)d项。") % {"n": CHECKLIST_KEYS_MAX})
+    for key in checklist:
+        message = text_error(key)
+        if message is None and len(key) > CHECKLIST_KEY_MAX:
+            message = _("清单项名称不能超过%(n)d字。") % {"n": CHECKLIST_KEY_MAX}
+        if message is not None:
+            raise serializers.ValidationError(message)
 
 
 class IssueInputSerializer(TicketInput):
@@ -40,7 +46,7 @@ class IssueInputSerializer(TicketInput):
     requester_household = None  # type: ignore[assignment]
     requester_enterprise = None  # type: ignore[assignment]
     resolved_on_site = serializers.BooleanField(required=False, default=False)
-    result = serializers.CharField(required=False, allow_blank=True)
+    result = CleanCharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX)
 
 
 class VisitInputSerializer(serializers.Serializer):
@@ -49,19 +55,18 @@ class VisitInputSerializer(serializers.Serializer):
     target_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     ticket = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     campaign = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    visited_at = OffsetDateTimeField()
-    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
-    lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
-    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=100_000)
+    visited_at = BoundedDateTimeField(require_offset=True)
+    lat = FiniteFloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lng = FiniteFloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    accuracy_m = FiniteFloatField(required=False, allow_null=True, min_value=0, max_value=ACCURACY_MAX)
     crs = serializers.ChoiceField(choices=Crs.choices, required=False, default=Crs.WGS84)
     people_met = serializers.IntegerField(required=False, default=0, min_value=0, max_value=PEOPLE_MET_MAX)
-    notes = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=NOTES_MAX, trim_whitespace=False
-    )
+    notes = CleanCharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX, trim_whitespace=False)
     checklist = serializers.DictField(
-        child=serializers.CharField(max_length=services.CHECKLIST_VALUE_MAX, allow_blank=True),
+        child=CleanCharField(max_length=services.CHECKLIST_VALUE_MAX, allow_blank=True),
         required=False,
         default=dict,
+        validators=[_checklist_keys],
     )
     issues = serializers.ListField(
         child=IssueInputSerializer(), required=False, default=list, max_length=services.MAX_ISSUES_PER_VISIT
@@ -75,7 +80,7 @@ class VisitInputSerializer(serializers.Serializer):
 
 
 # --- output -----------------------------------------------------------------------------------------------------
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(CleanModelSerializer):
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -111,7 +116,7 @@ class TicketRefSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(CleanModelSerializer):
     cadre = serializers.SerializerMethodField()
     unit = serializers.SerializerMethodField()
     point_unit = serializers.SerializerMethodField()

@@ -48,9 +48,10 @@ class VisitListCreate(generics.ListCreateAPIView):
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body_hash = services.canonical_body_hash(request.data)
         payload = VisitInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        # Hashed once valid: a body the serializer refuses (a lone surrogate, say) need not be hashable.
+        body_hash = services.canonical_body_hash(request.data)
         actor = cast(User, request.user)  # IsAuthenticated
         visit, created = services.visit_record(actor=actor, data=dict(payload.validated_data), body_hash=body_hash)
         if not created:
