@@ -31,6 +31,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from rest_framework import serializers
 
+from campaign.fields import printable
 from campaign.models import Export, User
 
 EXPORT_SYNC_LIMIT = 10_000  # rows answered within the request (setting EXPORT_SYNC_LIMIT overrides); more: 202
@@ -121,9 +122,16 @@ def _looks_like_formula(value: str) -> bool:
 def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     """The value as written: a plain value as it is, a Cell with its format, and any text that could be read as a
     formula as a string cell (data_type "s", written as an inline string) with Excel's quote prefix, so it stays
-    text even when a user edits the cell. The text itself is unchanged; numbers (negative ones too) stay numbers."""
+    text even when a user edits the cell. The text itself is unchanged (but for control characters, which Excel
+    refuses); numbers (negative ones too) stay numbers."""
     spec = value if isinstance(value, Cell) else None
     raw = spec.value if spec is not None else value
+    if isinstance(raw, str):
+        # A row stored before the text checks may hold control characters, which an Excel cell refuses: one row never
+        # fails a ledger.
+        raw = printable(raw)
+        if spec is None:
+            value = raw
     risky = isinstance(raw, str) and _looks_like_formula(raw)
     if spec is None and not risky:
         return value

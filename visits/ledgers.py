@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.exports import CHUNK, Ledger, Table
-from campaign.fields import printable
 from campaign.models import Campaign, User
 from issues.models import Ticket
 from visits.models import GeoStatus, Visit
@@ -62,22 +61,22 @@ def _chunk_rows(visits: list[Visit], checklist_labels: list[tuple[str, str]]) ->
         raised.setdefault(visit_id, []).append(code)
     for visit in visits:
         local = visit.visited_at.astimezone(tz)
-        # Tolerant of an old row's odd JSON and of control characters stored before the checks (Excel refuses them):
-        # one row never fails the ledger.
-        answers = {key: printable(value) for key, value in visit.answers().items()}
+        # Tolerant of an old row's odd JSON (control characters are campaign.exports' business): one row never fails
+        # the ledger.
+        answers = visit.answers()
         yield [
             local.strftime("%Y-%m-%d"),
             local.strftime("%H:%M"),
             str(visit.cadre),
             visit.unit.name,
             visit.get_target_type_display() if visit.target_type else _("工单现场"),
-            printable(visit.target_label()),
+            visit.target_label(),
             str(statuses.get(visit.geo_status, visit.geo_status)),
             visit.distance_m if visit.distance_m is None or math.isfinite(visit.distance_m) else None,
             visit.people_met,
             *[answers.get(key, "") for key, _label in checklist_labels],
-            printable(visit.notes),
-            printable("、".join(visit.flag_list())),
+            visit.notes,
+            "、".join(visit.flag_list()),
             visit.ticket.code if visit.ticket else "",
             "、".join(raised.get(visit.pk, [])),
         ]
