@@ -91,3 +91,25 @@ class CampaignFactory(DjangoModelFactory):
     # day (campaign.selectors.campaign_of), so a fixed end date would make the suite fail from 2027 on.
     start_date = factory.LazyFunction(lambda: dt.date(2026, 1, 1))
     end_date = factory.LazyFunction(lambda: max(dt.date(2026, 12, 31), timezone.localdate() + dt.timedelta(days=365)))
+
+
+def accepted_door_to_door_ticket(org, household):
+    """A door_to_door ticket of grid1 requested by `household`, led by dept1 (the handler's department), accepted two
+    hours ago: what a handler's door-to-door visit proves."""
+    from issues.models import Ticket
+
+    now = timezone.now()
+    return Ticket.objects.create(
+        code="GX-20260512-000001",
+        source="visit",
+        kind="request",
+        description="下水道堵塞",
+        unit=org.grid1,
+        requester_household=household,
+        mode="door_to_door",
+        lead_unit=org.dept1,
+        status="accepted",
+        created_at=now - dt.timedelta(hours=3),
+        dispatched_at=now - dt.timedelta(hours=3),
+        accepted_at=now - dt.timedelta(hours=2),
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from issues.models import Ticket
 from issues.rules import Ctx, resolve_rule
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, accepted_door_to_door_ticket
 from tests.visits.conftest import visit_body
 from visits.models import Visit
 
@@ -24,21 +24,7 @@ def household(org):
 @pytest.fixture
 def accepted_ticket(org, household, campaign_obj):
     """A door_to_door ticket of grid1, led by dept1 (handler's unit), accepted two hours ago."""
-    now = timezone.now()
-    return Ticket.objects.create(
-        code="GX-20260512-000001",
-        source="visit",
-        kind="request",
-        description="下水道堵塞",
-        unit=org.grid1,
-        requester_household=household,
-        mode="door_to_door",
-        lead_unit=org.dept1,
-        status="accepted",
-        created_at=now - dt.timedelta(hours=3),
-        dispatched_at=now - dt.timedelta(hours=3),
-        accepted_at=now - dt.timedelta(hours=2),
-    )
+    return accepted_door_to_door_ticket(org, household)
 
 
 def door_to_door_proof_exists(*, ticket: Ticket) -> bool:

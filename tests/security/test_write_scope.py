@@ -17,7 +17,7 @@ from django.utils import timezone
 from campaign.models import Role
 from campaign.selectors import AREA_MARGIN_M, area_margin_m, point_in_area
 from issues.models import Ticket, TicketEvent
-from tests.factories import HouseholdFactory, OrgUnitFactory, UserFactory
+from tests.factories import HouseholdFactory, OrgUnitFactory, UserFactory, accepted_door_to_door_ticket
 from tests.visits.conftest import visit_body
 from visits.models import Visit
 
@@ -49,21 +49,7 @@ def household2(org):
 @pytest.fixture
 def door_to_door(org, household, campaign_obj):
     """An accepted door_to_door ticket of grid1 led by dept1 (handler's department)."""
-    now = timezone.now()
-    return Ticket.objects.create(
-        code="GX-20260512-000001",
-        source="visit",
-        kind="request",
-        description="下水道堵塞",
-        unit=org.grid1,
-        requester_household=household,
-        mode="door_to_door",
-        lead_unit=org.dept1,
-        status="accepted",
-        created_at=now - dt.timedelta(hours=3),
-        dispatched_at=now - dt.timedelta(hours=3),
-        accepted_at=now - dt.timedelta(hours=2),
-    )
+    return accepted_door_to_door_ticket(org, household)
 
 
 def self_found(**fields):
