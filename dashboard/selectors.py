@@ -104,11 +104,12 @@ def stats_summary(q: StatsQuery) -> dict[str, Any]:
     """Headline figures of the period and `updated_at` (ISO), the moment up to which they are complete."""
     row = periods.cached(q.unit, q.campaign, q.date_from, q.date_to)
     live = row is None
-    if live:
+    f: dict[str, Any]
+    if row is not None:
+        f = row.figures
+    else:
         (f,) = range_figures(q.unit, q.campaign_id, [(q.date_from, q.date_to)])
         row = periods.anchor(q.unit, q.campaign_id)
-    else:
-        f = row.figures
     figures = _figures(f)
     return {
         "visits": figures.pop("visits"),
