@@ -13,9 +13,13 @@ from typing import Any
 
 from django.db import connection
 
-from dashboard.models import BLOCK_DAYS, DAY_BITS, DAY_EPOCH, TargetSpan, VisitTargetDay
+from dashboard.models import BLOCK_DAYS, DAY_BITS, DAY_EPOCH, SharedTarget, TargetSpan, VisitTargetDay
 
 WORD = 64
+# A span row's target as one number (SharedTarget.target; the expression of TargetSpan's target_span_target_idx).
+TARGET_SQL = "COALESCE({a}.household_id * 2, {a}.enterprise_id * 2 + 1)"
+# shared_mark's transaction-scoped advisory lock (PostgreSQL), far from the rollups' lock keys.
+_SHARED_LOCK = -(1 << 44)
 
 
 def day_number(day: dt.date) -> int:
@@ -80,6 +84,29 @@ def spans_rebuild(block: int, unit_id: int | None) -> None:
     params: list[Any] = [block, first.isoformat(), last.isoformat()]
     with connection.cursor() as cursor:
         cursor.execute(sql, params if unit_id is None else [*params, unit_id])
+    shared_mark(block, unit_id)
+
+
+def shared_mark(block: int, unit_id: int | None) -> None:
+    """Mark (SharedTarget) the targets of the rows just written that have another TargetSpan row anywhere.
+
+    Under one advisory lock held to the end of the caller's transaction: checks run one at a time, each after its
+    own rows are written, so of two transactions writing rows of one target, the second to check sees the first's
+    rows committed (READ COMMITTED: each statement sees what committed before it began).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SHARED_LOCK])
+    spans, n, o = TargetSpan._meta.db_table, TARGET_SQL.format(a="n"), TARGET_SQL.format(a="o")
+    unit_filter = "" if unit_id is None else " AND n.unit_id = %s"
+    sql = (  # table and column names are ours; every value is a parameter
+        f"INSERT INTO {SharedTarget._meta.db_table} (target) SELECT DISTINCT {n} FROM {spans} n "  # noqa: S608
+        f"WHERE n.block = %s{unit_filter} AND EXISTS (SELECT 1 FROM {spans} o WHERE {o} = {n} AND "
+        f"(o.unit_id <> n.unit_id OR o.block <> n.block OR COALESCE(o.campaign_id, 0) <> COALESCE(n.campaign_id, 0))) "
+        f"ON CONFLICT (target) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [block] if unit_id is None else [block, unit_id])
 
 
 def _signed(value: int) -> int:

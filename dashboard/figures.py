@@ -3,9 +3,9 @@ cache of the usual periods (dashboard.periods), so each figure is computed one w
 
 - Sums (visits, ticket counts, the rates' numerators and denominators) from the daily rollups: DailyRollup's rows
   as DayReach holds them per leaf unit and day (the same recompute writes both), or by lead unit from DailyRollup.
-- Distinct figures (households / enterprises visited, people covered) and coverage's numerator from TargetSpan:
-  one pass over ~1 row per target of the subtree, grouped by target (a household visited in two campaigns or two
-  units counts once), testing each range's day bits (dashboard.daybits).
+- Distinct figures (households / enterprises visited, people covered) and coverage's numerator from TargetSpan,
+  testing each range's day bits (dashboard.daybits): plain counts over the rows of targets with one row, grouped by
+  target over the few with several (SharedTarget: a household visited in two campaigns or two units counts once).
 - Coverage's denominator (households registered) and `overdue` (open tickets past due now: the partial index
   ticket_open_due_idx) are read live: they are not per-day facts.
 - The data's age: figures are complete up to the oldest pending recompute (DirtyDay.pending_since) of the subtree.
@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from campaign.models import Household, OrgUnit
 from campaign.scope import in_subtree
-from dashboard.daybits import hit_sql
-from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, TargetSpan
+from dashboard.daybits import TARGET_SQL, hit_sql
+from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, SharedTarget, TargetSpan
 from issues.models import OPEN_STATUSES, Ticket
 
 Range = tuple[dt.date, dt.date]
@@ -76,20 +76,48 @@ def range_sums(
     return [{name: int(row[i * width + j] or 0) for j, name in enumerate(SUMS)} for i in range(len(ranges))]
 
 
-def _span_scope(unit: OrgUnit | None, campaign_id: int) -> tuple[str, list[Any]]:
-    """FROM … WHERE for TargetSpan `s` in the unit's subtree and the campaign (0: every campaign)."""
+def _span_scope(unit: OrgUnit | None, campaign_id: int, *, shared: bool) -> tuple[str, list[Any]]:
+    """FROM … WHERE for the TargetSpan rows `s` in the unit's subtree and the campaign (0: every campaign) whose
+    target has several span rows (`shared`: SharedTarget) or one (then counting rows counts targets)."""
     join, params = _subtree_sql(unit, "s.unit_id")
     where = ["u.path LIKE %s"] if join else []
     if campaign_id:
         where.append("s.campaign_id = %s")
         params.append(campaign_id)
-    sql = f"FROM {TargetSpan._meta.db_table} s{join}{' WHERE ' + ' AND '.join(where) if where else ''}"
-    return sql, params
+    marked = f"SELECT m.target FROM {SharedTarget._meta.db_table} m WHERE m.target = {TARGET_SQL.format(a='s')}"  # noqa: S608
+    where.append(f"{'' if shared else 'NOT '}EXISTS ({marked})")
+    return f"FROM {TargetSpan._meta.db_table} s{join} WHERE {' AND '.join(where)}", params
 
 
 def span_figures(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> list[dict[str, int]]:
     """Per range: households / enterprises visited in it, people covered, and households ever visited up to its
-    last day — one pass over the subtree's TargetSpan rows, grouped by target."""
+    last day — one pass over the subtree's TargetSpan rows of single-row targets (plain counts) and one over those
+    of the targets with several rows, grouped by target (SharedTarget: few)."""
+    single, shared = _span_single(unit, campaign_id, ranges), _span_shared(unit, campaign_id, ranges)
+    return [
+        {name: int(single[4 * i + j] or 0) + int(shared[4 * i + j] or 0) for j, name in enumerate(DISTINCT)}
+        for i in range(len(ranges))
+    ]
+
+
+def _span_single(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> tuple[Any, ...]:
+    columns, params = [], []
+    for date_from, date_to in ranges:
+        hit, hit_params = hit_sql("s", date_from, date_to)
+        columns += [
+            f"COUNT(CASE WHEN s.household_id IS NOT NULL AND {hit} THEN 1 END)",
+            f"COUNT(CASE WHEN s.enterprise_id IS NOT NULL AND {hit} THEN 1 END)",
+            f"SUM(CASE WHEN s.household_id IS NOT NULL AND {hit} THEN s.members ELSE 0 END)",
+            "COUNT(CASE WHEN s.household_id IS NOT NULL AND s.first_day <= %s THEN 1 END)",
+        ]
+        params += [*hit_params, *hit_params, *hit_params, date_to.isoformat()]
+    source, scope_params = _span_scope(unit, campaign_id, shared=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} {source}", [*params, *scope_params])  # noqa: S608
+        return tuple(cursor.fetchone())
+
+
+def _span_shared(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> tuple[Any, ...]:
     hits, hit_params = [], []
     for i, (date_from, date_to) in enumerate(ranges):
         condition, params = hit_sql("s", date_from, date_to)
@@ -102,29 +130,34 @@ def span_figures(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) ->
         f"COUNT(CASE WHEN x.household_id IS NOT NULL AND x.first_day <= %s THEN 1 END)"
         for i in range(len(ranges))
     )
-    source, params = _span_scope(unit, campaign_id)
+    source, params = _span_scope(unit, campaign_id, shared=True)
     sql = (  # table and column names are ours; every value is a parameter
         f"SELECT {columns} FROM (SELECT s.household_id, s.enterprise_id, MAX(s.members) AS members, "  # noqa: S608
         f"MIN(s.first_day) AS first_day, {', '.join(hits)} {source} GROUP BY s.household_id, s.enterprise_id) x"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*(r[1].isoformat() for r in ranges), *hit_params, *params])
-        row = cursor.fetchone()
-    return [{name: int(row[4 * i + j] or 0) for j, name in enumerate(DISTINCT)} for i in range(len(ranges))]
+        return tuple(cursor.fetchone())
 
 
 def first_visits(unit: OrgUnit | None, campaign_id: int, up_to: dt.date) -> dict[str, int]:
     """{ISO day: households first visited that day} up to `up_to`, over the subtree's TargetSpan rows (in the
     campaign, or every campaign: 0): coverage's numerator on any day is a running sum of these."""
-    source, params = _span_scope(unit, campaign_id)
-    source += (" AND " if " WHERE " in source else " WHERE ") + "s.household_id IS NOT NULL"
+    single, params = _span_scope(unit, campaign_id, shared=False)
+    shared, shared_params = _span_scope(unit, campaign_id, shared=True)
     sql = (  # table and column names are ours; every value is a parameter
-        f"SELECT x.first_day, COUNT(*) FROM (SELECT s.household_id, MIN(s.first_day) AS first_day "  # noqa: S608
-        f"{source} GROUP BY s.household_id) x WHERE x.first_day <= %s GROUP BY x.first_day"
+        f"SELECT s.first_day, COUNT(*) {single} AND s.household_id IS NOT NULL AND s.first_day <= %s "  # noqa: S608
+        f"GROUP BY s.first_day UNION ALL "
+        f"SELECT x.first_day, COUNT(*) FROM (SELECT s.household_id, MIN(s.first_day) AS first_day "
+        f"{shared} AND s.household_id IS NOT NULL GROUP BY s.household_id) x WHERE x.first_day <= %s "
+        f"GROUP BY x.first_day"
     )
+    found: dict[str, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, up_to.isoformat()])
-        return {str(first_day)[:10]: int(n) for first_day, n in cursor.fetchall()}
+        cursor.execute(sql, [*params, up_to.isoformat(), *shared_params, up_to.isoformat()])
+        for first_day, n in cursor.fetchall():
+            found[str(first_day)[:10]] = found.get(str(first_day)[:10], 0) + int(n)
+    return found
 
 
 def registered_households(unit: OrgUnit | None) -> int:

@@ -216,10 +216,33 @@ class TargetSpan(models.Model):
             ),
         ]
         # The unique key's index (unit_id first) serves the per-unit rebuild and the subtree join of
-        # dashboard.figures.
+        # dashboard.figures; this one, a target's rows wherever they are (dashboard.daybits.shared_mark).
+        indexes = [
+            models.Index(Coalesce(F("household_id") * 2, F("enterprise_id") * 2 + 1), name="target_span_target_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"unit {self.unit_id} household {self.household_id} enterprise {self.enterprise_id}: {self.first_day}"
+
+
+class SharedTarget(models.Model):
+    """A target with more than one TargetSpan row (visited in two units, two campaigns or two blocks): only these
+    need grouping by target to be counted once (dashboard.figures); a target absent here has one row at most, so
+    plain filtered counts over the rows are exact. `target` is household_id * 2, or enterprise_id * 2 + 1.
+
+    Marked by the recompute that writes a target's second row, in its transaction, under one advisory lock taken
+    last (dashboard.daybits.shared_mark): of two recomputes writing a target's rows at once, the one that checks
+    second sees the other's committed row. Never unmarked but by a full rebuild: a stale mark only costs grouping.
+    """
+
+    target = models.BigIntegerField(unique=True)
+
+    class Meta:
+        verbose_name = _("多行走访对象")
+        verbose_name_plural = _("多行走访对象")
+
+    def __str__(self) -> str:
+        return str(self.target)
 
 
 class DayReach(DayFigures):

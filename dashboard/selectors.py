@@ -104,6 +104,7 @@ def stats_summary(q: StatsQuery) -> dict[str, Any]:
     """Headline figures of the period and `updated_at` (ISO), the moment up to which they are complete."""
     row = periods.cached(q.unit, q.campaign, q.date_from, q.date_to)
     live = row is None
+    f: dict[str, Any]
     if row is not None:
         f = row.figures
     else:

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboard.daybits import day_number, range_masks
-from dashboard.models import BLOCK_DAYS, DAY_EPOCH, TargetSpan
+from dashboard.models import BLOCK_DAYS, DAY_EPOCH, SharedTarget, TargetSpan
 from dashboard.rollups import rollup_range
 from dashboard.selectors import StatsQuery, stats_daily, stats_summary
 from dashboard.signals import rollups_deferred
@@ -83,3 +83,24 @@ def test_any_range_at_the_edges_equals_brute_force_without_reading_target_days(o
 def test_day_number_counts_from_the_epoch():
     assert day_number(DAY_EPOCH) == 0
     assert day_number(dt.date(2026, 11, 25)) == 9825
+
+
+@pytest.mark.django_db
+def test_a_household_visited_in_two_units_counts_once_above_them(org, leader):
+    # given: a household visited in grid1, then moved to grid2 and visited there (two span rows, one target)
+    home = household(org.grid1, 3)
+    with rollups_deferred():
+        visit_row(cadre=leader, target=home, when=at(day(9855), 10)).save()
+        home.unit = org.grid2
+        home.save()
+        visit_row(cadre=leader, target=home, when=at(day(9856), 10)).save()
+    with time_machine.travel(at(day(9860), 12), tick=False):
+        rollup_range(date_from=day(9855), date_to=day(9856))
+        # then: marked as shared, and counted once by the district, once by each grid
+        assert SharedTarget.objects.filter(target=home.pk * 2).exists()
+        for unit, visited in ((org.district, 1), (org.grid1, 1), (org.grid2, 1), (org.street2, 1)):
+            q = StatsQuery(unit=unit, date_from=day(9855), date_to=day(9856))
+            assert stats_summary(q)["households_visited"] == visited, unit.name
+        assert (
+            stats_summary(StatsQuery(unit=org.district, date_from=day(9855), date_to=day(9856)))["people_covered"] == 3
+        )
