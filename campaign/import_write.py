@@ -1,5 +1,5 @@
 """Pass 2 of a registry import (campaign/importer.py): the spilled batches of clean rows written in the caller's
-transaction — COPY on PostgreSQL, bulk_create elsewhere — and the dashboard told which units' registry changed.
+transaction — COPY on PostgreSQL, bulk_create elsewhere (coverage's denominator, the registry count, is read live).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from campaign.import_rows import BATCH_SIZE, FIELDS, Progress
 from campaign.models import Enterprise, Household, User
-from campaign.signals import registry_changed
 
 
 def _copy_value(value: Any) -> str:
@@ -49,7 +48,7 @@ def insert_spilled(*, kind: str, spill: IO[bytes], actor: User | None, progress:
     if kind == "households":
         extra.update(created_by_id=actor.pk if actor else None, confirmed=True)
     copy = connection.vendor == "postgresql"
-    created, units = 0, set()
+    created = 0
     spill.seek(0)
     while True:
         try:
@@ -60,7 +59,6 @@ def insert_spilled(*, kind: str, spill: IO[bytes], actor: User | None, progress:
         for row in rows:
             row["unit_id"] = row.pop("unit")
             row.update(extra)
-            units.add(row["unit_id"])
         if copy:
             _copy_rows(model, rows)
         else:
@@ -68,6 +66,4 @@ def insert_spilled(*, kind: str, spill: IO[bytes], actor: User | None, progress:
         created += len(rows)
         if progress:
             progress("insert", len(rows))
-    if model is Household and units:
-        registry_changed.send(sender=Household, unit_ids=units)  # coverage's denominator (dashboard.signals)
     return created

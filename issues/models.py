@@ -170,7 +170,7 @@ class Ticket(models.Model):
             models.Index(fields=["created_by", "created_at"], name="ticket_created_by_idx"),
             # The visit → tickets link (visit detail).
             models.Index(fields=["visit_id"], name="ticket_visit_idx"),
-            # The live `overdue` figure (dashboard.selectors.overdue_now): open AND due_at < now, by unit/campaign —
+            # The live `overdue` figure (dashboard.figures.overdue_now): open AND due_at < now, by unit/campaign —
             # an index-only count over open tickets alone (bench/README.md, city scale: 337 ms → 57 ms).
             models.Index(
                 fields=["due_at", "unit", "campaign"],
