@@ -27,6 +27,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.db.models.signals import post_save, pre_delete
@@ -128,16 +129,18 @@ def audit_record(
     *,
     action: str,
     actor: User | str | None,
-    obj: models.Model | str | None = None,
+    obj: models.Model | str | tuple[str, str] | None = None,
     changes: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent:
     """Append one audit event. `actor` is a user, or the account name typed at a failed login; `obj` a row or a
-    kind of object ("households" for an import); `changes` is masked here (see PERSONAL)."""
+    kind of object ("households" for an import) or (kind, id); `changes` is masked here (see PERSONAL)."""
     request = request if request is not None else _current_request.get()
     user = actor if isinstance(actor, User) and actor.pk is not None else None
     if isinstance(obj, models.Model):
         object_type, object_id = obj._meta.model_name or "", str(obj.pk or "")
+    elif isinstance(obj, tuple):
+        object_type, object_id = obj
     else:
         object_type, object_id = obj or "", ""
     return AuditEvent.objects.create(
@@ -196,18 +199,15 @@ def _admin_change(sender: type[LogEntry], instance: LogEntry, created: bool = Fa
     if not created:
         return
     kinds = {ADDITION: "add", CHANGE: "change", DELETION: "delete"}
-    model = instance.content_type.model if instance.content_type_id else ""
-    AuditEvent.objects.create(
+    model = ContentType.objects.get_for_id(instance.content_type_id).model if instance.content_type_id else ""
+    audit_record(
         action=AuditAction.ADMIN_CHANGE,
-        actor_id=instance.user_id,
-        actor_name=instance.user.get_username()[:150],
-        object_type=model[:50],
-        object_id=str(instance.object_id or "")[:64],
-        client_address=client_address(request) if (request := _current_request.get()) is not None else None,
+        actor=User.objects.filter(pk=instance.user_id).first(),
+        obj=(model, str(instance.object_id or "")),  # by id alone: a deleted row is gone by now or soon
         changes={
             "flag": kinds.get(instance.action_flag, str(instance.action_flag)),
             "message": instance.get_change_message(),
-        },  # fmt: skip
+        },
     )
 
 
