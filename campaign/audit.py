@@ -29,7 +29,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.signals import post_save, pre_delete
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -284,7 +284,14 @@ def audit_partitions(now: dt.datetime | None = None) -> list[str]:
     created = []
     for ahead in range(MONTHS_AHEAD + 1):
         year, month = local.year + (local.month - 1 + ahead) // 12, (local.month - 1 + ahead) % 12 + 1
-        if ensure_partition(year, month):
+        try:
+            with transaction.atomic():
+                made = ensure_partition(year, month)
+        except DatabaseError:
+            # The default partition already holds rows of that month: the others still get made; see operations.md.
+            log.exception("audit partition %s could not be created", partition_name(year, month))
+            continue
+        if made:
             created.append(partition_name(year, month))
     return created
 

@@ -189,6 +189,18 @@ def test_partitions_exist_for_this_month_and_the_next_two(db):
 
 
 @postgres_only
+def test_an_event_without_its_months_partition_is_kept_in_the_default_one(db, caplog):
+    stray = AuditEvent.objects.create(action=AuditAction.LOGIN_OK, at=dt.datetime(2019, 6, 15, tzinfo=dt.UTC))
+
+    created = audit.audit_partitions(now=dt.datetime(2019, 6, 20, tzinfo=dt.UTC))
+
+    # June holds a row in the default partition, so it cannot be made (and says so); the months ahead still are.
+    assert created == ["campaign_auditevent_p201907", "campaign_auditevent_p201908"]
+    assert "campaign_auditevent_p201906" in caplog.text
+    assert AuditEvent.objects.filter(pk=stray.pk).exists()
+
+
+@postgres_only
 def test_retention_drops_a_whole_old_partition_and_keeps_the_recent_ones(cadre, settings):
     settings.AUDIT_RETENTION_DAYS = 180
     audit.ensure_partition(2020, 1)
