@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campaign.admin_import import register_import_view
-from campaign.models import AccessLog, CalendarDay, Campaign, Enterprise, Export, Household, OrgUnit, User
+from campaign.models import AccessLog, AuditEvent, CalendarDay, Campaign, Enterprise, Export, Household, OrgUnit, User
 
 admin.site.site_header = _("走访 Zoufang 管理后台")
 admin.site.site_title = _("走访管理")
@@ -93,6 +93,26 @@ class ExportAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "owner", "state", "progress", "total", "created_at"]
     list_filter = ["kind", "state"]
     raw_id_fields = ["owner"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only (issue 12 item 5): values are stored masked; inspectors get `audit_export`."""
+
+    list_display = ["at", "action", "actor_name", "object_type", "object_id", "client_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "object_type", "object_id"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "action", "actor", "actor_name", "object_type", "object_id", "client_address", "changes"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 # /admin/campaign/import/: registry import from .xlsx/.csv, all-or-nothing with a row-by-row report (SPEC §2).

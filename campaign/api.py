@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -70,6 +70,8 @@ class TokenView(APIView):
                 {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
             )
         token_row, token = AuthToken.objects.create(user=user)
+        # As knox's own LoginView does: listeners of a login (the audit trail, last_login) hear a token login too.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response({"token": token, "expiry": token_row.expiry})
 
     @extend_schema(request=None, responses={204: None})

@@ -6,6 +6,7 @@ class CampaignConfig(AppConfig):
     verbose_name = "组织与活动"
 
     def ready(self) -> None:
-        from campaign import auth
+        from campaign import audit, auth
 
         auth.connect()
+        audit.connect()  # also registers its Celery task (audit_upkeep_task) with the app

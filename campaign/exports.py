@@ -31,8 +31,9 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from rest_framework import serializers
 
+from campaign.audit import audit_record
 from campaign.fields import printable
-from campaign.models import Export, User
+from campaign.models import AuditAction, Export, User
 
 EXPORT_SYNC_LIMIT = 10_000  # rows answered within the request (setting EXPORT_SYNC_LIMIT overrides); more: 202
 CHUNK = 2_000  # rows per database round trip in a ledger's .iterator(): ~2 MB of Python objects at a time
@@ -205,6 +206,9 @@ def ledger_response(
     """The ledger as .xlsx at once (≤ sync_limit() rows, written to a temporary file and streamed), else a
     background export: 202 with the Export's JSON. Call outside any transaction (STYLE 6)."""
     table = ledger.rows(owner, params)
+    audit_record(
+        action=AuditAction.EXPORT, actor=owner, obj=ledger.kind, changes={"filters": params, "rows": table.total}
+    )
     if table.total > sync_limit():
         export = export_start(owner=owner, ledger=ledger, params=params, total=table.total)
         data = ExportSerializer(export).data

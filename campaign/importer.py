@@ -22,6 +22,7 @@ from typing import IO, Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from campaign.audit import audit_record
 from campaign.import_rows import (
     BATCH_SIZE,
     KINDS,
@@ -35,7 +36,7 @@ from campaign.import_rows import (
     text_of,
 )
 from campaign.import_write import insert_spilled
-from campaign.models import User
+from campaign.models import AuditAction, User
 from campaign.tabular import UnreadableFile, rows_of
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,8 @@ def registry_import(
     finally:
         for stream in opened:
             stream.close()
+    counts = {"rows": result.rows, "created": result.created, "errors": len(result.errors)}
+    audit_record(action=AuditAction.REGISTRY_IMPORT, actor=actor, obj=kind, changes=counts)
     log.info(
         "registry import kind=%s rows=%d created=%d errors=%d", kind, result.rows, result.created, len(result.errors)
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaign.audit import audit_record, registry_diff, registry_values
 from campaign.errors import Invalid, NotAllowed
-from campaign.models import AccessLog, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.models import AccessLog, AuditAction, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.scope import unit_in_scope
 from campaign.selectors import grid_for_point
 
@@ -38,6 +39,9 @@ def household_create(*, actor: User, data: dict[str, Any]) -> Household:
     household = Household(**data, unit=unit, confirmed=confirmed, created_by=actor)
     household.full_clean()
     household.save()
+    audit_record(
+        action=AuditAction.REGISTRY_CREATE, actor=actor, obj=household, changes={"new": registry_values(household)}
+    )
     return household
 
 
@@ -47,10 +51,13 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
         data["unit"] = _grid_for(actor=actor, unit=data["unit"], lat=None, lng=None)
     if "confirmed" in data and not actor.is_admin_role:
         raise NotAllowed("只有管理员可以确认住户。")
+    old = registry_values(household, data)
     for name, value in data.items():
         setattr(household, name, value)
     household.full_clean()
     household.save(update_fields=list(data))
+    diff = registry_diff(old, registry_values(household, data))
+    audit_record(action=AuditAction.REGISTRY_UPDATE, actor=actor, obj=household, changes=diff)
     return household
 
 
@@ -61,6 +68,9 @@ def enterprise_create(*, actor: User, data: dict[str, Any]) -> Enterprise:
     enterprise = Enterprise(**data, unit=unit)
     enterprise.full_clean()
     enterprise.save()
+    audit_record(
+        action=AuditAction.REGISTRY_CREATE, actor=actor, obj=enterprise, changes={"new": registry_values(enterprise)}
+    )
     return enterprise
 
 
@@ -70,10 +80,13 @@ def enterprise_update(*, actor: User, enterprise: Enterprise, data: dict[str, An
         data["unit"] = _grid_for(actor=actor, unit=data["unit"], lat=None, lng=None)
     if "credit_code" in data:
         data["credit_code"] = data["credit_code"].strip().upper()
+    old = registry_values(enterprise, data)
     for name, value in data.items():
         setattr(enterprise, name, value)
     enterprise.full_clean()
     enterprise.save(update_fields=list(data))
+    diff = registry_diff(old, registry_values(enterprise, data))
+    audit_record(action=AuditAction.REGISTRY_UPDATE, actor=actor, obj=enterprise, changes=diff)
     return enterprise
 
 
@@ -82,3 +95,4 @@ def access_log_record(*, user: User, obj: Any, fields: list[str]) -> None:
     AccessLog.objects.create(
         user=user, object_type=obj._meta.model_name, object_id=str(obj.pk), fields=",".join(fields)
     )
+    audit_record(action=AuditAction.REVEAL, actor=user, obj=obj, changes={"fields": list(fields)})

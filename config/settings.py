@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request being served, for the client address of audit events recorded below a view (campaign/audit.py).
+    "campaign.audit.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused by the lockout into the lockout answer (campaign/auth.py).
@@ -216,7 +218,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "rollup-dirty-sweep": {"task": "dashboard.tasks.rollup_dirty", "schedule": 60.0},
     # every night at 01:00 Asia/Shanghai: recompute yesterday in full and snapshot its overdue tickets
     "rollup-nightly": {"task": "dashboard.tasks.rollup_nightly", "schedule": crontab(hour=1, minute=0)},
+    # every night at 02:30: make the audit table's partitions for this month and the next two, and drop the
+    # months older than AUDIT_RETENTION_DAYS as whole partitions (campaign/audit.py)
+    "audit-upkeep": {"task": "campaign.audit.audit_upkeep_task", "schedule": crontab(hour=2, minute=30)},
 }
+# How long the audit trail is kept, in days; a month's partition is dropped once the whole month is older. The law
+# (网络安全法 §21, 等保 2.0) asks for at least six months: less than 180 refuses to start.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS} is below the minimum of 180 days")
 
 # --- Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"

@@ -1,3 +1,4 @@
+from campaign.models.audit import AuditAction, AuditEvent
 from campaign.models.campaigns import MODES, CalendarDay, Campaign
 from campaign.models.exports import Export
 from campaign.models.org import OrgUnit, UnitKind
@@ -8,6 +9,8 @@ __all__ = [
     "MODES",
     "HOUSEHOLD_TAGS",
     "AccessLog",
+    "AuditAction",
+    "AuditEvent",
     "CalendarDay",
     "Campaign",
     "Enterprise",

@@ -23,6 +23,7 @@ def test_every_periodic_job_is_in_the_beat_schedule():
         "dashboard.tasks.supervise_tickets",
         "dashboard.tasks.rollup_dirty",
         "dashboard.tasks.rollup_nightly",
+        "campaign.audit.audit_upkeep_task",
     }
 
 
