@@ -35,7 +35,7 @@ if not SECRET_KEY:
     # Embedded demo only (no DATABASE_URL): this key is public in the repository.
     SECRET_KEY = "zoufang-insecure-embedded-key-change-me-in-production-0123456789"
 # Keys of personal data at rest (comma-separated Fernet keys: the first encrypts, all decrypt), independent of
-# SECRET_KEY. Only read and validated here so a deployment cannot start without them; nothing encrypts with them yet.
+# SECRET_KEY (campaign/crypto.py; rotate with `manage.py rotate_pii`).
 PII_KEYS = env_fernet_keys("PII_KEYS")
 if not PII_KEYS:
     if DEPLOYMENT:
@@ -45,6 +45,8 @@ if not PII_KEYS:
         )
     # Embedded demo only: public in the repository.
     PII_KEYS = ["ZW1iZWRkZWQtZGVtby1waWkta2V5LW5vdC1zZWNyZXQ="]
+# Key of the lookup hashes of encrypted values (campaign/crypto.py); unset, it is derived from the last PII key.
+PII_HASH_KEY = env_str("PII_HASH_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -1,7 +1,7 @@
 from campaign.models.campaigns import MODES, CalendarDay, Campaign
 from campaign.models.exports import Export
 from campaign.models.org import OrgUnit, UnitKind
-from campaign.models.people import AccessLog, PasswordHistory, Role, User
+from campaign.models.people import AccessLog, PasswordHistory, RevealReason, Role, User
 from campaign.models.registries import HOUSEHOLD_TAGS, Enterprise, Household
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Household",
     "OrgUnit",
     "PasswordHistory",
+    "RevealReason",
     "Role",
     "UnitKind",
     "User",
