@@ -11,7 +11,7 @@ roles that may reveal (issue 12 item 4).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -66,19 +66,19 @@ class PersonalDataAdmin(admin.ModelAdmin):
         setattr(request, REVEALED, shown)
         return shown
 
-    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Sequence[str] | None:
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
         exclude = list(super().get_exclude(request, obj) or ())
         if not self.revealed(request, obj):
             exclude += list(self.personal_fields)
         return exclude
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.revealed(request, obj):
             readonly += [f"{field}_masked" for field in self.personal_fields]
         return readonly
 
-    def get_search_fields(self, request: HttpRequest) -> Sequence[str]:
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
         fields = list(super().get_search_fields(request))
         if may_reveal_personal_data(self._user(request)):
             fields += [f"={field}" for field in self.personal_fields if not field.endswith("_id_number")]

@@ -52,7 +52,7 @@ class RedactPersonalData(logging.Filter):
 
     @staticmethod
     def _redact_sql(record: logging.LogRecord) -> None:
-        duration, sql, params, alias = record.args  # type: ignore[misc]
+        duration, sql, params, alias = record.args
         count = len(params) if isinstance(params, list | tuple) else "?"
         clean_sql = _SQL_STRING.sub("'?'", str(sql))
         record.args = (duration, clean_sql, f"<{count} parameters>", alias)
