@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
+from campaign.importer import registry_import
 from campaign.models import Household
 from campaign.validators import validate_id_number
 from tests.factories import HouseholdFactory
@@ -100,3 +101,22 @@ def test_the_registry_api_stores_a_valid_number_encrypted(api, dispatcher, org):
     assert response.json()["head_id_number"] == "110105**********2X"
     home = Household.objects.get(pk=response.json()["id"])
     assert home.head_id_number == OTHER and OTHER not in raw_row(home.pk)[0]
+
+
+def test_the_import_validates_encrypts_and_hashes_the_number(org):
+    def row(address, name, number):
+        return {"地址": address, "网格": "丈八一网格", "户主姓名": name, "身份证号": number}
+
+    bad = registry_import(kind="households", rows_or_file=[row("锦业路1号", "李四", "610113199001011231")])
+    assert not bad.ok and "身份证号" in str(bad.errors) and "610113199001011231" not in str(bad.errors)
+    assert not Household.objects.exists()
+
+    good = registry_import(
+        kind="households", rows_or_file=[row("锦业路1号", "李四", OTHER.lower()), row("锦业路2号", "王五", "")]
+    )
+
+    assert good.ok, good.errors
+    home = Household.objects.get(head_name="李四")
+    assert home.head_id_number == OTHER and OTHER not in raw_row(home.pk)[0]
+    assert list(Household.objects.with_id_number(OTHER)) == [home]
+    assert raw_row(Household.objects.get(head_name="王五").pk) == ("", "")
