@@ -4,12 +4,16 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campaign.admin_import import register_import_view
+from campaign.admin_personal import PersonalDataAdmin
 from campaign.models import AccessLog, AuditEvent, CalendarDay, Campaign, Enterprise, Export, Household, OrgUnit, User
+from campaign.scope import may_reveal_personal_data
+from campaign.validators import mask_id_number, mask_name, mask_phone, normalize_id_number, validate_id_number
 
 admin.site.site_header = _("走访 Zoufang 管理后台")
 admin.site.site_title = _("走访管理")
@@ -56,18 +60,37 @@ def confirm_households(modeladmin: Any, request: HttpRequest, queryset: QuerySet
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
-    list_display = ["address", "unit", "members", "confirmed"]
+class HouseholdAdmin(PersonalDataAdmin):
+    personal_fields = {"head_name": mask_name, "phone": mask_phone, "head_id_number": mask_id_number}
+    list_display = ["address", "unit", "head_name_masked", "phone_masked", "members", "confirmed"]
     list_filter = ["confirmed"]
     search_fields = ["address"]
     raw_id_fields = ["unit", "created_by"]
     actions = [confirm_households]
     list_select_related = ["unit"]
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Household], search_term: str
+    ) -> tuple[QuerySet[Household], bool]:
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = normalize_id_number(search_term)
+        if may_reveal_personal_data(request.user) and term and not _id_number_error(term):  # type: ignore[arg-type]
+            found = found | queryset.with_id_number(term)  # type: ignore[attr-defined]
+        return found, duplicates
+
+
+def _id_number_error(value: str) -> bool:
+    try:
+        validate_id_number(value)
+    except ValidationError:
+        return True
+    return False
+
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
-    list_display = ["name", "credit_code", "industry", "size", "unit"]
+class EnterpriseAdmin(PersonalDataAdmin):
+    personal_fields = {"contact_name": mask_name, "contact_phone": mask_phone}
+    list_display = ["name", "credit_code", "industry", "size", "unit", "contact_name_masked", "contact_phone_masked"]
     search_fields = ["name", "credit_code"]
     raw_id_fields = ["unit"]
     list_select_related = ["unit"]
@@ -75,8 +98,9 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "object_type", "object_id", "fields"]
-    readonly_fields = ["at", "user", "object_type", "object_id", "fields"]
+    list_display = ["at", "user", "object_type", "object_id", "fields", "reason", "client"]
+    list_filter = ["reason", "object_type"]
+    readonly_fields = ["at", "user", "object_type", "object_id", "fields", "reason", "client"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -16,24 +16,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaign import services
-from campaign.errors import Invalid
+from campaign import reveal, services
 from campaign.fields import CleanModelSerializer, text_error
 from campaign.filters import EnterpriseFilter, HouseholdFilter, RegistryFilter, UnitListFilter
 from campaign.geo import haversine_m
-from campaign.models import Enterprise, Household, OrgUnit
+from campaign.models import Enterprise, Household, OrgUnit, RevealReason
 from campaign.pagination import IdCursorPage, NumberPage
 from campaign.scope import (
     enterprises_visible_to,
     households_visible_to,
-    may_reveal_personal_data,
     unit_in_scope,
     units_visible_to,
     user_of,
 )
 from campaign.serializers import MeSerializer
 from campaign.throttles import TokenThrottle
-from campaign.validators import mask_name, mask_phone
+from campaign.validators import mask_id_number, mask_name, mask_phone
+
+REVEAL_PARAMETERS = [
+    OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full personal values (roles that may; logged)"),
+    OpenApiParameter("reason", OpenApiTypes.STR, enum=RevealReason.values, description="why (required with reveal)"),
+]
 
 
 # --- auth and me ------------------------------------------------------------------------------------------
@@ -140,7 +143,7 @@ class MaskedSerializer(CleanModelSerializer):
 
 
 class HouseholdSerializer(MaskedSerializer):
-    masked_fields = {"head_name": mask_name, "phone": mask_phone}
+    masked_fields = {"head_name": mask_name, "phone": mask_phone, "head_id_number": mask_id_number}
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:
@@ -152,6 +155,7 @@ class HouseholdSerializer(MaskedSerializer):
             "unit_name",
             "head_name",
             "phone",
+            "head_id_number",
             "members",
             "lat",
             "lng",
@@ -224,11 +228,9 @@ class RegistryListMixin:
         return context
 
 
-REVEAL_VALUES = {"1": True, "true": True, "0": False, "false": False}
-
-
 class RevealMixin:
-    """`?reveal=1` on a detail read returns full personal values to roles that need them, and logs the read."""
+    """`?reveal=1&reason=核实` on a detail read returns full personal values to roles that need them, and logs the
+    read with its reason (campaign/reveal.py)."""
 
     request: Request
 
@@ -240,12 +242,9 @@ class RevealMixin:
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance)  # type: ignore[attr-defined]
-        reveal = request.query_params.get("reveal") or "0"
-        if reveal not in REVEAL_VALUES:
-            raise Invalid.field("reveal", _("取值应为：%(v)s") % {"v": ", ".join(REVEAL_VALUES)})
-        if REVEAL_VALUES[reveal] and may_reveal_personal_data(user_of(request)):
+        fields = list(serializer.masked_fields)
+        if reveal.reveal(request, user_of(request), instance, fields, request.query_params):
             serializer.context["reveal"] = True
-            services.access_log_record(user=user_of(request), obj=instance, fields=list(serializer.masked_fields))
         return Response(serializer.data)
 
 
@@ -269,7 +268,7 @@ class HouseholdDetail(RevealMixin, generics.RetrieveUpdateAPIView):
     def get_queryset(self) -> QuerySet[Household]:
         return households_visible_to(user_of(self.request))
 
-    @extend_schema(parameters=[OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full personal data")])
+    @extend_schema(parameters=REVEAL_PARAMETERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.retrieve(request, *args, **kwargs)
 
@@ -301,7 +300,7 @@ class EnterpriseDetail(RevealMixin, generics.RetrieveUpdateAPIView):
     def get_queryset(self) -> QuerySet[Enterprise]:
         return enterprises_visible_to(user_of(self.request))
 
-    @extend_schema(parameters=[OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full personal data")])
+    @extend_schema(parameters=REVEAL_PARAMETERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.retrieve(request, *args, **kwargs)
 

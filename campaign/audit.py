@@ -1,7 +1,7 @@
 """The audit trail (issue 12 item 5): `audit_record`, the one writer of campaign.AuditEvent, and its upkeep.
 
 Every audited act goes through `audit_record`: logins (Django's login signals, connected in `connect()`), reveals
-(services.access_log_record), exports (exports.ledger_response), registry writes (services, importer) and admin
+(campaign.reveal.record), exports (exports.ledger_response), registry writes (services, importer) and admin
 changes (a post_save on Django admin's LogEntry). Personal values are masked here, once, by the name of the field
 they come under, whoever the caller: names and phones with campaign.validators' masks, ID numbers with theirs (never
 in clear), passwords and keyed hashes not at all. The client address is the request's (campaign.clients), taken

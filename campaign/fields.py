@@ -1,4 +1,5 @@
-"""Input fields every writer uses (issue 12 item 1): clean text, finite numbers, plausible instants.
+"""Fields every writer uses: input fields (issue 12 item 1: clean text, finite numbers, plausible instants) and the
+encrypted model field of sensitive personal data (item 4), at the end.
 
 One definition, used by the serializers of visits, tickets and registries, by the page forms and by the registry
 import, so a hostile value is refused the same way everywhere — with a 400 naming the field — before anything is
@@ -24,6 +25,8 @@ from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from campaign import crypto
 
 # Tab, newline and carriage return are the only control characters free text may hold.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -159,3 +162,20 @@ class CleanModelSerializer(serializers.ModelSerializer):
         models.TextField: CleanCharField,
         models.FloatField: FiniteFloatField,
     }
+
+
+class EncryptedTextField(models.TextField):
+    """A text value stored as a Fernet token (campaign/crypto.py), plain text in Python: encrypted at rest, decrypted
+    on load. Only exact-value lookups through a separate keyed-hash column make sense (tokens are randomised):
+    filtering on this column itself matches nothing."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if not value:
+            return value
+        return crypto.decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if not value:
+            return value
+        return crypto.encrypt(value)

@@ -17,7 +17,7 @@ from campaign.geo import GridIndex
 from campaign.models import Enterprise, OrgUnit, UnitKind, User
 from campaign.scope import units_visible_to
 from campaign.tabular import UnreadableFile
-from campaign.validators import validate_credit_code, validate_mobile
+from campaign.validators import normalize_id_number, validate_credit_code, validate_id_number, validate_mobile
 
 KINDS = ("households", "enterprises")
 # Rows per bulk_create and per spilled batch: ~2,000 households is ~1 MB of SQL, one round trip each.
@@ -32,6 +32,7 @@ HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "unit": ("网格", "所属网格", "unit", "grid"),
     "head_name": ("户主姓名", "户主", "head_name"),
     "phone": ("联系电话", "手机号", "phone"),
+    "head_id_number": ("户主身份证号", "身份证号", "head_id_number"),
     "members": ("人口数", "家庭人口", "members"),
     "lat": ("纬度", "lat", "latitude"),
     "lng": ("经度", "lng", "longitude", "lon"),
@@ -56,7 +57,7 @@ MAX_LENGTHS = {
 }
 # The order of the spilled tuples and of the model fields they fill.
 FIELDS = {
-    "households": ("address", "unit", "head_name", "phone", "members", "lat", "lng", "tags"),
+    "households": ("address", "unit", "head_name", "phone", "head_id_number", "members", "lat", "lng", "tags"),
     "enterprises": (
         "name",
         "credit_code",
@@ -213,6 +214,9 @@ class Validator:
             return self.grids.resolve(value)
         if name in ("phone", "contact_phone"):
             validate_mobile(value)
+        elif name == "head_id_number":
+            value = normalize_id_number(value)
+            validate_id_number(value)
         elif name == "credit_code":
             value = value.upper()
             validate_credit_code(value)

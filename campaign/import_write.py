@@ -13,6 +13,7 @@ from typing import IO, Any
 from django.db import connection
 from django.utils import timezone
 
+from campaign import crypto
 from campaign.import_rows import BATCH_SIZE, FIELDS, Progress
 from campaign.models import Enterprise, Household, User
 
@@ -40,6 +41,15 @@ def _copy_rows(model: Any, rows: list[dict[str, Any]]) -> None:
         cursor.copy_expert(sql, buffer)
 
 
+def _protect_id_number(row: dict[str, Any], *, encrypt: bool) -> None:
+    """The ID number's lookup hash (bulk_create and COPY skip Household.save), and for COPY, which bypasses the
+    model field, its encryption."""
+    number = row.get("head_id_number") or ""
+    row["head_id_number_hash"] = crypto.lookup_hash(number)
+    if encrypt and number:
+        row["head_id_number"] = crypto.encrypt(number)
+
+
 def insert_spilled(*, kind: str, spill: IO[bytes], actor: User | None, progress: Progress | None) -> int:
     """Pass 2: the spilled batches written in the caller's transaction: COPY on PostgreSQL, else bulk_create."""
     model: type[Household] | type[Enterprise] = Household if kind == "households" else Enterprise
@@ -59,6 +69,8 @@ def insert_spilled(*, kind: str, spill: IO[bytes], actor: User | None, progress:
         for row in rows:
             row["unit_id"] = row.pop("unit")
             row.update(extra)
+            if model is Household:
+                _protect_id_number(row, encrypt=copy)
         if copy:
             _copy_rows(model, rows)
         else:

@@ -6,7 +6,7 @@ from typing import Any
 
 from campaign.audit import audit_record, registry_diff, registry_values
 from campaign.errors import Invalid, NotAllowed
-from campaign.models import AccessLog, AuditAction, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.models import AuditAction, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.scope import unit_in_scope
 from campaign.selectors import grid_for_point
 
@@ -88,11 +88,3 @@ def enterprise_update(*, actor: User, enterprise: Enterprise, data: dict[str, An
     diff = registry_diff(old, registry_values(enterprise, data))
     audit_record(action=AuditAction.REGISTRY_UPDATE, actor=actor, obj=enterprise, changes=diff)
     return enterprise
-
-
-def access_log_record(*, user: User, obj: Any, fields: list[str]) -> None:
-    """Record that `user` read the full values of `fields` of `obj` (never the values themselves)."""
-    AccessLog.objects.create(
-        user=user, object_type=obj._meta.model_name, object_id=str(obj.pk), fields=",".join(fields)
-    )
-    audit_record(action=AuditAction.REVEAL, actor=user, obj=obj, changes={"fields": list(fields)})

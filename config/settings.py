@@ -35,7 +35,7 @@ if not SECRET_KEY:
     # Embedded demo only (no DATABASE_URL): this key is public in the repository.
     SECRET_KEY = "zoufang-insecure-embedded-key-change-me-in-production-0123456789"
 # Keys of personal data at rest (comma-separated Fernet keys: the first encrypts, all decrypt), independent of
-# SECRET_KEY. Only read and validated here so a deployment cannot start without them; nothing encrypts with them yet.
+# SECRET_KEY (campaign/crypto.py; rotate with `manage.py rotate_pii`).
 PII_KEYS = env_fernet_keys("PII_KEYS")
 if not PII_KEYS:
     if DEPLOYMENT:
@@ -45,6 +45,8 @@ if not PII_KEYS:
         )
     # Embedded demo only: public in the repository.
     PII_KEYS = ["ZW1iZWRkZWQtZGVtby1waWkta2V5LW5vdC1zZWNyZXQ="]
+# Key of the lookup hashes of encrypted values (campaign/crypto.py); unset, it is derived from the last PII key.
+PII_HASH_KEY = env_str("PII_HASH_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -341,10 +343,24 @@ SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "se
 # JSON has its own bound (campaign.parsers.MAX_JSON_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
 
+# Every handler redacts personal values (campaign/logfilters.py): search parameters in request lines, the row
+# contents of database errors, SQL literals. Django's own loggers hand their records to these handlers (the
+# default mail_admins handler, which mails the request's parameters, is not used).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "campaign.logfilters.RedactPersonalData"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
 }

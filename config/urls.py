@@ -36,6 +36,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("m/icon-192.png"))),
     path("healthz", healthz, name="healthz"),
+    path("audit/access/", views.access_log, name="access-log"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

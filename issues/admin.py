@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from campaign.admin_personal import PersonalDataAdmin
+from campaign.validators import mask_name, mask_phone
 from issues.models import Notification, Ticket, TicketCoUnit, TicketEvent
 
 
@@ -26,7 +28,9 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(PersonalDataAdmin):
+    # The requester's name and phone (and the person responsible) are masked unless a logged reveal.
+    personal_fields = {"requester_name": mask_name, "requester_phone": mask_phone, "responsible_person": mask_name}
     list_display = ["code", "status", "mode", "kind", "category", "unit", "lead_unit", "due_at", "supervision"]
     list_filter = ["status", "mode", "kind", "source", "supervision"]
     search_fields = ["code"]

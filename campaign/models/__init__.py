@@ -2,7 +2,7 @@ from campaign.models.audit import AuditAction, AuditEvent
 from campaign.models.campaigns import MODES, CalendarDay, Campaign
 from campaign.models.exports import Export
 from campaign.models.org import OrgUnit, UnitKind
-from campaign.models.people import AccessLog, PasswordHistory, Role, User
+from campaign.models.people import AccessLog, PasswordHistory, RevealReason, Role, User
 from campaign.models.registries import HOUSEHOLD_TAGS, Enterprise, Household
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Household",
     "OrgUnit",
     "PasswordHistory",
+    "RevealReason",
     "Role",
     "UnitKind",
     "User",

@@ -45,19 +45,35 @@ class User(AbstractUser):
         return self.role == Role.ADMIN or self.is_superuser
 
 
+class RevealReason(models.TextChoices):
+    """Why someone asked for full personal values (`?reveal=1&reason=…`); the list is fixed so that it can be
+    reviewed and counted."""
+
+    CALLBACK = "回访", _("回访")
+    VERIFY = "核实", _("核实")
+    HANDLE = "办理", _("办理")
+    CONTACT = "联系", _("联系")
+    INSPECT = "督查", _("督查")
+
+
 class AccessLog(models.Model):
-    """Who read which full personal value, when (SPEC §2). Append-only; never holds the value itself."""
+    """Who read which full personal value, when, from where and why (SPEC §2). Append-only; never holds the value."""
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     object_type = models.CharField(max_length=30)
     object_id = models.CharField(max_length=40)
     fields = models.CharField(max_length=200)
+    reason = models.CharField(_("原因"), max_length=10, choices=RevealReason.choices, blank=True)
+    client = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="accesslog_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="accesslog_object_idx"),
+            models.Index(fields=["-at"], name="accesslog_at_idx"),  # the review page, newest first
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.object_type}#{self.object_id}"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from campaign.validators import validate_credit_code, validate_mobile
+from campaign.crypto import lookup_hash
+from campaign.fields import EncryptedTextField
+from campaign.validators import normalize_id_number, validate_credit_code, validate_id_number, validate_mobile
 
 HOUSEHOLD_TAGS = ["独居老人", "低保", "残疾", "退役军人", "空巢", "留守儿童", "困难家庭"]
 
@@ -23,6 +27,12 @@ def _coordinate_constraints(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
+class HouseholdQuerySet(models.QuerySet["Household"]):
+    def with_id_number(self, value: str) -> HouseholdQuerySet:
+        """Households whose head has this ID number (exact match through the keyed hash)."""
+        return self.filter(head_id_number_hash=lookup_hash(normalize_id_number(value)) or "-")
+
+
 class Household(models.Model):
     address = models.CharField(_("地址"), max_length=200)
     unit = models.ForeignKey(
@@ -30,6 +40,10 @@ class Household(models.Model):
     )
     head_name = models.CharField(_("户主姓名"), max_length=50)
     phone = models.CharField(_("联系电话"), max_length=11, blank=True, validators=[validate_mobile])
+    # 身份证号: encrypted at rest (campaign/crypto.py), found by exact value through its keyed hash, masked unless a
+    # logged reveal (campaign/reveal.py).
+    head_id_number = EncryptedTextField(_("户主身份证号"), blank=True, default="", validators=[validate_id_number])
+    head_id_number_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
     members = models.PositiveSmallIntegerField(_("人口数"), default=1)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
@@ -40,6 +54,8 @@ class Household(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("住户")
@@ -57,6 +73,14 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.head_id_number = normalize_id_number(self.head_id_number)
+        self.head_id_number_hash = lookup_hash(self.head_id_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "head_id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "head_id_number_hash"}
+        super().save(*args, **kwargs)
 
 
 class Enterprise(models.Model):

@@ -14,12 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaign import services as campaign_services
+from campaign import reveal as personal_data
 from campaign.errors import Invalid
-from campaign.models import User
+from campaign.models import RevealReason, User
 from campaign.pagination import CursorPage, NumberPage
 from campaign.params import bbox_param
-from campaign.scope import may_reveal_personal_data
 from issues import selectors, services
 from issues.api.serializers import TicketDetailSerializer, TicketListSerializer
 from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
@@ -42,10 +41,6 @@ class PriorityPage(NumberPage):
 
 class TicketPage(CursorPage):
     ordering = ("-created_at", "-id")
-
-
-def _reveal(request: Request) -> bool:
-    return request.query_params.get("reveal") in ("1", "true") and may_reveal_personal_data(request.user)  # type: ignore[arg-type]
 
 
 class TicketList(generics.ListCreateAPIView):
@@ -81,18 +76,17 @@ class TicketList(generics.ListCreateAPIView):
 
 class TicketDetail(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full requester data (logged)")],
+        parameters=[
+            OpenApiParameter("reveal", OpenApiTypes.BOOL, description="full requester data (roles that may; logged)"),
+            OpenApiParameter("reason", OpenApiTypes.STR, enum=RevealReason.values, description="required with reveal"),
+        ],
         responses=TicketDetailSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
         ticket = selectors.ticket_detail(request.user, pk)  # type: ignore[arg-type]
-        reveal = _reveal(request)
-        if reveal:
-            campaign_services.access_log_record(
-                user=request.user,  # type: ignore[arg-type]
-                obj=ticket,
-                fields=["requester_name", "requester_phone"],
-            )
+        user: User = request.user  # type: ignore[assignment]
+        fields = ["requester_name", "requester_phone"]
+        reveal = personal_data.reveal(request, user, ticket, fields, request.query_params)
         context = {"request": request, "reveal": reveal}
         return Response(TicketDetailSerializer(ticket, context=context).data)
 

@@ -28,8 +28,8 @@ def test_dispatcher_creates_a_hotline_ticket_with_masked_requester(api, dispatch
     data = response.json()
     assert data["status"] == "reported"
     assert data["code"].startswith("GX-")
-    assert data["requester_phone"] == "138****5678"
-    assert data["requester_name"] == "张*丰"
+    assert data["requester_phone"] == "138******78"
+    assert data["requester_name"] == "张**"
     assert [e["action"] for e in data["events"]] == ["report"]
     assert "dispatch" in data["allowed_actions"]
     assert data["campaign"] == campaign_obj.pk

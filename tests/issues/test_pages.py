@@ -191,8 +191,8 @@ def test_dispatcher_sees_dispatch_form_with_version(web, tickets, dispatcher):
 def test_requester_is_masked(web, tickets, dispatcher):
     ticket = tickets.reported(requester_name="张三丰", requester_phone="13812345678")
     page = _html(web(dispatcher).get(f"/tickets/{ticket.pk}/"))
-    assert "138****5678" in page and "13812345678" not in page
-    assert "张*丰" in page and "张三丰" not in page
+    assert "138******78" in page and "13812345678" not in page
+    assert "张**" in page and "张三丰" not in page
 
 
 @pytest.mark.django_db

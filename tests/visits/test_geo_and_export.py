@@ -55,7 +55,7 @@ def test_export_is_a_ledger_with_chinese_headers_and_masked_names(api, leader, c
     assert rows[0][:4] == ("走访日期", "走访时间", "走访人", "所属单位")
     assert "家庭情况" in rows[0] and "位置核验" in rows[0]
     assert len(rows) == 4
-    assert "张三丰" not in str(rows) and "张*丰" in str(rows)
+    assert "张三丰" not in str(rows) and "张**" in str(rows)
     assert "三口之家" in rows[1]
 
 
