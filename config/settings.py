@@ -250,8 +250,10 @@ WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # knox first: DRF answers a request without credentials with the FIRST class's WWW-Authenticate header,
+        # and the session class has none, which turned every 401 into a 403 (issue 12 item 10).
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON bounded in size and depth (campaign/parsers.py): a hostile body answers 400, never 500.
@@ -280,6 +282,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error answers (400/401/403/404/429) documented on every operation they apply to (config/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "TicketKindEnum": "issues.models.Kind",
         "NotificationKindEnum": "issues.models.NotificationKind",

@@ -24,7 +24,7 @@ class CoUnitSerializer(serializers.ModelSerializer):
 
 class TicketListSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, default=None, allow_null=True)
     co_units = CoUnitSerializer(source="co_unit_links", many=True, read_only=True)
     overdue = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -90,9 +90,11 @@ class EventSerializer(serializers.ModelSerializer):
 class TicketDetailSerializer(TicketListSerializer):
     events = EventSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
-    lead_official_name = serializers.CharField(source="lead_official.__str__", read_only=True, default=None)
-    merge_into_code = serializers.CharField(source="merge_into.code", read_only=True, default=None)
-    created_by_name = serializers.CharField(source="created_by.__str__", read_only=True, default=None)
+    lead_official_name = serializers.CharField(
+        source="lead_official.__str__", read_only=True, default=None, allow_null=True
+    )
+    merge_into_code = serializers.CharField(source="merge_into.code", read_only=True, default=None, allow_null=True)
+    created_by_name = serializers.CharField(source="created_by.__str__", read_only=True, default=None, allow_null=True)
 
     class Meta(TicketListSerializer.Meta):
         fields = [

@@ -16,7 +16,7 @@ from campaign.models import PasswordHistory, User
 
 TOKEN = "/api/v1/auth/token/"
 GOOD = "Zoufang-2026-safe"
-DENIED = (401, 403)  # 403 while SessionAuthentication comes first in DRF's list (it sends no WWW-Authenticate)
+DENIED = (401,)  # knox comes first in DRF's list, so a request without valid credentials gets 401 (item 10)
 START = dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)
 
 
@@ -168,7 +168,7 @@ def test_tokens_and_sessions_end(api, client, cadre, change):
     user.save()
 
     assert me(api, token).status_code in DENIED
-    assert client.get("/api/v1/me/").status_code == 403
+    assert client.get("/api/v1/me/").status_code == 401  # the session is gone: no credentials left (item 10)
     assert AuthToken.objects.filter(user=cadre).count() == 0
 
 
@@ -189,4 +189,4 @@ def test_a_page_session_ends_after_thirty_minutes_idle(client, cadre):
     with time_machine.travel(START + dt.timedelta(minutes=58), tick=False):
         assert client.get("/api/v1/me/").status_code == 200
     with time_machine.travel(START + dt.timedelta(minutes=89), tick=False):
-        assert client.get("/api/v1/me/").status_code == 403
+        assert client.get("/api/v1/me/").status_code == 401  # the session ended: no credentials left (item 10)
