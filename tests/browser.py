@@ -51,3 +51,20 @@ def login(page: Any, base: str, username: str, next_url: str = "/", password: st
     page.fill("input[name=password]", password)
     page.click("button[type=submit].primary")
     page.wait_for_url(f"{base}{next_url}")
+
+
+# Where the test phone stands: at the demo household of grid1 (tests/visits), within a verified visit's reach.
+PHONE_AT = {"latitude": 34.1902, "longitude": 108.8802, "accuracy": 12}
+
+
+def phone_context(browser: Any) -> Any:
+    """A 360 px phone in Xi'an with its location shared (the phone page's tests), pages timing out at TIMEOUT_MS."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation=PHONE_AT,
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context

@@ -9,14 +9,13 @@ import pytest
 from PIL import Image
 
 from issues.models import Ticket
-from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url
+from tests.browser import LAUNCH_ARGS, PHONE_AT, SHOTS, TIMEOUT_MS, Watch, base_url
 from tests.factories import HouseholdFactory
 from visits.models import Visit
 
 pytestmark = pytest.mark.browser
 
 # Inside grid1 (a square around 34.19 N, 108.88 E), ~25 m from the household.
-PHONE_AT = {"latitude": 34.1902, "longitude": 108.8802, "accuracy": 12}
 SCREENSHOT = SHOTS / "phone.png"
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from campaign.models import Role
-from tests.browser import LAUNCH_ARGS, TIMEOUT_MS, base_url, login
+from tests.browser import LAUNCH_ARGS, base_url, login, phone_context
 from tests.factories import HouseholdFactory, UserFactory
-from tests.visits.test_browser_phone import PHONE_AT, _log_visit
+from tests.visits.test_browser_phone import _log_visit
 from visits.models import Visit
 
 pytestmark = pytest.mark.browser
@@ -34,14 +34,7 @@ def test_a_kept_visit_is_sent_only_in_its_authors_session(
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            geolocation=PHONE_AT,
-            permissions=["geolocation"],
-        )
-        context.set_default_timeout(TIMEOUT_MS)
+        context = phone_context(browser)
         page = context.new_page()
 
         # given a cadre whose visit cannot reach the server (the network drops every visit post)
