@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaign.audit import audit_record
@@ -110,6 +111,7 @@ def _seen(link: DisplayLink) -> None:
         DisplayLink.objects.filter(pk=link.pk).update(last_seen_at=now)
 
 
+@never_cache  # a revoked link must not be served from a cache
 @require_GET
 def wall_page(request: HttpRequest, token: str) -> HttpResponse:
     """The wall screen of the link's unit over the default period: no login, nothing to click through."""
@@ -129,6 +131,7 @@ def wall_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "dashboard/index.html", context)
 
 
+@never_cache
 @require_GET
 def wall_daily(request: HttpRequest, token: str) -> JsonResponse:
     """The daily series of the wall's charts (what /api/v1/stats/daily/ answers for the unit and period)."""
@@ -138,12 +141,14 @@ def wall_daily(request: HttpRequest, token: str) -> JsonResponse:
     return JsonResponse({"results": selectors.stats_daily(query)})
 
 
+@never_cache
 @require_GET
 def wall_grids(request: HttpRequest, token: str) -> JsonResponse:
     unit = resolve(token).unit
     return JsonResponse(page_data.grids_geojson(unit, page_data.period_of(QueryDict(), unit)))
 
 
+@never_cache
 @require_GET
 def wall_tickets(request: HttpRequest, token: str) -> JsonResponse:
     """Open tickets of the unit's subtree in the box, as points: code, category, supervision, overdue — no names,

@@ -78,6 +78,7 @@ def test_a_leaders_link_shows_the_units_wall_without_a_session(data, leader, cli
     # and no session was started, nor a cookie of one set
     for answer in (page, daily):
         assert settings.SESSION_COOKIE_NAME not in answer.cookies
+        assert "no-store" in answer["Cache-Control"]
     assert settings.SESSION_COOKIE_NAME not in screen.cookies
     assert DisplayLink.objects.get().last_seen_at is not None
 
