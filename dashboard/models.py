@@ -303,3 +303,29 @@ class PeriodSummary(models.Model):
 
     def __str__(self) -> str:
         return f"unit {self.unit_id} campaign {self.campaign_id} {self.period} as of {self.as_of}"
+
+
+class DisplayLink(models.Model):
+    """A revocable, read-only link for a wall screen (issue 12 item 3): /dashboard/wall/<token>/ shows one unit's
+    dashboard without a session, so no leader's session has to be kept alive by the screen's reloads.
+
+    Only the token's SHA-256 is stored (the full link is shown once, at creation); `hint` is its first characters,
+    enough to tell links apart in the list and useless to guess the rest. A link ends when revoked or when the
+    account that created it is deactivated (dashboard.displays.resolve)."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(_("链接标识"), max_length=8)
+    unit = models.ForeignKey("campaign.OrgUnit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        "campaign.User", verbose_name=_("创建人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("最近访问"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("大屏链接")
+        verbose_name_plural = _("大屏链接")
+
+    def __str__(self) -> str:
+        return f"display {self.hint}… unit {self.unit_id}"

@@ -125,10 +125,12 @@ def categories(unit: OrgUnit | None, period: Period) -> list[dict[str, Any]]:
     return result[:CATEGORIES_SHOWN]
 
 
-def overdue_and_supervised(user: User, unit: OrgUnit | None) -> list[Ticket]:
-    """Open tickets of the unit's subtree that are overdue or supervised (督办): both first, then the most overdue."""
+def overdue_and_supervised(user: User | None, unit: OrgUnit | None) -> list[Ticket]:
+    """Open tickets of the unit's subtree that are overdue or supervised (督办): both first, then the most overdue.
+    Without a user (a display link's wall) the unit alone scopes them."""
     now = timezone.now()
-    qs: QuerySet[Ticket] = in_subtree(tickets_for_list(user).filter(status__in=OPEN_STATUSES), unit)
+    visible = tickets_for_list(user) if user is not None else Ticket.objects.select_related("unit", "lead_unit")
+    qs: QuerySet[Ticket] = in_subtree(visible.filter(status__in=OPEN_STATUSES), unit)
     qs = qs.filter(overdue_q(now) | Q(supervision__gt=0))
     rows = list(with_priority(qs, now).order_by("-priority", "-supervision", "due_at", "-id")[:OVERDUE_SHOWN])
     for ticket in rows:

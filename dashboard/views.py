@@ -98,42 +98,54 @@ def _crumbs(request: HttpRequest, user: User, unit: OrgUnit | None) -> list[OrgU
     return crumbs
 
 
+def chart_start(period: Period) -> dt.date:
+    """The first day of the daily charts: the period's, at most MAX_DAILY_DAYS back."""
+    return max(period.date_from, period.date_to - dt.timedelta(days=MAX_DAILY_DAYS - 1))
+
+
+def wall_context(unit: OrgUnit | None, period: Period, user: User | None) -> dict[str, Any]:
+    """What the dashboard shows of a unit over a period, the same for a leader's page and a display link's wall
+    (dashboard.displays; `user` None: the link's unit alone scopes the overdue list)."""
+    figures, updated_at = figures_and_age(unit, period)
+    categories = page_data.categories(unit, period)
+    return {
+        "unit": unit,
+        "period": period,
+        "previous": period.previous(),
+        "figures": figures,
+        "updated_at": updated_at,
+        "updated_today": timezone.localdate(updated_at) == timezone.localdate(),
+        "rankings": rankings_of(unit, period),
+        "categories": categories,
+        "categories_json": json.dumps(categories, ensure_ascii=False),
+        "overdue": page_data.overdue_and_supervised(user, unit),
+        "refresh_seconds": WALL_REFRESH_SECONDS,
+        "chart_labels": json.dumps({k: str(v) for k, v in CHART_LABELS.items()}, ensure_ascii=False),
+    }
+
+
 @login_required
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     unit = dashboard_unit(request)
     period, period_error = _period(request, unit)
     user: User = request.user  # type: ignore[assignment]
-    rankings = rankings_of(unit, period)
-    categories = page_data.categories(unit, period)
-    for row in rankings["children"]:
+    context = wall_context(unit, period, user)
+    for row in context["rankings"]["children"]:
         row["url"] = _query(request, unit=row["unit"]["id"])
-    figures, updated_at = figures_and_age(unit, period)
-    chart_from = max(period.date_from, period.date_to - dt.timedelta(days=MAX_DAILY_DAYS - 1))
+    chart_from = chart_start(period)
     unit_q = {"unit": unit.pk} if unit is not None else {}
     dates = {"date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat()}
-    context = {
-        "unit": unit,
+    context |= {
         "crumbs": _crumbs(request, user, unit),
-        "period": period,
-        "previous": period.previous(),
         "periods": [
             (key, label, _query(request, period=key, date_from=None, date_to=None))
             for key, label in PERIOD_LABELS.items()
         ],
-        "figures": figures,
-        "updated_at": updated_at,
-        "updated_today": timezone.localdate(updated_at) == timezone.localdate(),
-        "rankings": rankings,
-        "categories": categories,
-        "categories_json": json.dumps(categories, ensure_ascii=False),
-        "overdue": page_data.overdue_and_supervised(user, unit),
         "wall": request.GET.get("wall") == "1",
         "wall_url": _query(request, wall=1),
         "normal_url": _query(request, wall=None),
         "export_url": "/dashboard/export.xlsx" + _query(request, wall=None),
-        "refresh_seconds": WALL_REFRESH_SECONDS,
-        "chart_labels": json.dumps({k: str(v) for k, v in CHART_LABELS.items()}, ensure_ascii=False),
         "daily_url": "/api/v1/stats/daily/?"
         + urlencode({**unit_q, "date_from": chart_from.isoformat(), "date_to": period.date_to.isoformat()}),
         "grids_url": "/dashboard/grids.geojson?" + urlencode({**unit_q, **dates}),

@@ -24,6 +24,8 @@ class AuditAction(models.TextChoices):
     REGISTRY_DELETE = "registry_delete", _("台账删除")
     REGISTRY_IMPORT = "registry_import", _("台账导入")
     ADMIN_CHANGE = "admin_change", _("后台修改")
+    DISPLAY_LINK_CREATE = "display_link_create", _("创建大屏链接")
+    DISPLAY_LINK_REVOKE = "display_link_revoke", _("撤销大屏链接")
 
 
 class AuditEvent(models.Model):

@@ -5,7 +5,9 @@
  * in the period (/dashboard/grids.geojson, from the rollups: the map's shading) and open tickets
  * (/api/v1/geo/tickets/). The heat layer of visit points (/api/v1/geo/visits/, raw rows) loads only when the
  * leader turns it on in the layer control, so the page itself reads rollups only.
- * Wall-screen mode (?wall=1) reloads the page every `data-refresh` seconds. Each chart / the map sets
+ * Wall-screen mode (?wall=1) reloads the page every `data-refresh` seconds. On a display link's wall
+ * (/dashboard/wall/<token>/, data-display="1") the data URLs carry the token in their path, fetches send no
+ * cookies, nothing drills down or links to a ticket, and there is no heat layer. Each chart / the map sets
  * data-ready="1" when drawn (the browser test waits for it).
  */
 (function () {
@@ -15,6 +17,7 @@
   if (!root) return;
   var ds = root.dataset;
   var wall = ds.wall === "1";
+  var display = ds.display === "1";
   var charts = [];
   var SUPERVISION_COLORS = { 0: "#2563eb", 1: "#eab308", 2: "#dc2626" };
   var TEXT = wall ? "#cbd5e1" : "#374151";
@@ -24,7 +27,7 @@
   function t(key, fallback) { return T[key] || fallback; }
 
   function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+    return fetch(url, { credentials: display ? "omit" : "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
       if (!r.ok) throw new Error(url + " → " + r.status);
       return r.json();
     });
@@ -185,7 +188,7 @@
           onEachFeature: function (feature, lyr) {
             var p = feature.properties;
             lyr.bindTooltip(ZMap.text(p.name, "（", p.community, "）", t("visits", "走访"), " ", p.visits || 0), { sticky: true });
-            lyr.on("click", function () { drillTo(p.id); });
+            if (!display) lyr.on("click", function () { drillTo(p.id); });
           },
         }).addTo(map);
         overlays[t("grids", "网格")] = layer;
@@ -194,7 +197,7 @@
           ZMap.fitPoints(map, [[grids.bbox[1], grids.bbox[0]], [grids.bbox[3], grids.bbox[2]]], { padding: [10, 10] });
         }
         var box = bboxOf(map, grids);
-        overlays[t("heat", "走访热力")] = heatOnDemand(map, box);
+        if (ds.visitsUrl) overlays[t("heat", "走访热力")] = heatOnDemand(map, box);
         return getJSON(withBbox(ds.ticketsUrl, box));
       })
       .then(function (result) {
@@ -206,7 +209,9 @@
             circle: true, radius: level ? 7 : 5, weight: f.properties.overdue ? 2.5 : 1,
             color: f.properties.overdue ? "#7f1d1d" : "#ffffff", fillColor: SUPERVISION_COLORS[level] || "#2563eb", fillOpacity: 0.9,
           });
-          marker.bindPopup(ZMap.link("/tickets/" + Number(f.properties.id) + "/", f.properties.code));
+          // A display link's wall has no session to open a ticket with: its popup is the code and category only.
+          if (display) marker.bindPopup(ZMap.text(f.properties.code, " ", f.properties.category || ""));
+          else marker.bindPopup(ZMap.link("/tickets/" + Number(f.properties.id) + "/", f.properties.code));
           ticketLayer.addLayer(marker);
         });
         overlays[t("tickets", "在办工单")] = ticketLayer.addTo(map);
@@ -226,7 +231,8 @@
     tick();
   }
 
-  document.getElementById("print-btn").addEventListener("click", function () { window.print(); });
+  var printButton = document.getElementById("print-btn");
+  if (printButton) printButton.addEventListener("click", function () { window.print(); });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 
   drawCategories();
