@@ -28,7 +28,7 @@ from campaign.errors import Invalid
 from campaign.geo import METRES_PER_DEGREE_LAT, bbox_around
 from campaign.models import OrgUnit, UnitKind, User
 from campaign.params import BBoxField, BoolField, ChoicesField, DayField, IntField, PointField
-from campaign.scope import in_subtree, unit_in_scope
+from campaign.scope import in_subtree, may_reveal_personal_data, unit_in_scope
 
 M = TypeVar("M", bound=Model)
 
@@ -254,6 +254,9 @@ class RegistryFilter(ScopedFilterSet):
     `radius_m` (rows within the radius, nearest first)."""
 
     search_fields: ClassVar[tuple[str, ...]] = ()
+    # Personal values (PIPL, issue 12 item 4): searched only for the roles that may reveal them, since a match alone
+    # tells a leader who lives where.
+    personal_search_fields: ClassVar[tuple[str, ...]] = ()
 
     unit = SubtreeFilter()
     q = django_filters.CharFilter(method="search", help_text="search text")
@@ -266,8 +269,11 @@ class RegistryFilter(ScopedFilterSet):
         text = value.strip()
         if not text:
             return qs
+        fields = self.search_fields
+        if may_reveal_personal_data(self.user):
+            fields += self.personal_search_fields
         cond = Q()
-        for field in self.search_fields:
+        for field in fields:
             cond |= Q(**{f"{field}__icontains": text})
         return qs.filter(cond)
 
@@ -280,7 +286,8 @@ class RegistryFilter(ScopedFilterSet):
 
 
 class HouseholdFilter(RegistryFilter):
-    search_fields = ("address", "head_name")
+    search_fields = ("address",)
+    personal_search_fields = ("head_name",)
 
 
 class EnterpriseFilter(RegistryFilter):

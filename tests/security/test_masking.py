@@ -53,3 +53,17 @@ def test_id_numbers_hide_the_birth_date_and_more_than_half(number):
 
 def test_empty_values_stay_empty():
     assert mask_phone("") == mask_name("") == mask_id_number("") == ""
+
+
+def test_a_household_is_found_by_its_heads_name_only_by_roles_that_may_reveal(api, org, leader, dispatcher):
+    from tests.factories import HouseholdFactory
+
+    home = HouseholdFactory(unit=org.grid1, head_name="欧阳明娜", address="丈八街道锦业路1号")
+
+    def found(user, q):
+        rows = api.as_user(user).get(f"/api/v1/households/?q={q}").json()["results"]
+        return {row["id"] for row in rows}
+
+    assert found(dispatcher, "欧阳明娜") == {home.pk}  # a dispatcher contacts residents
+    assert found(leader, "欧阳明娜") == set()  # a leader reads figures: a match alone would tell who lives where
+    assert found(leader, "锦业路1号") == {home.pk}  # the address stays searchable
