@@ -234,6 +234,14 @@ def _issue_scope(actor: User, visit: Visit) -> OrgUnit | None:
     return ticket_unit if ticket_unit.contains(visit.unit) else visit.unit
 
 
+def _issue_point_to_wgs84(fields: dict[str, Any], visit: Visit) -> None:
+    """An issue's point in the issue's `crs`, else the visit's (GCJ-02 from a phone's map SDK), stored as WGS-84 like
+    every point (SPEC §4): unconverted it would land some 460 m off."""
+    crs = fields.pop("crs", None) or visit.crs
+    if crs == Crs.GCJ02 and fields.get("lat") is not None and fields.get("lng") is not None:
+        fields["lat"], fields["lng"] = gcj02_to_wgs84(fields["lat"], fields["lng"])
+
+
 def _raise_issues(*, actor: User, visit: Visit, issues: list[dict[str, Any]]) -> list[Ticket]:
     """Create the tickets raised on this visit. Call inside the visit's transaction: one bad issue undoes all.
 
@@ -247,6 +255,7 @@ def _raise_issues(*, actor: User, visit: Visit, issues: list[dict[str, Any]]) ->
         result = fields.pop("result", None)
         if on_site and not (isinstance(result, str) and result.strip()):
             raise Invalid.field(f"issues[{index}].result", _("现场解决的诉求须填写办理结果。"))
+        _issue_point_to_wgs84(fields, visit)
         if fields.get("lat") is None and fields.get("unit") is None:
             fields["unit"] = visit.unit  # the matter is where the visited target is
         try:

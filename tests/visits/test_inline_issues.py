@@ -67,3 +67,25 @@ def test_retrying_a_visit_with_issues_does_not_duplicate_tickets(api, cadre, hou
 
     assert again.status_code == 200 and len(again.json()["tickets"]) == 1
     assert Ticket.objects.count() == 1
+
+
+def test_an_issues_point_is_in_the_visits_crs_unless_it_names_its_own(api, cadre, household, campaign_obj):
+    from campaign.geo import gcj02_to_wgs84, wgs84_to_gcj02
+
+    # given a phone reporting GCJ-02 (its map SDK), a point in grid1 as the phone sees it
+    gcj_lat, gcj_lng = wgs84_to_gcj02(34.1905, 108.8805)
+    issue = {"kind": "request", "description": "路灯不亮", "lat": gcj_lat, "lng": gcj_lng}
+    wgs_issue = {"kind": "request", "description": "井盖松动", "lat": 34.1906, "lng": 108.8806, "crs": "wgs84"}
+    lat, lng = wgs84_to_gcj02(34.1901, 108.8801)
+    body = visit_body(household, lat=lat, lng=lng, crs="gcj02", issues=[issue, wgs_issue])
+
+    # when the visit is posted
+    response = api.as_user(cadre).post("/api/v1/visits/", body, format="json")
+
+    # then the first issue's point was converted with the visit's crs, the second kept as it said (WGS-84)
+    assert response.status_code == 201, response.json()
+    first, second = Ticket.objects.order_by("id")
+    expected = gcj02_to_wgs84(gcj_lat, gcj_lng)
+    assert abs(first.lat - expected[0]) < 1e-9 and abs(first.lng - expected[1]) < 1e-9
+    assert abs(first.lat - 34.1905) < 1e-5 and abs(first.lng - 108.8805) < 1e-5  # within a metre of the true point
+    assert (second.lat, second.lng) == (34.1906, 108.8806)

@@ -47,6 +47,8 @@ class IssueInputSerializer(TicketInput):
     requester_enterprise = None  # type: ignore[assignment]
     resolved_on_site = serializers.BooleanField(required=False, default=False)
     result = CleanCharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX)
+    # The issue's point in this system; by default the visit's `crs` (a phone reports every point in one system).
+    crs = serializers.ChoiceField(choices=Crs.choices, required=False)
 
 
 class VisitInputSerializer(serializers.Serializer):
