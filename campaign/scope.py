@@ -29,15 +29,6 @@ def within(qs: QuerySet[M], user: User, field: str = "unit") -> QuerySet[M]:
     return in_subtree(qs, user.unit, field)
 
 
-def scope_q(user: User, *fields: str) -> Q:
-    """Q matching rows where any of `fields` (OrgUnit FKs / M2Ms) lies in the user's scope."""
-    if sees_everything(user):
-        return Q()
-    if not user.is_authenticated or user.unit is None:
-        return Q(pk__in=[])
-    return subtree_q(user.unit, *fields)
-
-
 def subtree_q(unit: OrgUnit | None, *fields: str) -> Q:
     """Q matching rows where any of `fields` (OrgUnit FKs / M2Ms; default "unit") lies in "unit X and its subtree"
     (SPEC §1): one indexed prefix range on the materialized path. `unit` None matches everything (a superuser
