@@ -96,13 +96,10 @@ class EnterpriseAdmin(PersonalDataAdmin):
     list_select_related = ["unit"]
 
 
-@admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "object_type", "object_id", "fields", "reason", "client"]
-    list_filter = ["reason", "object_type"]
-    readonly_fields = ["at", "user", "object_type", "object_id", "fields", "reason", "client"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows nobody edits in the admin (logs, trails, visits): shown, never added, changed or deleted."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -110,6 +107,13 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "object_type", "object_id", "fields", "reason", "client"]
+    list_filter = ["reason", "object_type"]
+    readonly_fields = ["at", "user", "object_type", "object_id", "fields", "reason", "client"]
 
 
 @admin.register(Export)
@@ -120,7 +124,7 @@ class ExportAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail, read-only (issue 12 item 5): values are stored masked; inspectors get `audit_export`."""
 
     list_display = ["at", "action", "actor_name", "object_type", "object_id", "client_address"]
@@ -128,15 +132,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_name", "object_type", "object_id"]
     date_hierarchy = "at"
     readonly_fields = ["at", "action", "actor", "actor_name", "object_type", "object_id", "client_address", "changes"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # /admin/campaign/import/: registry import from .xlsx/.csv, all-or-nothing with a row-by-row report (SPEC §2).
