@@ -116,7 +116,9 @@ def sync_limit() -> int:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def _looks_like_formula(value: str) -> bool:
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet could read this text as a formula, a DDE call or an error value (every writer of cells
+    asks this one function: the xlsx ledgers here, the audit CSV)."""
     return value.startswith(FORMULA_STARTS) or value.lstrip().startswith(FORMULA_STARTS) or value in ERROR_CODES
 
 
@@ -133,7 +135,7 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
         raw = printable(raw)
         if spec is None:
             value = raw
-    risky = isinstance(raw, str) and _looks_like_formula(raw)
+    risky = isinstance(raw, str) and looks_like_formula(raw)
     if spec is None and not risky:
         return value
     cell = WriteOnlyCell(sheet, value=raw)

@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from campaign.days import day_start
+from campaign.exports import looks_like_formula
 from campaign.models import AuditEvent
 
 HEADERS = ["时间", "操作", "账号", "用户ID", "对象类型", "对象编号", "来源地址", "内容"]
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _day(value: str) -> dt.date:
@@ -31,7 +31,7 @@ def _day(value: str) -> dt.date:
 
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    return "'" + text if looks_like_formula(text) else text
 
 
 def _row(event: AuditEvent) -> list[str]:
