@@ -34,6 +34,7 @@ from dashboard.models import DisplayLink
 from dashboard.selectors import StatsQuery
 from dashboard.views import chart_start, wall_context
 from issues.models import OPEN_STATUSES, Ticket
+from issues.selectors import ticket_points
 
 CREATOR_ROLES = {Role.LEADER, Role.ADMIN}
 SEEN_EVERY = dt.timedelta(minutes=5)  # last_seen_at is written at most this often (the wall reloads every minute)
@@ -155,27 +156,10 @@ def wall_tickets(request: HttpRequest, token: str) -> JsonResponse:
     no phones, no description."""
     unit: OrgUnit = resolve(token).unit
     try:
-        min_lng, min_lat, max_lng, max_lat = bbox_param(request.GET)
+        bbox = bbox_param(request.GET)
     except Invalid as exc:
         return JsonResponse(exc.payload(), status=400)
     qs = in_subtree(Ticket.objects.filter(status__in=OPEN_STATUSES), unit)
-    rows = list(
-        qs.filter(lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng)
-        .order_by("-supervision", "-created_at", "-id")
-        .values("code", "category", "supervision", "due_at", "lat", "lng")[: TICKET_POINTS + 1]
-    )
-    now = timezone.now()
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
-            "properties": {
-                "code": r["code"],
-                "category": r["category"],
-                "supervision": r["supervision"],
-                "overdue": bool(r["due_at"] and r["due_at"] < now),
-            },
-        }
-        for r in rows[:TICKET_POINTS]
-    ]
-    return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": len(rows) > TICKET_POINTS})
+    fields = ("code", "category", "supervision")
+    features, truncated = ticket_points(qs, bbox, fields=fields, limit=TICKET_POINTS)
+    return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": truncated})

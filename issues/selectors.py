@@ -112,3 +112,30 @@ def notifications_of(user: User) -> QuerySet[Notification]:
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def ticket_points(
+    qs: QuerySet[Ticket], bbox: tuple[float, float, float, float], *, fields: tuple[str, ...], limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The tickets of `qs` in the box as GeoJSON points, supervised then newest first, at most `limit`: `fields` as
+    properties plus `overdue` (open and past due now); and whether more were left out. Used by the map layer of the
+    API and by the wall screen's display link, which asks for fewer fields."""
+    min_lng, min_lat, max_lng, max_lat = bbox
+    rows = list(
+        qs.filter(lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng)
+        .order_by("-supervision", "-created_at", "-id")
+        .values(*fields, "status", "due_at", "lat", "lng")[: limit + 1]
+    )
+    now = timezone.now()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+            "properties": {
+                **{name: r[name] for name in fields},
+                "overdue": bool(r["due_at"] and r["due_at"] < now and r["status"] in OPEN_STATUSES),
+            },
+        }
+        for r in rows[:limit]
+    ]
+    return features, len(rows) > limit

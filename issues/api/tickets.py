@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -119,31 +118,10 @@ class TicketGeo(APIView):
     )
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        min_lng, min_lat, max_lng, max_lat = bbox_param(request.query_params)
+        bbox = bbox_param(request.query_params)
         qs = tickets_filtered(user, request.query_params)
         if not request.query_params.get("status"):
             qs = qs.filter(status__in=OPEN_STATUSES)
-        rows = (
-            qs.filter(lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng)
-            .order_by("-supervision", "-created_at", "-id")
-            .values("id", "code", "status", "mode", "category", "supervision", "due_at", "lat", "lng")[: GEO_LIMIT + 1]
-        )
-        now = timezone.now()
-        found = list(rows)
-        features = [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
-                "properties": {
-                    "id": r["id"],
-                    "code": r["code"],
-                    "status": r["status"],
-                    "mode": r["mode"],
-                    "category": r["category"],
-                    "supervision": r["supervision"],
-                    "overdue": bool(r["due_at"] and r["due_at"] < now and r["status"] in OPEN_STATUSES),
-                },
-            }
-            for r in found[:GEO_LIMIT]
-        ]
-        return Response({"type": "FeatureCollection", "features": features, "truncated": len(found) > GEO_LIMIT})
+        fields = ("id", "code", "status", "mode", "category", "supervision")
+        features, truncated = selectors.ticket_points(qs, bbox, fields=fields, limit=GEO_LIMIT)
+        return Response({"type": "FeatureCollection", "features": features, "truncated": truncated})
