@@ -60,6 +60,21 @@ def _inbox_and_ticket(browser, base, dispatcher, ticket) -> None:
     page.close()
 
 
+def _hover_tooltip(page, cx: float, cy: float):
+    """The grid's tooltip, hovering beside the map's centre: the map may still be settling after it says ready, so
+    the pointer moves again (a canvas layer learns of the pointer from its moves) until the tooltip shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(5):
+        page.mouse.move(cx + 50, cy + 40)
+        page.mouse.move(cx + 40, cy + 30, steps=5)
+        try:
+            return page.wait_for_selector(".leaflet-tooltip", timeout=3000)
+        except PlaywrightTimeout:
+            page.wait_for_timeout(500 * (attempt + 1))
+    return page.wait_for_selector(".leaflet-tooltip")
+
+
 def _dashboard(browser, base, street_leader, ticket) -> None:
     """The grid's tooltip (hover beside the centre), the ticket's popup (click the centre), the category chart's
     tooltip: each shows the text, none runs it."""
@@ -70,9 +85,7 @@ def _dashboard(browser, base, street_leader, ticket) -> None:
     page.locator("#dash-map").scroll_into_view_if_needed()
     box = page.locator("#dash-map").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx + 50, cy + 40)
-    page.mouse.move(cx + 40, cy + 30, steps=5)  # a canvas layer learns of the pointer from its moves
-    tooltip = page.wait_for_selector(".leaflet-tooltip")
+    tooltip = _hover_tooltip(page, cx, cy)
     assert XSS in tooltip.inner_text()
     page.mouse.click(cx, cy)
     popup = page.wait_for_selector(".leaflet-popup-content a")
