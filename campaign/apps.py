@@ -6,7 +6,11 @@ class CampaignConfig(AppConfig):
     verbose_name = "组织与活动"
 
     def ready(self) -> None:
-        from campaign import audit, auth
+        from django.core import checks
 
+        from campaign import audit, auth
+        from campaign.checks import calendar_check
+
+        checks.register(calendar_check)
         auth.connect()
         audit.connect()  # also registers its Celery task (audit_upkeep_task) with the app

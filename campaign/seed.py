@@ -17,7 +17,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from campaign.days import day_start, today
-from campaign.models import CalendarDay, Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.holidays import calendar_load
+from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
 from campaign.models.registries import HOUSEHOLD_TAGS
 from campaign.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 
@@ -80,17 +81,6 @@ BRAND_1, BRAND_2 = (
 SIZES_OF_ENTERPRISE = [("微型", 40), ("小型", 35), ("中型", 18), ("大型", 7)]
 BUILDINGS = ["", "", "A座", "B座", "创业大厦", "软件园一期", "天谷大厦", "科技企业加速器"]
 MEMBERS_WEIGHTS = [10, 25, 30, 20, 10, 5]  # households of 1..6 people
-
-# China's 2026 holidays and make-up working days (国务院办公厅, 2025-11-04).
-HOLIDAYS_2026 = [
-    ("元旦", date(2026, 1, 1), 3, [date(2026, 1, 4)]),
-    ("春节", date(2026, 2, 15), 9, [date(2026, 2, 14), date(2026, 2, 28)]),
-    ("清明节", date(2026, 4, 4), 3, []),
-    ("劳动节", date(2026, 5, 1), 5, [date(2026, 5, 9)]),
-    ("端午节", date(2026, 6, 19), 3, []),
-    ("中秋节", date(2026, 9, 25), 3, []),
-    ("国庆节", date(2026, 10, 1), 7, [date(2026, 9, 20), date(2026, 10, 10)]),
-]
 
 # username, role, where, description in the printed list. Everyone's password is DEMO_PASSWORD.
 DEMO_ACCOUNTS = [
@@ -344,13 +334,9 @@ def build_campaign(district: OrgUnit, today: date) -> Campaign:
 
 
 def build_calendar() -> None:
-    days = []
-    for name, first, length, workdays in HOLIDAYS_2026:
-        days += [
-            CalendarDay(date=first + timedelta(days=i), kind=CalendarDay.Kind.HOLIDAY, name=name) for i in range(length)
-        ]
-        days += [CalendarDay(date=d, kind=CalendarDay.Kind.WORKDAY, name=f"{name}调休") for d in workdays]
-    CalendarDay.objects.bulk_create(days, ignore_conflicts=True)
+    """The official calendar ships with the app (migration 0009_calendar_official); this only puts it back after
+    `seed_demo --reset` flushed every table, and leaves a database that has it as it is."""
+    calendar_load()
 
 
 def seed_now() -> datetime:

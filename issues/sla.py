@@ -3,7 +3,9 @@
 N days from `start` end at the end (23:59:59.999999) of the N-th Asia/Shanghai day after the start's day:
 a ticket dispatched on Tuesday 10:00 with a 1-day SLA is due Wednesday 23:59:59.999999.
 With the campaign's `working_days`, only working days count: Monday–Friday, minus official holidays, plus
-make-up working days (调休), both read from campaign.models.CalendarDay.
+make-up working days (调休), both read from campaign.models.CalendarDay. The official arrangement of every year the
+pinned chinese-calendar knows is loaded by a migration (campaign/holidays.py); in a year not known yet (no
+CalendarYear row) only weekends are skipped, and `manage.py check` (zoufang.I001), /admin/ and the dashboard say so.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 from campaign.models.audit import AuditAction, AuditEvent
-from campaign.models.campaigns import MODES, CalendarDay, Campaign
+from campaign.models.campaigns import MODES, CalendarDay, CalendarYear, Campaign
 from campaign.models.exports import Export
 from campaign.models.org import OrgUnit, UnitKind
 from campaign.models.people import AccessLog, PasswordHistory, RevealReason, Role, User
@@ -12,6 +12,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "CalendarDay",
+    "CalendarYear",
     "Campaign",
     "Enterprise",
     "Export",

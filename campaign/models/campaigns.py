@@ -82,3 +82,27 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose whole arrangement of holidays and make-up working days is in CalendarDay (the State Council's
+    notice, usually published in November for the next year). A year without a row is "not known": its working
+    days are Monday–Friday only, and campaign.holidays.unknown_years says so (check zoufang.I001, /admin/, dashboard).
+    """
+
+    class Source(models.TextChoices):
+        PACKAGE = "package", _("随程序提供（chinese-calendar）")
+        ADMIN = "admin", _("管理员录入")
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    source = models.CharField(_("来源"), max_length=8, choices=Source.choices, default=Source.ADMIN)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("节假日年份")
+        verbose_name_plural = _("节假日年份")
+        ordering = ["-year"]
+        constraints = [models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="calendar_year_range")]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -133,7 +133,7 @@ def test_admin_changes_are_recorded(client, staff_admin, org):
 
     assert added.status_code == 302 and deleted.status_code == 302
     add, delete = events(AuditAction.ADMIN_CHANGE)
-    day = CalendarDay.objects.get()
+    day = CalendarDay.objects.get(date="2027-01-01")  # the shipped calendar holds other years
     assert (add.actor, add.object_type, add.object_id, add.changes["flag"]) == (
         staff_admin,
         "calendarday",
