@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from campaign import admin_calendar  # noqa: F401  the calendar's days and years
 from campaign.admin_import import register_import_view
 from campaign.admin_personal import PersonalDataAdmin
-from campaign.models import AccessLog, AuditEvent, CalendarDay, Campaign, Enterprise, Export, Household, OrgUnit, User
+from campaign.models import AccessLog, AuditEvent, Campaign, Enterprise, Export, Household, OrgUnit, User
 from campaign.scope import may_reveal_personal_data
 from campaign.validators import mask_id_number, mask_name, mask_phone, normalize_id_number, validate_id_number
 
@@ -44,13 +45,6 @@ class UserAdmin(BaseUserAdmin):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "start_date", "end_date", "is_active", "working_days"]
     filter_horizontal = ["units"]
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "name"]
-    list_filter = ["kind"]
-    date_hierarchy = "date"
 
 
 @admin.action(description=_("确认所选住户"))

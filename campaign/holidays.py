@@ -108,7 +108,7 @@ def unknown_years(day: dt.date | None = None) -> list[int]:
 # --- The arrangement an admin types from the State Council's notice (the CalendarYear admin form) -----------------
 ARRANGEMENT_HELP = (
     "每个节日一行：名称、放假日期（单日或“起~止”），再写“上班”和调休上班的日期。日期写 10-01 或 2027-10-01。例如：\n"
-    "元旦 01-01\n春节 02-06~02-14 上班 02-01 02-20\n国庆节 10-01~10-07 上班 09-26 10-09"
+    "元旦 01-01\n春节 02-06~02-14 上班 01-31 02-20\n国庆节 10-01~10-07 上班 09-26 10-09"
 )
 _SPLIT = re.compile(r"[\s,，、;；]+")
 _RANGE = re.compile(r"[~～至到]")
