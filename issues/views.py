@@ -127,13 +127,10 @@ def _event_detail(event: TicketEvent) -> str:
     if p.get("mode") in Mode.values:
         parts.append(str(Mode(p["mode"]).label))
     if p.get("due_at"):
-        try:
-            parts.append(
-                _("时限 %(d)s")
-                % {"d": timezone.localtime(dt.datetime.fromisoformat(p["due_at"])).strftime("%Y-%m-%d %H:%M")}
-            )
-        except (TypeError, ValueError):
-            pass
+        label = _("申请延期至 %(d)s") if event.action == "request_extension" else _("时限 %(d)s")
+        parts += [label % {"d": d} for d in _moments(p["due_at"])]
+    if event.action == "refuse_extension" and p.get("requested_due_at"):
+        parts += [_("未批准延期至 %(d)s") % {"d": d} for d in _moments(p["requested_due_at"])]
     if event.action == "supervise" and p.get("level") in (1, 2):
         parts.append(_("红牌") if p["level"] == 2 else _("黄牌"))
     if p.get("rating") in Satisfaction.values:
@@ -141,6 +138,14 @@ def _event_detail(event: TicketEvent) -> str:
     if p.get("merge_into_code"):
         parts.append(_("合并至 %(c)s") % {"c": p["merge_into_code"]})
     return " · ".join(parts)
+
+
+def _moments(value: Any) -> list[str]:
+    """An event payload's ISO moment as the page shows it; [] when it is not one."""
+    try:
+        return [timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")]
+    except (TypeError, ValueError):
+        return []
 
 
 def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
