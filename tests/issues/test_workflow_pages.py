@@ -79,15 +79,17 @@ def test_the_dispatcher_sees_the_request_beside_prefilled_forms_and_grants_it(we
     assert 'id="extension-request"' not in html(web(dispatcher).get(f"/tickets/{requested.pk}/"))
 
 
-def test_the_dispatcher_refuses_with_a_reason_on_the_page(web, requested, dispatcher, handler):
+def test_the_dispatcher_refuses_with_a_reason_on_the_page(web, requested, dispatcher, handler, handler2):
     assert act(web(dispatcher), requested, "refuse_extension").status_code == 400
     requested.refresh_from_db()
     assert requested.requested_due_at is not None
     assert act(web(dispatcher), requested, "refuse_extension", reason="可先借用材料").status_code == 302
     requested.refresh_from_db()
     assert requested.requested_due_at is None
-    # the handler may not refuse
+    # nothing left to refuse (409); the handler may not refuse (403); another department does not see it (404)
+    assert act(web(dispatcher), requested, "refuse_extension", reason="再拒").status_code == 409
     assert act(web(handler), requested, "refuse_extension", reason="x").status_code == 403
+    assert act(web(handler2), requested, "refuse_extension", reason="x").status_code == 404
 
 
 def test_the_inbox_counts_and_filters_pending_requests(web, tickets, requested, dispatcher):
