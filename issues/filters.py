@@ -26,7 +26,7 @@ from campaign.filters import (
 )
 from campaign.models import Role, User
 from issues.models import Kind, Mode, Source, Status, Ticket
-from issues.selectors import overdue_q, tickets_visible_to, with_priority
+from issues.selectors import extension_pending_q, overdue_q, tickets_visible_to, with_priority
 
 MAX_QUERY_LENGTH = 100
 CATEGORY_MAX_LENGTH = 50
@@ -46,6 +46,7 @@ class TicketFilter(ScopedFilterSet):
     lead_unit = SubtreeFilter("lead_unit", help_text="lead unit and its subtree")
     overdue = BoolFilter(method="filter_overdue", help_text="open and past due_at (true/false)")
     supervision = ChoicesFilter(values=SUPERVISION_LEVELS)
+    extension = BoolFilter(method="filter_extension", help_text="a pending extension request (申请延期): true/false")
     date_from = DayFromFilter(field_name="created_at", help_text="created on or after (Asia/Shanghai day)")
     date_to = DayToFilter(field_name="created_at", help_text="created on or before (Asia/Shanghai day)")
     q = django_filters.CharFilter(method="filter_q", help_text="code or description")
@@ -64,6 +65,10 @@ class TicketFilter(ScopedFilterSet):
     def filter_overdue(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
         overdue = overdue_q(timezone.now())
         return qs.filter(overdue) if value else qs.exclude(overdue)
+
+    def filter_extension(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
+        pending = extension_pending_q()
+        return qs.filter(pending) if value else qs.exclude(pending)
 
     def filter_q(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         q = (value or "").strip()[:MAX_QUERY_LENGTH]

@@ -69,6 +69,7 @@ class FilterForm(forms.Form):
     lead_unit = forms.ChoiceField(label=_("牵头单位"), required=False)
     overdue = forms.ChoiceField(label=_("超期"), required=False)
     supervision = forms.ChoiceField(label=_("督办"), required=False)
+    extension = forms.ChoiceField(label=_("延期申请"), required=False)
     date_from = forms.DateField(label=_("登记日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -85,6 +86,7 @@ class FilterForm(forms.Form):
         _set_choices(f["lead_unit"], _blank(_("全部牵头单位")) + units)
         _set_choices(f["overdue"], [("", _("不限")), ("true", _("已超期")), ("false", _("未超期"))])
         _set_choices(f["supervision"], [("", _("不限")), ("1,2", _("已督办")), ("1", _("黄牌")), ("2", _("红牌"))])
+        _set_choices(f["extension"], [("", _("不限")), ("1", _("待审批")), ("0", _("无待审批"))])
 
     @property
     def has_filters(self) -> bool:
@@ -224,16 +226,38 @@ class ReassignForm(ActionForm):
 
 
 class ExtendForm(ActionForm):
+    """A dispatcher's extension: pre-filled with the pending request's date (granting it), else the current one."""
+
     submit_label = _("延期")
     due_at = _due_at(_("新的办理时限"))
     reason = _text(_("理由"), rows=2)
 
     def setup(self) -> None:
+        self.initial["due_at"] = _local_input(self.ticket.requested_due_at or self.ticket.due_at)
+        if self.ticket.requested_due_at is not None:
+            self.fields["due_at"].label = _("新的办理时限（默认为申请的日期）")
+            self.initial["reason"] = _("同意延期申请。")
+
+    def machine_data(self) -> dict[str, Any]:
+        data = super().machine_data()
+        requested = self.ticket.requested_due_at
+        if requested is not None and data.get("due_at") == _local_input(requested):
+            data["due_at"] = requested.isoformat()  # the pre-filled minute stands for the requested moment itself
+        return data
+
+
+class RequestExtensionForm(ActionForm):
+    submit_label = _("申请延期")
+    due_at = _due_at(_("申请延期至"))
+    reason = _text(_("延期理由"), rows=2)
+
+    def setup(self) -> None:
         self.initial["due_at"] = _local_input(self.ticket.due_at)
 
 
-class RequestExtensionForm(ExtendForm):
-    submit_label = _("申请延期")
+class RefuseExtensionForm(ActionForm):
+    submit_label = _("拒绝延期")
+    reason = _text(_("拒绝理由（将通知承办单位）"), rows=2)
 
 
 class InstructForm(ActionForm):
@@ -253,7 +277,8 @@ class AssistForm(ActionForm):
 
 class ResolveForm(ActionForm):
     submit_label = _("办结")
-    result = _text(_("办理结果"))
+    result = _text(_("办理结果（内部）"))
+    public_reply = _text(_("公开答复（选填：群众在进度查询中可见，勿含个人信息）"))
     public_notice = _text(_("公开说明（公开办必填）"))
 
     def setup(self) -> None:
@@ -305,6 +330,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "reassign": ReassignForm,
     "request_extension": RequestExtensionForm,
     "extend": ExtendForm,
+    "refuse_extension": RefuseExtensionForm,
     "instruct": InstructForm,
     "progress": ProgressForm,
     "assist": AssistForm,

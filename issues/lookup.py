@@ -1,6 +1,7 @@
 """The public lookup `/lookup/` (SPEC §8): a resident enters a ticket code and the last 4 digits of their phone and
-sees its progress, plus the public notices of `public`-mode tickets. No login; rate limited per client address;
-nothing personal is shown (no names, phones, notes or who acted), and a wrong code or wrong digits answer the same.
+sees its progress and the ticket's public reply (公开答复, written at resolve), plus the public notices of
+`public`-mode tickets. No login; rate limited per client address; nothing personal or internal is shown (no names,
+phones, notes, who acted, nor the internal `result`), and a wrong code or wrong digits answer the same.
 """
 
 from __future__ import annotations

@@ -107,6 +107,10 @@ class Ticket(models.Model):
     )
     responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
     due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    # A pending extension request (申请延期, SPEC §5): set by `request_extension`, cleared by `extend` (granted),
+    # `refuse_extension`, `reassign` and `resolve` (moot then). The inbox's "申请延期" filter reads it.
+    requested_due_at = models.DateTimeField(_("申请延期至"), null=True, blank=True)
+    extension_reason = models.TextField(_("延期理由"), max_length=4000, blank=True)
     measures = models.TextField(_("措施明确"), max_length=2000, blank=True)
     expected_effect = models.TextField(_("效果明确"), max_length=2000, blank=True)
     co_units = models.ManyToManyField(
@@ -132,7 +136,8 @@ class Ticket(models.Model):
     unreachable_count = models.PositiveSmallIntegerField(_("无法联系次数"), default=0)
     resolved_on_site = models.BooleanField(_("现场解决"), default=False)
     public_notice = models.TextField(_("公开说明"), max_length=4000, blank=True)
-    result = models.TextField(_("办理结果"), max_length=4000, blank=True)
+    result = models.TextField(_("办理结果"), max_length=4000, blank=True)  # internal: never on /lookup/
+    public_reply = models.TextField(_("公开答复"), max_length=4000, blank=True)  # written at resolve; /lookup/ shows it
     merge_into = models.ForeignKey(
         "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
@@ -170,6 +175,12 @@ class Ticket(models.Model):
             models.Index(fields=["created_by", "created_at"], name="ticket_created_by_idx"),
             # The visit → tickets link (visit detail).
             models.Index(fields=["visit_id"], name="ticket_visit_idx"),
+            # The inbox's "申请延期" filter and counter: the few tickets with a pending request.
+            models.Index(
+                fields=["requested_due_at"],
+                condition=Q(requested_due_at__isnull=False),
+                name="ticket_extension_idx",
+            ),
             # The live `overdue` figure (dashboard.figures.overdue_now): open AND due_at < now, by unit/campaign —
             # an index-only count over open tickets alone (bench/README.md, city scale: 337 ms → 57 ms).
             models.Index(
@@ -259,12 +270,15 @@ class NotificationKind(models.TextChoices):
     SUPERVISED = "supervised", _("督办")
     REOPENED = "reopened", _("重办")
     INSTRUCTED = "instructed", _("领导批示")
+    EXTENSION_REQUESTED = "extension_requested", _("申请延期")
+    EXTENDED = "extended", _("已延期")
+    EXTENSION_REFUSED = "extension_refused", _("延期未获批准")
 
 
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("类型"), max_length=12, choices=NotificationKind.choices)
+    kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
     text = models.CharField(_("内容"), max_length=300)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)

@@ -7,6 +7,7 @@ from issues import views
 urlpatterns = [
     path("", views.inbox, name="tickets-inbox"),
     path("<int:pk>/", views.ticket_page, name="tickets-detail"),
+    path("<int:pk>/reveal-phone/", views.ticket_reveal_phone, name="tickets-reveal-phone"),
     path("<int:pk>/act/<slug:action>/", views.ticket_act, name="tickets-act"),
     path("notifications/", views.notifications_page, name="tickets-notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="tickets-notifications-read-all"),

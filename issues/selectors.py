@@ -81,6 +81,11 @@ def overdue_q(now: dt.datetime) -> Q:
     return Q(status__in=OPEN_STATUSES, due_at__lt=now)
 
 
+def extension_pending_q() -> Q:
+    """A lead unit's extension request waits for a dispatcher (the inbox's "申请延期")."""
+    return Q(requested_due_at__isnull=False, status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+
+
 def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
     """priority = 2 supervised (any card) and overdue, 1 either, 0 neither; for `?ordering=priority`."""
     overdue = Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
@@ -89,17 +94,19 @@ def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
 
 
 def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
-    """Counts per status, plus open overdue and open supervised, in one aggregate query."""
+    """Counts per status, plus open overdue, open supervised and pending extension requests, in one query."""
     now = timezone.now()
     aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in Status.values}
     aggregates["overdue"] = Count("pk", filter=overdue_q(now))
     aggregates["supervised"] = Count("pk", filter=Q(status__in=OPEN_STATUSES, supervision__gt=0))
+    aggregates["extension_requested"] = Count("pk", filter=extension_pending_q())
     aggregates["total"] = Count("pk")
     row = qs.order_by().aggregate(**aggregates)
     return {
         "by_status": {s: row[s] for s in Status.values},
         "overdue": row["overdue"],
         "supervised": row["supervised"],
+        "extension_requested": row["extension_requested"],
         "total": row["total"],
     }
 

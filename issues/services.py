@@ -207,3 +207,14 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def notifications_mark_read_for_ticket(*, user: User, ticket_id: int) -> int:
+    """Mark my unread notifications of one ticket read (I opened it or acted on it): one UPDATE; how many."""
+    unread = Notification.objects.filter(user=user, ticket_id=ticket_id, read_at__isnull=True)
+    return unread.update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """The "全部已读" button: one UPDATE of my unread rows; how many."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

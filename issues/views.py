@@ -7,18 +7,14 @@ reads its point from data- attributes (static/js/tickets/ticket.js).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
-import math
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,122 +22,29 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from campaign import reveal as personal_data
 from campaign.errors import DomainError, Invalid, OutOfScope, StaleVersion
-from campaign.models import UnitKind, User
-from campaign.params import read_int
+from campaign.models import RevealReason, UnitKind, User
 from campaign.validators import mask_name, mask_phone
 from issues.filters import tickets_filtered
 from issues.forms import ACTION_FORMS, ActionForm, FilterForm, action_form
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
 from issues.models import Mode, Notification, Satisfaction, Status, Ticket, TicketEvent
-from issues.selectors import (
-    notifications_of,
-    ticket_counters,
-    ticket_detail,
-    tickets_for_list,
-    with_priority,
+from issues.page_data import counters, ordered_page, overdue_days, querystring
+from issues.selectors import notifications_of, ticket_detail, tickets_for_list
+from issues.services import (
+    notification_mark_read,
+    notifications_mark_all_read,
+    notifications_mark_read_for_ticket,
 )
-from issues.services import notification_mark_read
 from issues.who import co_links
 
-PAGE_SIZE = 30
-MAX_PAGE_SIZE = 100  # a page renders every row: bounded whatever `page_size` asks for
 NOTIFICATIONS_SHOWN = 100
 TICKET_NOTIFICATIONS_SHOWN = 20
 EVENT_LABELS = {"report": "登记", **{name: a.label for name, a in ACTIONS.items()}}
 
 
 # --- the inbox -------------------------------------------------------------------------------------------------
-def _querystring(params: QueryDict, **changes: Any) -> str:
-    query = params.copy()
-    query.pop("cursor", None)
-    for name, value in changes.items():
-        query.pop(name, None)
-        if value not in (None, ""):
-            query[name] = str(value)
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-def _encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.priority}|{ticket.created_at.isoformat()}|{ticket.pk}"  # type: ignore[attr-defined]
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(value: str | None) -> tuple[int, dt.datetime, int] | None:
-    """The last row of the previous page: (priority, created_at, id); nonsense reads as "first page"."""
-    if not value:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        priority, created_at, pk = raw.split("|")
-        moment = dt.datetime.fromisoformat(created_at)
-        return int(priority), moment, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        return None
-
-
-def _page_size(params: QueryDict) -> int:
-    """A page link never fails: a bad `page_size` reads as the default, any other is kept within 1..MAX_PAGE_SIZE."""
-    try:
-        return max(1, min(MAX_PAGE_SIZE, read_int(params.get("page_size") or str(PAGE_SIZE))))
-    except ValueError:
-        return PAGE_SIZE
-
-
-def _ordered_page(qs: QuerySet[Ticket], params: QueryDict, now: dt.datetime) -> tuple[list[Ticket], str | None]:
-    """Overdue and supervised first (with_priority), then newest; keyset pagination so a deep page costs the same."""
-    qs = with_priority(qs, now).order_by("-priority", "-created_at", "-id")
-    cursor = _decode_cursor(params.get("cursor"))
-    if cursor is not None:
-        priority, created_at, pk = cursor
-        qs = qs.filter(
-            Q(priority__lt=priority)
-            | Q(priority=priority, created_at__lt=created_at)
-            | Q(priority=priority, created_at=created_at, pk__lt=pk)
-        )
-    size = _page_size(params)
-    rows = list(qs[: size + 1])
-    more = _encode_cursor(rows[size - 1]) if len(rows) > size else None
-    return rows[:size], more
-
-
-def overdue_days(ticket: Ticket, now: dt.datetime) -> int:
-    """Whole days (rounded up) an open ticket is past its due_at; 0 when it is not."""
-    if not ticket.is_open or ticket.due_at is None or ticket.due_at >= now:
-        return 0
-    return max(1, math.ceil((now - ticket.due_at).total_seconds() / 86400))
-
-
-@dataclass
-class Counter:
-    key: str
-    label: str
-    count: int
-    url: str
-    active: bool
-
-
-def _counters(user: User, params: QueryDict) -> list[Counter]:
-    """Counts per status for the same filters (the status filter aside), so each counter is a link to its list."""
-    others = params.copy()
-    others.pop("status", None)
-    counts = ticket_counters(tickets_filtered(user, others))
-    chosen = params.get("status", "")
-    rows = [Counter("", _("全部"), counts["total"], _querystring(params, status=None), chosen == "")]
-    for value, label in Status.choices:
-        rows.append(
-            Counter(value, str(label), counts["by_status"][value], _querystring(params, status=value), chosen == value)
-        )
-    overdue = params.get("overdue") == "true"
-    rows.append(Counter("overdue", _("超期"), counts["overdue"], _querystring(params, overdue="true"), overdue))
-    supervised = params.get("supervision") == "1,2"
-    rows.append(
-        Counter("supervised", _("督办"), counts["supervised"], _querystring(params, supervision="1,2"), supervised)
-    )
-    return rows
-
-
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -151,8 +54,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context: dict[str, Any] = {"form": FilterForm(params or None, user=user), "rows": [], "more": None}
     try:
-        rows, more = _ordered_page(tickets_filtered(user, params, tickets_for_list(user)), params, now)
-        context["counters"] = _counters(user, params)
+        rows, more = ordered_page(tickets_filtered(user, params, tickets_for_list(user)), params, now)
+        context["counters"] = counters(user, params)
     except DomainError as exc:  # a bad filter value (400) or a unit out of scope (404): say which, list nothing
         context["filter_error"] = _messages_of(exc)
         return render(request, "tickets/inbox.html", context, status=exc.status_code)
@@ -160,8 +63,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         ticket.overdue_days = overdue_days(ticket, now)  # type: ignore[attr-defined]
     context.update(
         rows=rows,
-        more=_querystring(params, cursor=more) if more else None,
-        first_page=_querystring(params) if params.get("cursor") else None,
+        more=querystring(params, cursor=more) if more else None,
+        first_page=querystring(params) if params.get("cursor") else None,
     )
     return render(request, "tickets/inbox.html", context)
 
@@ -197,6 +100,15 @@ def requester_of(ticket: Ticket) -> dict[str, str]:
     return {"kind": _("个人"), "name": mask_name(ticket.requester_name), "phone": mask_phone(ticket.requester_phone)}
 
 
+def requester_phone(ticket: Ticket) -> tuple[str, str]:
+    """The requester's phone in full and the field it is read from (for the access log); ("", "") when none."""
+    if ticket.requester_household is not None:
+        return ticket.requester_household.phone, "requester_household.phone"
+    if ticket.requester_enterprise is not None:
+        return ticket.requester_enterprise.contact_phone, "requester_enterprise.contact_phone"
+    return ticket.requester_phone, "requester_phone"
+
+
 def _map_point(ticket: Ticket) -> tuple[float, float] | None:
     for holder in (ticket, ticket.requester_household, ticket.requester_enterprise, ticket.unit):
         if holder is not None and holder.lat is not None and holder.lng is not None:
@@ -215,13 +127,10 @@ def _event_detail(event: TicketEvent) -> str:
     if p.get("mode") in Mode.values:
         parts.append(str(Mode(p["mode"]).label))
     if p.get("due_at"):
-        try:
-            parts.append(
-                _("时限 %(d)s")
-                % {"d": timezone.localtime(dt.datetime.fromisoformat(p["due_at"])).strftime("%Y-%m-%d %H:%M")}
-            )
-        except (TypeError, ValueError):
-            pass
+        label = _("申请延期至 %(d)s") if event.action == "request_extension" else _("时限 %(d)s")
+        parts += [label % {"d": d} for d in _moments(p["due_at"])]
+    if event.action == "refuse_extension" and p.get("requested_due_at"):
+        parts += [_("未批准延期至 %(d)s") % {"d": d} for d in _moments(p["requested_due_at"])]
     if event.action == "supervise" and p.get("level") in (1, 2):
         parts.append(_("红牌") if p["level"] == 2 else _("黄牌"))
     if p.get("rating") in Satisfaction.values:
@@ -229,6 +138,14 @@ def _event_detail(event: TicketEvent) -> str:
     if p.get("merge_into_code"):
         parts.append(_("合并至 %(c)s") % {"c": p["merge_into_code"]})
     return " · ".join(parts)
+
+
+def _moments(value: Any) -> list[str]:
+    """An event payload's ISO moment as the page shows it; [] when it is not one."""
+    try:
+        return [timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")]
+    except (TypeError, ValueError):
+        return []
 
 
 def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
@@ -255,6 +172,7 @@ def _render_ticket(
     bound: ActionForm | None = None,
     errors: list[str] | None = None,
     status: int = 200,
+    callback_phone: str = "",
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
@@ -277,8 +195,10 @@ def _render_ticket(
         .select_related("user")
         .order_by("-created_at", "-id")[:TICKET_NOTIFICATIONS_SHOWN],
         "action_forms": forms,
-        "open_action": bound.action if bound is not None else "",
+        "open_action": bound.action if bound is not None else ("callback" if callback_phone else ""),
         "action_errors": errors or [],
+        "callback_phone": callback_phone,
+        "has_phone": bool(requester_phone(ticket)[0]),
     }
     return render(request, "tickets/ticket.html", context, status=status)
 
@@ -286,7 +206,26 @@ def _render_ticket(
 @login_required
 @require_GET
 def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_ticket(request, _ticket_or_404(request.user, pk))  # type: ignore[arg-type]
+    """The ticket; opening it marks my notifications of it read (an action redirects here, so acting does too)."""
+    ticket = _ticket_or_404(request.user, pk)  # type: ignore[arg-type]
+    notifications_mark_read_for_ticket(user=request.user, ticket_id=ticket.pk)  # type: ignore[arg-type]
+    return _render_ticket(request, ticket)
+
+
+@login_required
+@require_POST
+def ticket_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST /tickets/<id>/reveal-phone/: the requester's full phone for the callback (回访), to whoever may call back
+    now; one logged reveal (campaign.reveal: AccessLog + audit, reason 回访). The page answers with the number shown
+    once: reloading it masks it again, so every display is a logged read."""
+    user: User = request.user  # type: ignore[assignment]
+    ticket = _ticket_or_404(user, pk)
+    phone, field = requester_phone(ticket)
+    if "callback" not in allowed_actions(ticket, user) or not phone:
+        raise PermissionDenied(_("只有回访人员可在回访时查看完整号码。"))
+    if not personal_data.reveal(request, user, ticket, [field], {"reveal": "1", "reason": RevealReason.CALLBACK}):
+        raise PermissionDenied(_("您的角色不能查看完整号码。"))
+    return _render_ticket(request, ticket, callback_phone=phone)
 
 
 @login_required
@@ -356,8 +295,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    # One UPDATE of my unread rows; TODO(lead): move into issues.services as notifications_mark_all_read.
-    done = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    done = notifications_mark_all_read(user=request.user)  # type: ignore[arg-type]
     messages.success(request, _("已将 %(n)d 条通知标为已读。") % {"n": done})
     return _back(request)
 

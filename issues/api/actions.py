@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import User
-from issues import selectors
+from issues import selectors, services
 from issues.api.serializers import ActionRequestSerializer, TicketDetailSerializer
 from issues.inputs import check_action_body
 from issues.machine import ACTIONS, ticket_apply
@@ -31,6 +31,7 @@ class TicketActionView(APIView):
             version=data.pop("version", None),
             data=data,
         )
+        services.notifications_mark_read_for_ticket(user=request.user, ticket_id=ticket_id)  # type: ignore[arg-type]
         ticket = selectors.ticket_detail(request.user, pk)  # type: ignore[arg-type]
         return Response(TicketDetailSerializer(ticket, context={"request": request}).data)
 

@@ -53,6 +53,7 @@ class TicketListSerializer(serializers.ModelSerializer):
             "lat",
             "lng",
             "due_at",
+            "requested_due_at",
             "overdue",
             "supervision",
             "version",
@@ -109,7 +110,9 @@ class TicketDetailSerializer(TicketListSerializer):
             "expected_effect",
             "lead_official",
             "lead_official_name",
+            "extension_reason",
             "public_notice",
+            "public_reply",
             "result",
             "merge_into",
             "merge_into_code",
@@ -139,13 +142,16 @@ class ActionRequestSerializer(serializers.Serializer):
     problem = CleanCharField(required=False)
     lead_unit = serializers.IntegerField(required=False)
     responsible_person = CleanCharField(required=False)
-    due_at = serializers.DateTimeField(required=False)
+    due_at = serializers.DateTimeField(
+        required=False, help_text="extend: defaults to the pending request's requested_due_at"
+    )
     measures = CleanCharField(required=False)
     expected_effect = CleanCharField(required=False)
     co_units = serializers.ListField(child=serializers.IntegerField(), required=False)
     lead_official = serializers.IntegerField(required=False)
     part = CleanCharField(required=False)
     public_notice = CleanCharField(required=False)
+    public_reply = CleanCharField(required=False, help_text="resolve: the answer /lookup/ shows the requester")
     rating = serializers.ChoiceField(
         choices=["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], required=False
     )

@@ -84,6 +84,7 @@ class TicketDetail(APIView):
     def get(self, request: Request, pk: int) -> Response:
         ticket = selectors.ticket_detail(request.user, pk)  # type: ignore[arg-type]
         user: User = request.user  # type: ignore[assignment]
+        services.notifications_mark_read_for_ticket(user=user, ticket_id=ticket.pk)  # I opened it
         fields = ["requester_name", "requester_phone"]
         reveal = personal_data.reveal(request, user, ticket, fields, request.query_params)
         context = {"request": request, "reveal": reveal}
@@ -96,6 +97,7 @@ CountersSerializer = inline_serializer(
         "by_status": serializers.DictField(child=serializers.IntegerField()),
         "overdue": serializers.IntegerField(),
         "supervised": serializers.IntegerField(),
+        "extension_requested": serializers.IntegerField(),
         "total": serializers.IntegerField(),
     },
 )

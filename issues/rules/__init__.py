@@ -5,7 +5,7 @@ ticket and lists what it changed in ctx.changed; a guard returns a message for a
 ticket or writes the event: ticket_apply does, once.
 
 One module per seam: context (Ctx, Notice), fields (parsing), dispatch (the five clarities and each mode's dispatch
-rule, reassign, return, accept), handling (extensions, progress, co-units, resolve and the modes' proofs),
+rule, reassign, return, accept), extensions (request, grant, refuse), handling (instructions, progress, co-units, resolve and the modes' proofs),
 closing (callback, close, supervise, cancel).
 """
 
@@ -22,12 +22,18 @@ from issues.rules.closing import (
 )
 from issues.rules.context import Ctx, Notice
 from issues.rules.dispatch import accept, dispatch, dispatch_rule, reassign, reassign_rule, return_
+from issues.rules.extensions import (
+    extend,
+    extend_rule,
+    extension_pending_guard,
+    later_due_at_rule,
+    refuse_extension,
+    request_extension,
+)
 from issues.rules.fields import parse_moment
 from issues.rules.handling import (
     assist,
-    extend,
     instruct,
-    later_due_at_rule,
     progress,
     resolve,
     resolve_on_site,
@@ -48,12 +54,16 @@ __all__ = [
     "dispatch",
     "dispatch_rule",
     "extend",
+    "extend_rule",
+    "extension_pending_guard",
     "instruct",
     "later_due_at_rule",
     "parse_moment",
     "progress",
     "reassign",
     "reassign_rule",
+    "refuse_extension",
+    "request_extension",
     "resolve",
     "resolve_on_site",
     "resolve_rule",

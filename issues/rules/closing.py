@@ -6,10 +6,9 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from campaign.models import Role, User
-from campaign.models.org import path_prefixes
 from issues.models import Mode, NotificationKind, Satisfaction, Status, Ticket
 from issues.rules.context import Ctx
+from issues.rules.extensions import dispatcher_ids_over
 from issues.rules.fields import due_at_field
 from issues.selectors import tickets_visible_to
 from issues.sla import due_at_for
@@ -89,9 +88,7 @@ def supervise(ctx: Ctx) -> None:
     if ticket.lead_unit_id:
         ctx.notify(NotificationKind.SUPERVISED, text, unit_ids=[ticket.lead_unit_id])
     else:  # not dispatched yet: the dispatchers whose scope holds it
-        prefixes = path_prefixes(ticket.unit.path)
-        dispatchers = User.objects.filter(role=Role.DISPATCHER, is_active=True, unit__path__in=prefixes)
-        ctx.notify(NotificationKind.SUPERVISED, text, user_ids=list(dispatchers.values_list("pk", flat=True)))
+        ctx.notify(NotificationKind.SUPERVISED, text, user_ids=dispatcher_ids_over(ticket))
 
 
 def cancel_rule(ctx: Ctx) -> None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from campaign.models import OrgUnit, Role, User
 from issues.models import Mode, NotificationKind, TicketEvent
 from issues.rules.context import Ctx
+from issues.rules.extensions import drop_request
 from issues.rules.fields import due_at_field, local_time, set_co_units, text_field, unit_field, units_field
 from issues.sla import due_at_for, tracking_limit
 from issues.who import co_links
@@ -118,6 +119,7 @@ def reassign(ctx: Ctx) -> None:
         ctx.payload["co_units"] = [u.pk for u in c["co_units"]]
         notify_units += set_co_units(ctx, c["co_units"])
     ctx.set(dispatched_at=ctx.now, accepted_at=None)  # the new lead unit must accept: a new response clock
+    drop_request(ctx)  # a pending extension request was the old lead unit's
     text = _("改派工单 %(code)s，请签收。") % {"code": ticket.code}
     ctx.notify(NotificationKind.DISPATCHED, text, unit_ids=notify_units)
 

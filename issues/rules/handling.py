@@ -1,4 +1,4 @@
-"""Handling a dispatched ticket: extensions, instructions, progress, co-units' parts and resolving (with the
+"""Handling a dispatched ticket: instructions, progress, co-units' parts and resolving (with the
 public and door-to-door modes' proofs)."""
 
 from __future__ import annotations
@@ -8,25 +8,9 @@ from django.utils.translation import gettext as _
 from campaign.scope import subtree_q
 from issues.models import Mode, NotificationKind, Ticket
 from issues.rules.context import NOTE_LIMIT, Ctx
-from issues.rules.fields import due_at_field, local_time, text_field
-from issues.sla import tracking_limit
+from issues.rules.extensions import drop_request
+from issues.rules.fields import text_field
 from issues.who import co_links, handler_co_links
-
-
-def later_due_at_rule(ctx: Ctx) -> None:
-    due_at = due_at_field(ctx)
-    ticket = ctx.ticket
-    if due_at is not None and ticket.due_at is not None and due_at <= ticket.due_at:
-        ctx.error("due_at", _("新的办理时限应晚于当前时限（%(d)s）。") % {"d": local_time(ticket.due_at)})
-    if due_at is not None and ticket.mode == Mode.TRACKING and due_at > tracking_limit(ticket.dispatched_at or ctx.now):
-        ctx.error("due_at", _("跟踪办的办理时限不能超过派单后180天。"))
-    ctx.clean["due_at"] = due_at
-    if due_at is not None:
-        ctx.payload = {"due_at": due_at.isoformat(), "previous": ticket.due_at.isoformat() if ticket.due_at else None}
-
-
-def extend(ctx: Ctx) -> None:
-    ctx.set(due_at=ctx.clean["due_at"])
 
 
 def instruct(ctx: Ctx) -> None:
@@ -54,6 +38,7 @@ def resolve_rule(ctx: Ctx) -> None:
     if ticket.mode == Mode.PUBLIC and not notice:
         ctx.error("public_notice", _("公开办须填写公开说明后方可办结。"))
     ctx.clean["public_notice"] = notice
+    ctx.clean["public_reply"] = text_field(ctx, "public_reply")
     if ticket.mode == Mode.COORDINATED:
         missing = [link.unit.name for link in co_links(ticket) if link.submitted_at is None]
         if missing:
@@ -78,8 +63,10 @@ def resolve(ctx: Ctx) -> None:
         result=text_field(ctx, "result"),
         public_notice=ctx.clean["public_notice"],
         resolved_at=ctx.now,
+        public_reply=ctx.clean["public_reply"],
         unreachable_count=0,  # the callbacks counted towards `close` are those of this resolution
     )
+    drop_request(ctx)
 
 
 def resolve_on_site(ctx: Ctx) -> None:

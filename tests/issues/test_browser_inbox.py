@@ -96,9 +96,11 @@ def _drive(chromium_path, base, watch, ticket, dispatcher, handler, org) -> str:
         assert "待签收" in page.inner_text(".ticket-head")
         _logout(page)
 
-        # when the handler of 城管局 logs in: the badge counts the new dispatch; they accept and resolve it
-        login(page, base, handler.username, f"/tickets/{ticket.pk}/")
+        # when the handler of 城管局 logs in: the badge counts the new dispatch; they open the ticket (which reads
+        # its notification), accept and resolve it
+        login(page, base, handler.username, "/tickets/")
         badge = page.inner_text("header .notify-count")  # checked against the database by the caller
+        page.goto(f"{base}/tickets/{ticket.pk}/")
         _accept_and_resolve(page)
         page.wait_for_selector("#ticket-map[data-ready='1']")
         page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
@@ -136,6 +138,7 @@ def test_dispatcher_dispatches_and_handler_accepts_and_resolves(
     notified = Notification.objects.filter(user=handler, ticket=ticket, kind="dispatched")
     assert notified.count() == 1
     assert badge == str(Notification.objects.filter(user=handler, created_at__lte=notified.get().created_at).count())
+    assert notified.get().read_at is not None  # opening the ticket read it
     # base.html names no icon, so the login page's automatic /favicon.ico request answers 404 (not our pages').
     assert watch.errors == []
     assert watch.foreign == []

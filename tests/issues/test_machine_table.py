@@ -26,6 +26,7 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "reassign": ({"dispatched", "accepted", "in_progress"}, {"dispatcher", "admin_user"}),
     "request_extension": (WORKING, {"handler"}),
     "extend": (WORKING, {"dispatcher", "admin_user"}),
+    "refuse_extension": (WORKING, {"dispatcher", "admin_user"}),
     "instruct": (OPEN, {"leader", "street_leader", "admin_user"}),
     "progress": (WORKING, {"handler"}),
     "assist": (WORKING, {"handler2"}),
@@ -47,6 +48,7 @@ def valid_body(action: str, tickets: Any) -> dict[str, Any]:
         "reassign": {"reason": "职责调整", "co_units": []},
         "request_extension": {"due_at": later, "reason": "需采购材料"},
         "extend": {"due_at": later, "reason": "同意延期"},
+        "refuse_extension": {"reason": "理由不充分"},
         "instruct": {"note": "尽快解决"},
         "progress": {"note": "已约谈"},
         "assist": {"part": "人社局已核实"},
@@ -68,7 +70,8 @@ def expected_outcome(action: str, state: str, role: str) -> str:
         return "404"
     if role not in roles:
         return "403"
-    if state not in states or action == "close":  # close also needs 2 unreachable callbacks / 7 days
+    # close also needs 2 unreachable callbacks / 7 days, refuse_extension a pending request (test_extensions.py)
+    if state not in states or action in ("close", "refuse_extension"):
         return "409"
     return "ok"
 

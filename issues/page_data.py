@@ -1,0 +1,119 @@
+"""Reads behind the officials' inbox page (/tickets/): its keyset pages (overdue and supervised first), the
+counters above it (each a link to its list) and the overdue days of a row. Used by issues/views.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from campaign.models import User
+from campaign.params import read_int
+from issues.filters import tickets_filtered
+from issues.models import Status, Ticket
+from issues.selectors import ticket_counters, with_priority
+
+PAGE_SIZE = 30
+MAX_PAGE_SIZE = 100  # a page renders every row: bounded whatever `page_size` asks for
+
+
+def querystring(params: QueryDict, **changes: Any) -> str:
+    query = params.copy()
+    query.pop("cursor", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value not in (None, ""):
+            query[name] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.priority}|{ticket.created_at.isoformat()}|{ticket.pk}"  # type: ignore[attr-defined]
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str | None) -> tuple[int, dt.datetime, int] | None:
+    """The last row of the previous page: (priority, created_at, id); nonsense reads as "first page"."""
+    if not value:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        priority, created_at, pk = raw.split("|")
+        moment = dt.datetime.fromisoformat(created_at)
+        return int(priority), moment, int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def page_size(params: QueryDict) -> int:
+    """A page link never fails: a bad `page_size` reads as the default, any other is kept within 1..MAX_PAGE_SIZE."""
+    try:
+        return max(1, min(MAX_PAGE_SIZE, read_int(params.get("page_size") or str(PAGE_SIZE))))
+    except ValueError:
+        return PAGE_SIZE
+
+
+def ordered_page(qs: QuerySet[Ticket], params: QueryDict, now: dt.datetime) -> tuple[list[Ticket], str | None]:
+    """Overdue and supervised first (with_priority), then newest; keyset pagination so a deep page costs the same."""
+    qs = with_priority(qs, now).order_by("-priority", "-created_at", "-id")
+    cursor = decode_cursor(params.get("cursor"))
+    if cursor is not None:
+        priority, created_at, pk = cursor
+        qs = qs.filter(
+            Q(priority__lt=priority)
+            | Q(priority=priority, created_at__lt=created_at)
+            | Q(priority=priority, created_at=created_at, pk__lt=pk)
+        )
+    size = page_size(params)
+    rows = list(qs[: size + 1])
+    more = encode_cursor(rows[size - 1]) if len(rows) > size else None
+    return rows[:size], more
+
+
+def overdue_days(ticket: Ticket, now: dt.datetime) -> int:
+    """Whole days (rounded up) an open ticket is past its due_at; 0 when it is not."""
+    if not ticket.is_open or ticket.due_at is None or ticket.due_at >= now:
+        return 0
+    return max(1, math.ceil((now - ticket.due_at).total_seconds() / 86400))
+
+
+@dataclass
+class Counter:
+    key: str
+    label: str
+    count: int
+    url: str
+    active: bool
+
+
+def counters(user: User, params: QueryDict) -> list[Counter]:
+    """Counts per status for the same filters (the status filter aside), so each counter is a link to its list."""
+    others = params.copy()
+    others.pop("status", None)
+    counts = ticket_counters(tickets_filtered(user, others))
+    chosen = params.get("status", "")
+    rows = [Counter("", _("全部"), counts["total"], querystring(params, status=None), chosen == "")]
+    for value, label in Status.choices:
+        rows.append(
+            Counter(value, str(label), counts["by_status"][value], querystring(params, status=value), chosen == value)
+        )
+    overdue = params.get("overdue") == "true"
+    rows.append(Counter("overdue", _("超期"), counts["overdue"], querystring(params, overdue="true"), overdue))
+    supervised = params.get("supervision") == "1,2"
+    rows.append(
+        Counter("supervised", _("督办"), counts["supervised"], querystring(params, supervision="1,2"), supervised)
+    )
+    pending = params.get("extension") == "1"
+    rows.append(
+        Counter("extension", _("申请延期"), counts["extension_requested"], querystring(params, extension="1"), pending)
+    )
+    return rows
