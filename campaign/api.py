@@ -29,7 +29,7 @@ from campaign.scope import (
     units_visible_to,
     user_of,
 )
-from campaign.serializers import MeSerializer
+from campaign.serializers import MeSerializer, WGS84PointMixin, crs_field
 from campaign.throttles import TokenThrottle
 from campaign.validators import mask_id_number, mask_name, mask_phone
 
@@ -118,12 +118,14 @@ COORDINATE_KWARGS = {"lat": {"min_value": -90, "max_value": 90}, "lng": {"min_va
 MAX_TAGS = 20
 
 
-class MaskedSerializer(CleanModelSerializer):
+class MaskedSerializer(WGS84PointMixin, CleanModelSerializer):
     """Personal fields are masked unless the view asked for full values (and logged the read). Texts refuse control
-    characters and coordinates must be finite and in range (campaign.fields), before the service writes."""
+    characters and coordinates must be finite and in range (campaign.fields), before the service writes; a point
+    sent in GCJ-02 (`crs`) is stored as WGS-84."""
 
     masked_fields: dict[str, Any] = {}
     distance_m = serializers.SerializerMethodField()
+    crs = crs_field(required=False, write_only=True)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -159,6 +161,7 @@ class HouseholdSerializer(MaskedSerializer):
             "members",
             "lat",
             "lng",
+            "crs",
             "tags",
             "confirmed",
             "distance_m",
@@ -194,6 +197,7 @@ class EnterpriseSerializer(MaskedSerializer):
             "contact_phone",
             "lat",
             "lng",
+            "crs",
             "distance_m",
         ]
         extra_kwargs = {"unit": {"required": False}, **COORDINATE_KWARGS}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 from shapely.geometry import Point, box, shape
 from shapely.ops import transform
 from shapely.prepared import prep
@@ -76,12 +78,25 @@ def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
     return lat + dlat, lng + dlng
 
 
+class Crs(models.TextChoices):
+    """The coordinate system a client sends a point in (SPEC §4): phones' GPS give WGS-84, the map SDKs of AMap,
+    Tencent and WeChat GCJ-02. Every stored point is WGS-84 (to_wgs84)."""
+
+    WGS84 = "wgs84", _("WGS-84 (GPS)")
+    GCJ02 = "gcj02", _("GCJ-02 (高德/腾讯/微信)")
+
+
+def to_wgs84(lat: float, lng: float, crs: str | None) -> tuple[float, float]:
+    """A point sent in `crs` (None: WGS-84) as WGS-84, the one system points are stored in."""
+    return gcj02_to_wgs84(lat, lng) if crs == Crs.GCJ02 else (lat, lng)
+
+
 def gcj02_to_wgs84(lat: float, lng: float) -> tuple[float, float]:
     """Inverse by fixed-point iteration: converges to well under a centimetre in a few steps."""
     if _out_of_china(lat, lng):
         return lat, lng
     wlat, wlng = lat, lng
-    for _ in range(10):
+    for _step in range(10):
         glat, glng = wgs84_to_gcj02(wlat, wlng)
         dlat, dlng = glat - lat, glng - lng
         wlat, wlng = wlat - dlat, wlng - dlng

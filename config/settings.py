@@ -155,7 +155,6 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaign.context_processors.site",
                 "issues.context_processors.notifications",
             ],
         },
@@ -291,15 +290,32 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Maps (SPEC §8): tiles from an internal mirror; none in the demo (plain background).
+# --- Maps (SPEC §8): tiles from an internal mirror; none in the demo (plain background). Every map page loads Leaflet
+# through django-leaflet ({% leaflet_css %}, {% leaflet_js %}, {% leaflet_map %}: templates/leaflet/ overrides them for
+# the CSP) and static/js/map.js starts the map from the options {% leaflet_map %} hands over (docs/decisions.md,
+# "Issue 13 — maps"). The tiles' coordinate system rides on the tile layer's options as "datum": on GCJ-02 tiles
+# (AMap, Tencent) map.js shifts the stored WGS-84 points for display.
 MAP_TILES_URL = env_str("MAP_TILES_URL")
 MAP_TILES_CRS = env_choice("MAP_TILES_CRS", "wgs84", ("wgs84", "gcj02"))
 LEAFLET_CONFIG = {
-    "TILES": [],
-    "DEFAULT_CENTER": (34.19, 108.88),
+    "TILES": [("底图", MAP_TILES_URL, {"attribution": "", "datum": MAP_TILES_CRS})] if MAP_TILES_URL else [],
+    "DEFAULT_CENTER": (34.19, 108.88),  # WGS-84; a page centres on its unit, ticket or the cadre when it knows them
     "DEFAULT_ZOOM": 12,
+    "MIN_ZOOM": 3,
+    "MAX_ZOOM": 19,
+    "SCALE": None,
     "RESET_VIEW": False,
-    "NO_GLOBALS": False,
+    "PLUGINS": {
+        # Vendored in static/vendor/ (static/vendor/update.sh): django-leaflet ships Leaflet itself, not these.
+        "heat": {"js": "vendor/leaflet.heat/leaflet-heat.js"},
+        "markercluster": {
+            "js": "vendor/leaflet.markercluster/leaflet.markercluster.js",
+            "css": [
+                "vendor/leaflet.markercluster/MarkerCluster.css",
+                "vendor/leaflet.markercluster/MarkerCluster.Default.css",
+            ],
+        },
+    },
 }
 
 # --- Content-Security-Policy (django-csp 4, header set by campaign.middleware.ContentSecurityPolicyMiddleware): only

@@ -18,6 +18,7 @@ from rest_framework import serializers
 from campaign.errors import Invalid
 from campaign.fields import CleanCharField, FiniteFloatField, moment_error, text_error
 from campaign.models import OrgUnit
+from campaign.serializers import crs_field, point_as_wgs84
 from issues.models import Kind, Source
 
 DESCRIPTION_MAX, NAME_MAX, CATEGORY_MAX = 4000, 50, 50
@@ -54,6 +55,9 @@ class TicketInput(serializers.Serializer):
 
     # Where the matter is must be said (unit, a point, or a requester's home) unless the caller supplies it.
     place_required = True
+    # The point is stored as WGS-84: converted here from `crs`, unless the caller converts it (a visit's issue
+    # without a `crs` of its own is in the visit's, which only visits.services knows).
+    converts_point = True
 
     source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like DRF's Field.source
         choices=Source.choices,
@@ -82,6 +86,7 @@ class TicketInput(serializers.Serializer):
     )
     lat = _coordinate(90)
     lng = _coordinate(180)
+    crs = crs_field(required=False)
     requester_name = CleanCharField(
         required=False, allow_blank=True, default="", max_length=NAME_MAX, error_messages=_limit(NAME_MAX)
     )
@@ -112,6 +117,11 @@ class TicketInput(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not self.converts_point:
+            return attrs
+        return point_as_wgs84(attrs, attrs.pop("crs", None))
 
     def _pair_errors(self, data: Mapping[str, Any]) -> dict[str, Any]:
         errors: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from campaign.fields import EARLIEST_YEAR, LATEST_YEAR
+from campaign.geo import Crs  # the vocabulary lives in the lowest layer (registries and tickets take `crs` too)
 from campaign.validators import mask_name
 
 NOTES_MAX = 2000
@@ -43,11 +44,6 @@ class GeoStatus(models.TextChoices):
     NO_REFERENCE = "no_reference", _("对象无坐标")
     VERIFIED = "verified", _("位置核验通过")
     FAR = "far", _("距离过远")
-
-
-class Crs(models.TextChoices):
-    WGS84 = "wgs84", _("WGS-84 (GPS)")
-    GCJ02 = "gcj02", _("GCJ-02 (高德/腾讯/微信)")
 
 
 class Visit(models.Model):

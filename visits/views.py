@@ -21,11 +21,13 @@ SW_SOURCE = settings.BASE_DIR / "static" / "js" / "m" / "sw.js"
 SHELL_STATIC = [
     "css/app.css",
     "css/m.css",
-    "vendor/leaflet/leaflet.css",
-    "vendor/leaflet/leaflet.js",
-    "vendor/leaflet/images/marker-icon.png",
-    "vendor/leaflet/images/marker-icon-2x.png",
-    "vendor/leaflet/images/marker-shadow.png",
+    # Leaflet as {% leaflet_css %} / {% leaflet_js %} load it (django-leaflet's static/leaflet/, templates/leaflet/).
+    "leaflet/leaflet.css",
+    "leaflet/leaflet.js",
+    "leaflet/leaflet.extras.js",
+    "leaflet/images/marker-icon.png",
+    "leaflet/images/marker-icon-2x.png",
+    "leaflet/images/marker-shadow.png",
     "js/map.js",
     "js/m/store.js",
     "js/m/outbox.js",

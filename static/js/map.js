@@ -1,11 +1,13 @@
 /* Zoufang shared map helper: one place that starts a Leaflet map the way every page needs it.
  *
- * Used by the phone page (/m/), the tickets page and the dashboard. Load static/vendor/leaflet/leaflet.js
- * (and leaflet.css) first, then this file. No inline script: settings come from data- attributes.
+ * Used by the phone page (/m/), the tickets page and the dashboard. Leaflet comes through django-leaflet: the page
+ * writes {% leaflet_css %}, {% leaflet_js %} (Leaflet and L.Map.djangoMap) and {% leaflet_map "map-id" creatediv=False %},
+ * whose override (templates/leaflet/_leaflet_map.html: no inline script, strict CSP) writes the map's options from
+ * LEAFLET_CONFIG on <div hidden data-leaflet-map="map-id" data-djoptions="{...}">: the tiles (MAP_TILES_URL) with
+ * their datum (MAP_TILES_CRS), centre and zoom.
  *
- *   <body data-tiles-url="https://tiles.internal/{z}/{x}/{y}.png" data-tiles-crs="wgs84|gcj02">
  *   <div id="map" data-center="34.19,108.88" data-zoom="14"></div>
- *   const map = ZMap.create(document.getElementById("map"));
+ *   const map = ZMap.create(document.getElementById("map"));   // L.Map.djangoMap: fires "map:init" as usual
  *   ZMap.marker(34.19, 108.88, {title: "..."}).addTo(map);   // WGS-84 in, shifted for the tiles
  *   ZMap.geoJSON(grid.boundary, {style: {...}}).addTo(map);  // GeoJSON in WGS-84
  *   layer.bindTooltip(ZMap.text(grid.name));                  // stored text: a DOM node, never an HTML string
@@ -68,10 +70,25 @@
     return [wlat, wlng];
   }
 
-  // --- settings from <body data-*> -------------------------------------------------------------------------
+  // --- settings from {% leaflet_map %} -------------------------------------------------------------------
+  /** The options django-leaflet wrote for the map `id` (any map's when no id: every map has the same tiles). */
+  function djangoOptions(id) {
+    if (typeof document === "undefined" || !document.querySelector) return null;
+    var el = document.querySelector(id ? '[data-leaflet-map="' + id + '"]' : "[data-leaflet-map]");
+    if (!el) return null;
+    try {
+      return JSON.parse(el.getAttribute("data-djoptions"));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** The base tiles: {tilesUrl, tilesCrs}, from LEAFLET_CONFIG["TILES"] (empty URL: none, a plain background). */
   function settings() {
-    var ds = (document.body && document.body.dataset) || {};
-    return { tilesUrl: ds.tilesUrl || "", tilesCrs: ds.tilesCrs === "gcj02" ? "gcj02" : "wgs84" };
+    var dj = djangoOptions();
+    var layer = dj && dj.layers && dj.layers[0];
+    var attrs = (layer && layer[2]) || {};
+    return { tilesUrl: layer ? layer[1] : "", tilesCrs: attrs.datum === "gcj02" ? "gcj02" : "wgs84" };
   }
 
   /** WGS-84 (stored) -> what the base tiles expect. Returns [lat, lng]. */
@@ -91,31 +108,32 @@
   }
 
   /**
-   * Start a map on `el`. Options (each also readable from el's data- attributes):
-   *   center: [lat, lng] WGS-84 (data-center="lat,lng"), zoom (data-zoom), maxZoom, attribution,
-   *   and any Leaflet map option. Returns the L.Map.
+   * Start a map on `el` with L.Map.djangoMap (django-leaflet: its tiles, then "map:init"). Options (each also readable
+   * from el's data- attributes): center: [lat, lng] WGS-84 (data-center="lat,lng"), zoom (data-zoom), and any
+   * Leaflet map option. Without them, LEAFLET_CONFIG's DEFAULT_CENTER / DEFAULT_ZOOM. Returns the L.Map.
    */
   function create(el, opts) {
-    if (!global.L) throw new Error("ZMap: load static/vendor/leaflet/leaflet.js first");
+    var L = global.L;
+    if (!L || !L.Map.djangoMap) throw new Error("ZMap: load Leaflet with {% leaflet_js %} first");
+    var dj = djangoOptions(el.id);
+    if (!dj) throw new Error('ZMap: write {% leaflet_map "' + el.id + '" creatediv=False %} on the page');
     opts = opts || {};
     var ds = el.dataset || {};
     var s = settings();
-    var center = opts.center || parseCenter(ds.center) || [34.19, 108.88];
-    var zoom = opts.zoom != null ? opts.zoom : ds.zoom ? parseInt(ds.zoom, 10) : 13;
-    var mapOpts = { zoomControl: true, attributionControl: !!s.tilesUrl, preferCanvas: true, maxZoom: 19 };
+    var center = opts.center || parseCenter(ds.center) || dj.center || [34.19, 108.88];
+    var zoom = opts.zoom != null ? opts.zoom : ds.zoom ? parseInt(ds.zoom, 10) : dj.zoom || 13;
+    // djangoMap takes centre and zoom from djoptions: the page's own, shifted for the tiles.
+    var mapOpts = {
+      zoomControl: true, attributionControl: !!s.tilesUrl, preferCanvas: true,
+      djoptions: L.Util.extend({}, dj, { center: toDisplay(center[0], center[1]), zoom: zoom }),
+      globals: false, callback: null,
+    };
     for (var k in opts) {
-      if (Object.prototype.hasOwnProperty.call(opts, k) && k !== "center" && k !== "zoom" && k !== "attribution") {
-        mapOpts[k] = opts[k];
-      }
+      if (Object.prototype.hasOwnProperty.call(opts, k) && k !== "center" && k !== "zoom") mapOpts[k] = opts[k];
     }
     el.classList.add("zmap");
     if (!s.tilesUrl) el.classList.add("zmap-plain"); // plain background: styled in app.css / the page's CSS
-    var map = global.L.map(el, mapOpts);
-    if (s.tilesUrl) {
-      global.L.tileLayer(s.tilesUrl, { maxZoom: mapOpts.maxZoom, attribution: opts.attribution || "" }).addTo(map);
-    }
-    map.setView(toDisplay(center[0], center[1]), zoom);
-    return map;
+    return L.Map.djangoMap(el, mapOpts);
   }
 
   /** A marker at a WGS-84 point (options as L.marker's, or L.circleMarker's when opts.circle). */

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Refresh the vendored front-end libraries in static/vendor/ from package.json (pinned exact versions).
+# Leaflet itself is not here: it comes with django-leaflet (requirements.txt, its static/leaflet/), one copy only;
+# the plugins below are loaded through LEAFLET_CONFIG["PLUGINS"] (config/settings.py).
 # Used by `make vendor`; the copies are committed, so `make demo` needs neither Node nor a network.
 # To upgrade: change the version in package.json, run this script, review and commit static/vendor/.
 set -euo pipefail
@@ -18,15 +20,7 @@ copy() {  # copy <src> <dest dir>
   cp -R "$1" "$2/"
 }
 
-rm -rf "$VENDOR/leaflet" "$VENDOR/echarts" "$VENDOR/leaflet.markercluster" "$VENDOR/leaflet.heat"
-
-# Leaflet: JS, CSS and its marker/layer images (leaflet.css refers to images/ next to it).
-copy "$NM/leaflet/dist/leaflet.js" "$VENDOR/leaflet"
-copy "$NM/leaflet/dist/leaflet.js.map" "$VENDOR/leaflet"
-copy "$NM/leaflet/dist/leaflet-src.js" "$VENDOR/leaflet"
-copy "$NM/leaflet/dist/leaflet.css" "$VENDOR/leaflet"
-copy "$NM/leaflet/dist/images" "$VENDOR/leaflet"
-copy "$NM/leaflet/LICENSE" "$VENDOR/leaflet"
+rm -rf "$VENDOR/echarts" "$VENDOR/leaflet.markercluster" "$VENDOR/leaflet.heat"
 
 # ECharts: the full minified build (charts + map components).
 copy "$NM/echarts/dist/echarts.min.js" "$VENDOR/echarts"
@@ -45,9 +39,10 @@ copy "$NM/leaflet.heat/LICENSE" "$VENDOR/leaflet.heat"
 
 # Versions actually copied, for reviewers.
 node -e '
-const libs = ["leaflet", "echarts", "leaflet.markercluster", "leaflet.heat"];
+const libs = ["echarts", "leaflet.markercluster", "leaflet.heat"];
 const out = libs.map(n => n + " " + require("./node_modules/" + n + "/package.json").version).join("\n");
-require("fs").writeFileSync("static/vendor/VERSIONS.txt", out + "\n");
+const note = "# Leaflet: from django-leaflet (static/leaflet/, see requirements.txt), not vendored here.";
+require("fs").writeFileSync("static/vendor/VERSIONS.txt", out + "\n" + note + "\n");
 '
 echo "static/vendor updated:"
 cat "$VENDOR/VERSIONS.txt"

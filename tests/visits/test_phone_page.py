@@ -95,7 +95,7 @@ def test_phone_page_has_no_inline_script_or_style(client, cadre):
     finder = InlineCodeFinder()
     finder.feed(html)
     assert finder.problems == []
-    assert "/static/vendor/leaflet/leaflet.js" in finder.scripts
+    assert "/static/leaflet/leaflet.js" in finder.scripts  # django-leaflet's ({% leaflet_js %})
     assert "/static/js/m/app.js" in finder.scripts
     assert "cdn" not in html.lower() and "https://" not in html  # closed network: every file is local
 
@@ -213,7 +213,8 @@ def test_bootstrap_needs_login(api, db):
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_map_js_shifts_to_gcj02_exactly_as_campaign_geo_does():
     script = (
-        "global.window = {}; global.document = {body: {dataset: {tilesCrs: 'gcj02'}}};"
+        "global.window = {}; const dj = JSON.stringify({layers: [['底图', 'https://t/{z}/{x}/{y}.png', {datum: 'gcj02'}]]});"
+        "global.document = {querySelector: () => ({getAttribute: () => dj})};"  # {% leaflet_map %}'s options
         f"eval(require('fs').readFileSync({json.dumps(str(settings.BASE_DIR / 'static/js/map.js'))}, 'utf8'));"
         "const pts = [[34.19, 108.88], [39.9, 116.4], [22.54, 114.06], [48.85, 2.35]];"
         "console.log(JSON.stringify(pts.map(p => window.ZMap.toDisplay(p[0], p[1]))));"

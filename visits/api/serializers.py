@@ -16,9 +16,11 @@ from campaign.fields import (
     FiniteFloatField,
     text_error,
 )
+from campaign.geo import Crs
+from campaign.serializers import crs_field
 from issues.inputs import DESCRIPTION_MAX, TicketInput, flat_list_errors
 from visits import selectors, services
-from visits.models import ACCURACY_MAX, NOTES_MAX, PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
+from visits.models import ACCURACY_MAX, NOTES_MAX, PEOPLE_MET_MAX, TargetType, Visit, VisitPhoto
 
 CHECKLIST_KEY_MAX, CHECKLIST_KEYS_MAX = 50, 100
 
@@ -47,8 +49,10 @@ class IssueInputSerializer(TicketInput):
     requester_enterprise = None  # type: ignore[assignment]
     resolved_on_site = serializers.BooleanField(required=False, default=False)
     result = CleanCharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX)
-    # The issue's point in this system; by default the visit's `crs` (a phone reports every point in one system).
-    crs = serializers.ChoiceField(choices=Crs.choices, required=False)
+    # The issue's point in this system; by default the visit's `crs` (a phone reports every point in one system):
+    # visits.services._issue_point_to_wgs84 converts it, knowing the visit's.
+    converts_point = False
+    crs = crs_field(required=False, help_text="the coordinate system of this issue's lat/lng; by default the visit's")
 
 
 class VisitInputSerializer(serializers.Serializer):
@@ -61,7 +65,7 @@ class VisitInputSerializer(serializers.Serializer):
     lat = FiniteFloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = FiniteFloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     accuracy_m = FiniteFloatField(required=False, allow_null=True, min_value=0, max_value=ACCURACY_MAX)
-    crs = serializers.ChoiceField(choices=Crs.choices, required=False, default=Crs.WGS84)
+    crs = crs_field(required=False, default=Crs.WGS84)
     people_met = serializers.IntegerField(required=False, default=0, min_value=0, max_value=PEOPLE_MET_MAX)
     notes = CleanCharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX, trim_whitespace=False)
     checklist = serializers.DictField(
