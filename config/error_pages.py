@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -31,8 +32,12 @@ def _previous_page(request: HttpRequest) -> str | None:
     """The page the user came from, when it is one of ours (never a link off site) and not this very page (a form
     posted to its own address does go back there: reloaded, it is the form again)."""
     referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # the very error a 400 page may be answering: no "back" then
+        return None
     if not referer or not url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        referer, allowed_hosts={host}, require_https=request.is_secure()
     ):
         return None
     if request.method == "GET" and referer == request.build_absolute_uri():

@@ -175,3 +175,13 @@ def test_the_apis_own_errors_keep_drfs_shape(api, cadre):
     assert api.get("/api/v1/me/").json() == {"detail": "身份认证信息未提供。"}
     missing = api.as_user(cadre).get("/api/v1/households/999999/")
     assert missing.status_code == 404 and missing.json() == {"detail": "未找到。"}
+
+
+def test_a_request_for_a_host_not_served_is_a_400_page_even_with_a_referer(db):
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/", HTTP_HOST="evil.example", HTTP_REFERER="http://evil.example/")
+
+    assert response.status_code == 400
+    html = page_of(response)
+    assert "请求无效" in html and "evil.example" not in html
