@@ -49,6 +49,8 @@ if not PII_KEYS:
 PII_HASH_KEY = env_str("PII_HASH_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A form sent with a missing or stale token gets a page that says why and how to go on (config/error_pages.py).
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     # SimpleAdminConfig: no autodiscovery, so django-leaflet's admin module (which imports GeoDjango and

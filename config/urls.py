@@ -11,6 +11,7 @@ import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are regist
 import dashboard.admin  # noqa: F401
 import issues.admin  # noqa: F401
 from campaign import api, api_exports, views
+from config import error_pages
 from config.health import healthz
 from issues.lookup import lookup_page
 from visits.page_api import BootstrapView
@@ -49,3 +50,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# Error pages in the app's style, Chinese first; JSON `{"detail": …}` under /api/ (config/error_pages.py).
+handler400 = error_pages.bad_request
+handler403 = error_pages.permission_denied
+handler404 = error_pages.page_not_found
+handler500 = error_pages.server_error

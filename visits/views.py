@@ -30,6 +30,7 @@ SHELL_STATIC = [
     "leaflet/images/marker-shadow.png",
     "js/map.js",
     "js/m/store.js",
+    "js/nav.js",  # the header's menu (templates/base.html)
     "js/m/outbox.js",
     "js/m/core.js",
     "js/m/location.js",
