@@ -45,7 +45,8 @@
     if ($("duty-none")) show($("duty-none"), false);
     $("visit-form").classList.add("has-ticket");
     // A door-to-door visit answers the ticket, not the campaign's survey: no checklist, no list of other targets.
-    show($("checklist-box"), false);
+    show($("checklist"), false);
+    $("checklist-legend").textContent = $("checklist-legend").dataset.duty;
     show($("target-pick"), false);
     if (brief.target) {
       P.choose(brief.target);
@@ -62,7 +63,8 @@
     show($("duty"), false);
     if ($("duty-none")) show($("duty-none"), true);
     $("visit-form").classList.remove("has-ticket");
-    show($("checklist-box"), true);
+    show($("checklist"), true);
+    $("checklist-legend").textContent = $("checklist-legend").dataset.plain;
     show($("target-pick"), true);
     if (window.history && window.history.replaceState && ticketParam() != null) {
       window.history.replaceState(null, "", window.location.pathname);

@@ -131,9 +131,15 @@
       if (rec.state === "failed") showResult({ failed: true, body: body, duty: duty, error: rec.error });
       else if (rec.visitDone) {
         showResult({ sent: true, body: body, duty: duty, result: rec.result, photosWaiting: rec.photos.length });
-      } else showResult({ pending: true, body: body, duty: duty });
+      } else if (!$("visit-result").classList.contains("pending")) showResult({ pending: true, body: body, duty: duty });
     });
   }
+  // A visit kept in a dead spot is sent later (the network returns, 立即发送, every 30 s): its result follows.
+  var shown = null; // {body, duty} of the result on screen
+  ZOutbox.onChange(function () {
+    var box = $("visit-result");
+    if (shown && box.classList.contains("pending") && !box.classList.contains("hidden")) showOutcome(shown.body, shown.duty);
+  });
 
   $("visit-form").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -174,10 +180,11 @@
   }
 
   function showResult(r) {
+    shown = { body: r.body, duty: r.duty };
     var box = $("visit-result");
     box.textContent = "";
     box.className = "result";
-    var target = r.body.target_type ? P.findTarget(r.body.target_type, r.body.target_id) : null;
+    var target = r.body.target_type ? P.findTarget(r.body.target_type, r.body.target_id) || (r.duty && r.duty.target) : null;
     if (target) box.appendChild(el("div", "muted", (target.name || "") + " · " + (target.address || "")));
     else if (r.duty) box.appendChild(el("div", "muted", t("msg.ticket_place") + " · " + ((r.duty.place || {}).name || "")));
     if (r.failed) {
