@@ -129,3 +129,58 @@ def test_handler_accepts_visits_the_door_from_the_ticket_page_and_resolves(
     assert actions == ["report", "dispatch", "accept", "progress", "resolve"]
     assert watch.errors == []
     assert watch.foreign == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_handler_visits_a_callers_place_chosen_from_the_phones_ticket_list(
+    chromium_path, live_server, dispatcher, handler, org, campaign_obj, monkeypatch
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    # given an accepted 上门办 ticket of a caller with no registered home, the matter ~15 m from where the phone stands
+    ticket = ticket_create(
+        actor=dispatcher, source="hotline", kind="complaint", description="路灯不亮", lat=34.1901, lng=108.8801,
+        requester_name="赵六", requester_phone="13900001234",
+    )  # fmt: skip
+    body = {"mode": "door_to_door", "problem": "路灯不亮", "lead_unit": org.dept1.pk, "responsible_person": "王科长",
+            "measures": "上门查看并维修", "expected_effect": "路灯恢复"}  # fmt: skip
+    ticket = ticket_apply(ticket_id=ticket.pk, action="dispatch", actor=dispatcher, version=ticket.version, data=body)
+    ticket_apply(ticket_id=ticket.pk, action="accept", actor=handler, version=ticket.version, data={})
+    base, watch = base_url(live_server), Watch()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+        context = phone_context(browser)
+        page = watch.page(watch.context(context).new_page())
+        login(page, base, "handler", "/m/")
+        page.wait_for_selector("#m-app[data-ready='1']")
+
+        # the visit tab asks for a ticket first
+        page.click(".m-tabs .tab[data-tab=visit]")
+        expect(page.locator("#duty-none")).to_be_visible()
+        expect(page.locator("#visit-form")).to_be_hidden()
+
+        # when they choose the ticket from 本单位工单 and submit the visit at the ticket's place
+        page.click(".m-tabs .tab[data-tab=tickets]")
+        page.locator("#ticket-list li", has_text=ticket.code).locator("button.door-visit").click()
+        expect(page.locator("#duty")).to_contain_text(ticket.code)
+        expect(page.locator("#target-chosen")).to_contain_text("工单位置")
+        page.wait_for_selector("#geo-text:has-text('精度约 12 米')")
+        page.click("#visit-submit")
+        page.wait_for_selector("#visit-result.sent")
+        assert "定位核验通过" in page.inner_text("#visit-result")
+
+        # then today's list shows it with a link to the ticket
+        page.click(".m-tabs .tab[data-tab=today]")
+        expect(page.locator("#today-list li")).to_contain_text("工单位置")
+        page.click("#today-list a.ticket-link")
+        page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
+        assert "上门走访" in page.inner_text(".timeline")
+        context.close()
+        browser.close()
+
+    visit = Visit.objects.get()
+    assert (visit.target_type, visit.ticket_id, visit.geo_status) == ("", ticket.pk, "verified")
+    assert watch.errors == []
+    assert watch.foreign == []

@@ -115,3 +115,39 @@ def test_cadre_adds_a_household_with_its_location_visits_online_and_offline_and_
     assert Visit.objects.filter(household=home, geo_status="verified").count() == 2
     assert watch.errors == []
     assert watch.foreign == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_fix_the_cadre_taps_the_households_place_on_the_map(
+    chromium_path, live_server, cadre, org, campaign_obj, monkeypatch
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    base, watch = base_url(live_server), Watch()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+        context = phone_context(browser)
+        context.clear_permissions()  # no location at all on this phone
+        page = watch.page(watch.context(context).new_page())
+        login(page, base, cadre.username, "/m/")
+        page.wait_for_selector("#m-app[data-ready='1']")
+
+        # when the cadre, with no fix, taps the household's place on the map (centred on their grid) and saves
+        page.click(".m-tabs .tab[data-tab=household]")
+        expect(page.locator("#hh-geo-text")).to_contain_text("未取得定位")
+        page.fill("#hh-address", ADDRESS)
+        page.fill("#hh-name", "李建国")
+        page.click("#hh-map")
+        expect(page.locator("#hh-geo-text")).to_have_text("已在地图上选定位置")
+        page.click("#household-form button[type=submit]")
+        expect(page.locator("#household-result")).to_contain_text("已添加住户")
+        context.close()
+        browser.close()
+
+    # then the household stands where they tapped: the middle of grid1
+    home = Household.objects.get()
+    assert home.lat == pytest.approx(34.19, abs=5e-4) and home.lng == pytest.approx(108.88, abs=5e-4)
+    assert watch.errors == []
+    assert watch.foreign == []
