@@ -143,3 +143,20 @@ def test_a_far_visit_shows_on_the_timeline_but_is_no_proof(web, api, handler, ti
 
     assert "距离过远" in _page(web, handler, ticket).split("办理过程", 1)[1]
     assert _resolve(web, handler, ticket).status_code == 400
+
+
+def test_the_ticket_pages_queries_do_not_grow_with_its_visits(web, api, handler, ticket, household):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def logged(n: int) -> int:
+        for _ in range(n):
+            body = visit_body(household, ticket=ticket.pk)
+            del body["checklist"]
+            assert api.as_user(handler).post("/api/v1/visits/", body, format="json").status_code == 201
+        client = web(handler)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/tickets/{ticket.pk}/").status_code == 200
+        return len(queries)
+
+    assert logged(1) == logged(5)
