@@ -59,6 +59,8 @@ def _visit_on_the_phone(page, context, base, ticket, expect) -> None:
     assert page.locator(".m-tabs .tab").all_inner_texts() == ["今日", "上门走访", "本单位工单"]
     page.wait_for_selector("#geo-text:has-text('精度约 12 米')")
     page.fill("#notes", "已上门疏通管道，排水恢复")
+    page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")  # the sticky tabs back at the top
+    page.screenshot(path=str(SHOTS / "handler-phone.png"), full_page=True, scale="css")  # the ticket and door chosen
     context.set_offline(True)
     page.click("#visit-submit")
     page.wait_for_selector("#visit-result.pending")
@@ -68,7 +70,6 @@ def _visit_on_the_phone(page, context, base, ticket, expect) -> None:
     page.wait_for_selector("#visit-result.sent")
     result = page.inner_text("#visit-result")
     assert "定位核验通过" in result and f"已记入工单 {ticket.code} 的办理过程" in result
-    page.screenshot(path=str(SHOTS / "handler-phone.png"), full_page=True, scale="css")
 
 
 def _resolve(page, ticket) -> None:
