@@ -31,8 +31,11 @@ def _check_writer(actor: User) -> None:
 
 
 def household_create(*, actor: User, data: dict[str, Any]) -> Household:
-    """A cadre's household found on the spot stays unconfirmed until an admin confirms it."""
+    """A cadre's household found on the spot stays unconfirmed until an admin confirms it, and carries its point: a
+    household with none makes every later visit to it unverifiable (no_reference)."""
     _check_writer(actor)
+    if actor.role == Role.CADRE and (data.get("lat") is None or data.get("lng") is None):
+        raise Invalid.field("lat", "现场新增住户须带位置：请等待手机定位，或在地图上点选住户位置。")
     unit = _grid_for(actor=actor, unit=data.pop("unit", None), lat=data.get("lat"), lng=data.get("lng"))
     confirmed = actor.is_admin_role and data.pop("confirmed", True)
     data.pop("confirmed", None)

@@ -148,9 +148,21 @@ def _moments(value: Any) -> list[str]:
         return []
 
 
+def _visit_entries(ticket: Ticket) -> list[dict[str, Any]]:
+    """The visits naming the ticket (the door-to-door proof, SPEC §5) as timeline rows: read through the reverse
+    relation, as issues.rules.handling does (layers: visits > issues)."""
+    rows = []
+    for v in ticket.visits.select_related("cadre").order_by("visited_at", "pk"):
+        where = _("距离 %(d)d 米") % {"d": round(v.distance_m)} if v.distance_m is not None else ""
+        detail = " · ".join(filter(None, [v.get_geo_status_display(), where]))
+        rows.append({"at": v.visited_at, "actor": str(v.cadre), "label": _("上门走访"), "action": "visit", "from": "",
+                     "to": "", "note": v.notes, "detail": detail})  # fmt: skip
+    return rows
+
+
 def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
     events = sorted(ticket.events.all(), key=lambda e: (e.at, e.pk))  # prefetched by ticket_detail
-    return [
+    rows = [
         {
             "at": e.at,
             "actor": str(e.actor) if e.actor else _("系统"),
@@ -163,6 +175,7 @@ def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
         }
         for e in events
     ]
+    return sorted(rows + _visit_entries(ticket), key=lambda row: row["at"])  # stable: events keep their order
 
 
 def _render_ticket(

@@ -1,5 +1,6 @@
 """What the cadre's phone page (/m/) keeps on the phone to work through a dead spot (SPEC §8).
 
+`GET /api/v1/m/tickets/<id>/` answers the ticket a door-to-door visit names (TicketBriefView).
 `GET /api/v1/m/bootstrap/` answers the user, the active campaign (checklist + ticket categories) and the
 targets in the user's scope (households and enterprises, personal data masked) with their locations, so the
 page can list nearby targets nearest first without a network. Targets come in bounded pages: a page holds at
@@ -27,6 +28,7 @@ from campaign.scope import enterprises_visible_to, households_visible_to
 from campaign.selectors import campaign_of
 from campaign.serializers import MeSerializer
 from campaign.validators import mask_name
+from visits.selectors import ticket_visit_brief
 
 # A grid holds a few hundred to a couple of thousand targets: one page covers a cadre's grid; a street-wide
 # scope follows `next`. 3000 rows of ~120 bytes is ~360 kB of JSON, fine on a phone.
@@ -137,3 +139,12 @@ class BootstrapView(APIView):
             data["campaign"] = campaign_brief(campaign_of(user.unit))
             data["generated_at"] = timezone.now().isoformat()
         return Response(data)
+
+
+class TicketBriefView(APIView):
+    """The ticket a visit will name (the door-to-door visit, SPEC §4): its code, and the requester to visit or the
+    place of the matter. The phone page asks for it when opened as /m/?ticket=<id> and keeps it for dead spots."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ticket_visit_brief(cast(User, request.user), pk))

@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+
+from campaign.models import Role, User
 
 SW_SOURCE = settings.BASE_DIR / "static" / "js" / "m" / "sw.js"
 
@@ -39,6 +43,7 @@ SHELL_STATIC = [
     "js/m/outbox-ui.js",
     "js/m/today.js",
     "js/m/tickets.js",
+    "js/m/duty.js",
     "js/m/household.js",
     "js/m/app.js",
     "m/manifest.webmanifest",
@@ -50,8 +55,37 @@ SHELL_STATIC = [
 @ensure_csrf_cookie  # the page's fetch() calls send X-CSRFToken read from the csrftoken cookie
 @never_cache
 def phone_page(request: HttpRequest) -> HttpResponse:
-    """The cadre's phone page: everything after the first paint is JS talking to the JSON API."""
-    return render(request, "m/index.html")
+    """The cadre's phone page: everything after the first paint is JS talking to the JSON API. The tabs and
+    their words follow the role (phone_profile); `?ticket=<id>` (the ticket page's 记录上门走访) is read by the JS,
+    so the page itself stays the same for every ticket and the service worker can keep it."""
+    return render(request, "m/index.html", {"phone": phone_profile(request.user)})  # type: ignore[arg-type]
+
+
+def phone_profile(user: User) -> dict[str, Any]:
+    """What the phone page offers a role (docs/decisions.md, issue 13): a cadre (and an admin) logs visits to the
+    targets of their area, adds households found on the spot and follows the tickets they raised; a handler logs
+    only the door-to-door visit of one of their unit's tickets (SPEC §4) and follows their unit's open tickets;
+    other roles log no visits (visits.services answers 403), so the page offers them no tab."""
+    if user.role == Role.HANDLER and not user.is_superuser:
+        return {
+            "role": "handler",
+            "tabs": ["today", "visit", "tickets"],
+            "visit_tab": _("上门走访"),
+            "tickets_tab": _("本单位工单"),
+            "tickets_title": _("本单位在办工单"),
+            "tickets_query": "status=dispatched,accepted,in_progress&ordering=priority",
+        }
+    if user.is_superuser or user.role in (Role.CADRE, Role.ADMIN):
+        cadre = user.role == Role.CADRE and not user.is_superuser
+        return {
+            "role": "cadre" if cadre else "admin",
+            "tabs": ["today", "visit", "tickets", "household"],
+            "visit_tab": _("记录走访"),
+            "tickets_tab": _("我的诉求") if cadre else _("工单"),
+            "tickets_title": _("我反映的诉求") if cadre else _("辖区工单"),
+            "tickets_query": "mine=1" if cadre else "ordering=priority",
+        }
+    return {"role": "other", "tabs": []}
 
 
 @lru_cache(maxsize=4)

@@ -47,3 +47,37 @@ def visit_body(target: Any = None, **overrides: Any) -> dict[str, Any]:
         body["target_id"] = target.pk
     body.update(overrides)
     return body
+
+
+def door_to_door_ticket(*, dispatcher: Any, handler: Any, org: Any, household: Any = None, **point: Any) -> Any:
+    """A door_to_door ticket of grid1 led by dept1 (handler's unit), through the real machine: reported on the hotline
+    (by `household`, or by a caller with no registered home at `point`), dispatched, then accepted by `handler` an hour
+    ago (so a visit logged now comes after acceptance)."""
+    import datetime as dt
+
+    from issues.machine import ticket_apply
+    from issues.models import Ticket
+    from issues.services import ticket_create
+
+    where = point or {"lat": 34.19, "lng": 108.88}
+    requester: dict[str, Any] = (
+        {"requester_household": household.pk}
+        if household is not None
+        else {"requester_name": "张三丰", "requester_phone": "13812345678"}
+    )
+    ticket = ticket_create(
+        actor=dispatcher, source="hotline", kind="request", description="家中下水道堵塞", **where, **requester
+    )
+    body = {
+        "mode": "door_to_door",
+        "problem": "下水道堵塞",
+        "lead_unit": org.dept1.pk,
+        "responsible_person": "王科长",
+        "measures": "上门疏通",
+        "expected_effect": "排水通畅",
+    }
+    ticket = ticket_apply(ticket_id=ticket.pk, action="dispatch", actor=dispatcher, version=ticket.version, data=body)
+    ticket = ticket_apply(ticket_id=ticket.pk, action="accept", actor=handler, version=ticket.version, data={})
+    Ticket.objects.filter(pk=ticket.pk).update(accepted_at=timezone.now() - dt.timedelta(hours=1))
+    ticket.refresh_from_db()
+    return ticket

@@ -1,4 +1,4 @@
-/* The cadre's phone page (/m/), last part: today's visits, log a visit, tickets raised, add a household (SPEC §8).
+/* The phone page (/m/), last part: today's visits, log a visit, tickets to follow, add a household (SPEC §8).
  * Here: the tabs, the bootstrap data (me, campaign, targets; kept in IndexedDB by ZStore for dead spots), the
  * service worker, and the start. The other parts (core.js … household.js, see core.js) are loaded before this one;
  * all data comes from the JSON API.
@@ -11,16 +11,20 @@
   var $ = P.$, show = P.show, t = P.t, state = P.state, root = P.root, ds = P.ds;
 
   // --- tabs ------------------------------------------------------------------------------------------------
+  // The role's tabs (visits.views.phone_profile): a handler has no 新增住户; its panel is not on the page.
+  var TABS = (ds.tabs || "today visit tickets household").split(" ");
   function openTab(name) {
     var tabs = document.querySelectorAll(".m-tabs .tab");
     for (var i = 0; i < tabs.length; i++) tabs[i].classList.toggle("active", tabs[i].dataset.tab === name);
-    ["today", "visit", "tickets", "household"].forEach(function (p) { show($("panel-" + p), p === name); });
+    TABS.forEach(function (p) { show($("panel-" + p), p === name); });
     if (name === "visit") {
       P.ensureMap();
-      if (!state.position) P.locate();
+      if (!state.position && !state.locating) P.locate();
     }
     if (name === "tickets") P.loadTickets();
+    if (name === "household") P.openHousehold();
   }
+  P.openTab = openTab;
   document.querySelector(".m-tabs").addEventListener("click", function (e) {
     var b = e.target.closest(".tab");
     if (b) openTab(b.dataset.tab);
@@ -91,6 +95,7 @@
   ZOutbox.setOwner(ds.me);
   ZStore.forgetOthers(ds.me)
     .then(refresh)
+    .then(P.startDuty) // /m/?ticket=<id>: the ticket page's 记录上门走访
     .then(function () { return P.flush(); })
     .then(function () { root.dataset.ready = "1"; });
 })();

@@ -1,7 +1,7 @@
 /* The cadre's phone page (/m/), first part: the shared namespace window.ZPhone — the page's state, its URLs and
  * the small helpers every other part uses (labels, DOM, dates, ids, JSON GET, the notice line).
  * Load order (templates/m/index.html): store.js, outbox.js, core.js, location.js, targets.js, visit-form.js,
- * outbox-ui.js, today.js, tickets.js, household.js, app.js. Parts call each other through ZPhone only at run time,
+ * outbox-ui.js, today.js, tickets.js, duty.js, household.js, app.js. Parts call each other through ZPhone only at run time,
  * so each part only needs this one loaded before it.
  */
 (function () {
@@ -18,6 +18,8 @@
       visits: ds.visitsUrl,
       tickets: ds.ticketsUrl,
       households: ds.householdsUrl,
+      ticketBrief: ds.ticketBriefUrl, // + "<id>/": the ticket a door-to-door visit names
+      ticketPage: ds.ticketPageUrl, // + "<id>/": the ticket's page (its progress)
       me: "/api/v1/me/",
       login: ds.loginUrl,
     },
@@ -33,7 +35,10 @@
       posLayer: null,
       targetLayer: null,
       todayRows: [],
+      duty: null, // the ticket the visit names (duty.js): {id, code, url, target, place, ...}
     },
+    role: ds.role, // "cadre" | "handler" | "admin" (visits.views.phone_profile)
+    positionListeners: [], // called after every location attempt (location.js)
   });
 
   function $(id) { return document.getElementById(id); }
@@ -96,9 +101,17 @@
     }
     show(n, !!text);
   }
+  /** A link to a ticket's page (its progress), labelled with its code. */
+  function ticketLink(id, code) {
+    var a = el("a", "ticket-link", code || t("msg.open_ticket"));
+    a.href = P.urls.ticketPage + encodeURIComponent(id) + "/";
+    return a;
+  }
   function targetKey(type, id) { return type + ":" + id; }
   function findTarget(type, id) {
     var state = P.state;
+    var duty = state.duty && state.duty.target;
+    if (duty && duty.type === type && duty.id === id) return duty;
     var all = (state.boot && state.boot.targets) || [];
     for (var i = 0; i < all.length; i++) if (all[i].type === type && all[i].id === id) return all[i];
     for (var j = 0; j < state.apiNearby.length; j++) {
@@ -117,5 +130,6 @@
   P.getJson = getJson;
   P.notice = notice;
   P.targetKey = targetKey;
+  P.ticketLink = ticketLink;
   P.findTarget = findTarget;
 })();

@@ -1,5 +1,6 @@
 /* The phone page (/m/): where the cadre stands (the browser's Geolocation, WGS-84) and the map around them.
- * Needs core.js (window.ZPhone), map.js (ZMap) and Leaflet. Exposes ZPhone.locate, ensureMap, drawPosition.
+ * Needs core.js (window.ZPhone), map.js (ZMap) and Leaflet. Exposes ZPhone.locate, ensureMap, drawPosition;
+ * calls ZPhone.positionListeners after each attempt (the household form waits for a fix, household.js).
  */
 (function () {
   "use strict";
@@ -8,12 +9,20 @@
   if (!P) return;
   var $ = P.$, show = P.show, state = P.state;
 
+  /** Tell the listeners where things stand: locating (waiting for a fix), or done with geoError null | "denied" | "none". */
+  function told(locating, error) {
+    state.locating = locating;
+    state.geoError = error || null;
+    P.positionListeners.forEach(function (fn) { fn(); });
+  }
   function locate() {
     var text = $("geo-text");
     if (!navigator.geolocation) {
       text.textContent = text.dataset.none;
+      told(false, "none");
       return;
     }
+    told(true, null);
     text.textContent = text.dataset.waiting;
     navigator.geolocation.getCurrentPosition(
       function (p) {
@@ -26,11 +35,13 @@
         drawPosition();
         P.renderTargets();
         P.fetchNearby();
+        told(false, null);
       },
       function (err) {
         state.position = null;
         text.textContent = err && err.code === 1 ? text.dataset.denied : text.dataset.none;
         show($("geo-warn"), false);
+        told(false, err && err.code === 1 ? "denied" : "none");
       },
       { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 }
     );

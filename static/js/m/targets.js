@@ -86,14 +86,27 @@
       }
     });
     show($("target-empty"), items.length === 0);
+    drawChosenApart(items);
   }
+  /** The chosen target when the list does not hold it (a ticket's requester or place, duty.js): on the map too. */
+  function drawChosenApart(items) {
+    var c = state.chosen;
+    if (!state.targetLayer || !c || c.lat == null || c.lng == null) return;
+    var listed = items.some(function (it) { return targetKey(it.row.type, it.row.id) === targetKey(c.type, c.id); });
+    if (listed) return;
+    ZMap.marker(c.lat, c.lng, { circle: true, radius: 8, color: "#fff", weight: 1, fillOpacity: 0.9, fillColor: "#c0392b" })
+      .addTo(state.targetLayer);
+  }
+  /** Choose the target of the next visit (null: none). A row with no type is a ticket's place (duty.js). */
   function choose(r) {
     state.chosen = r;
-    show($("visit-result"), false); // a new visit begins: the last one's result has been seen
     var c = $("target-chosen");
-    c.textContent = (r.type === "household" ? $("target-list").dataset.household : $("target-list").dataset.enterprise) +
-      "：" + (r.name || "") + " · " + (r.address || "");
-    show(c, true);
+    if (r) {
+      show($("visit-result"), false); // a new visit begins: the last one's result has been seen
+      var kind = r.type ? $("target-list").dataset[r.type] + "：" : "";
+      c.textContent = kind + (r.name || "") + " · " + (r.address || "");
+    }
+    show(c, !!r);
     renderTargets();
   }
   $("target-search").addEventListener("input", renderTargets);

@@ -76,26 +76,40 @@
   });
 
   // --- submit a visit --------------------------------------------------------------------------------------
-  function buildVisit() {
-    if (!state.chosen) throw t("msg.pick_target");
+  function readChecklist() {
     var checklist = {};
     var inputs = document.querySelectorAll("#checklist textarea");
     for (var i = 0; i < inputs.length; i++) {
       var v = inputs[i].value.trim();
       if (v) checklist[inputs[i].dataset.key] = v;
     }
+    return checklist;
+  }
+  function buildVisit() {
+    var duty = state.duty;
+    if (!duty && $("visit-form").classList.contains("needs-ticket")) throw t("msg.need_ticket");
+    if (!state.chosen) throw t("msg.pick_target");
     var body = {
       id: P.uuid(),
-      target_type: state.chosen.type,
-      target_id: state.chosen.id,
       visited_at: P.isoNow(),
       people_met: Math.max(0, parseInt($("people-met").value, 10) || 0),
       notes: $("notes").value.trim(),
-      checklist: checklist,
       issues: readIssues(),
     };
+    // With no registered requester, the visit names only the ticket: its place is the reference (SPEC §4).
+    if (state.chosen.type) {
+      body.target_type = state.chosen.type;
+      body.target_id = state.chosen.id;
+    }
     var c = state.boot && state.boot.campaign;
-    if (c) body.campaign = c.id;
+    if (duty) {
+      // The door-to-door visit: the ticket travels in the body, so a visit kept in the outbox still names it. Its
+      // campaign is the target's on the day (the server's default), and it answers no survey checklist.
+      body.ticket = duty.id;
+    } else {
+      body.checklist = readChecklist();
+      if (c) body.campaign = c.id;
+    }
     if (state.position) {
       // The browser's Geolocation API reports WGS-84 (SPEC §4: crs defaults to wgs84).
       body.lat = +state.position.lat.toFixed(7);
@@ -107,18 +121,25 @@
   }
 
   /** After a flush: what became of the visit with this body (sent, failed, or still waiting). */
-  function showOutcome(body) {
+  function showOutcome(body, duty) {
     return ZOutbox.all().then(function (records) {
       var rec = records.filter(function (r) { return r.id === body.id; })[0];
       if (!rec) return ZStore.get("sent:" + P.today()).then(function (list) {
         var sent = (list || []).filter(function (r) { return r.id === body.id; })[0];
-        showResult({ sent: true, body: body, result: sent && sent.result });
+        showResult({ sent: true, body: body, duty: duty, result: sent && sent.result });
       });
-      if (rec.state === "failed") showResult({ failed: true, body: body, error: rec.error });
-      else if (rec.visitDone) showResult({ sent: true, body: body, result: rec.result, photosWaiting: rec.photos.length });
-      else showResult({ pending: true, body: body });
+      if (rec.state === "failed") showResult({ failed: true, body: body, duty: duty, error: rec.error });
+      else if (rec.visitDone) {
+        showResult({ sent: true, body: body, duty: duty, result: rec.result, photosWaiting: rec.photos.length });
+      } else if (!$("visit-result").classList.contains("pending")) showResult({ pending: true, body: body, duty: duty });
     });
   }
+  // A visit kept in a dead spot is sent later (the network returns, 立即发送, every 30 s): its result follows.
+  var shown = null; // {body, duty} of the result on screen
+  ZOutbox.onChange(function () {
+    var box = $("visit-result");
+    if (shown && box.classList.contains("pending") && !box.classList.contains("hidden")) showOutcome(shown.body, shown.duty);
+  });
 
   $("visit-form").addEventListener("submit", function (e) {
     e.preventDefault();
@@ -134,14 +155,15 @@
     }
     var files = Array.prototype.slice.call($("photos").files || []);
     var button = $("visit-submit");
+    var duty = state.duty;
     button.disabled = true;
     ZOutbox.add(body, files)
       .then(function () {
         resetVisitForm();
-        showResult({ pending: true, body: body });
+        showResult({ pending: true, body: body, duty: duty });
         return P.flush();
       })
-      .then(function () { return showOutcome(body); })
+      .then(function () { return showOutcome(body, duty); })
       .catch(function (x) {
         err.textContent = String(x && x.message ? x.message : x);
         show(err, true);
@@ -153,17 +175,18 @@
     $("visit-form").reset();
     $("issues").textContent = "";
     $("photo-count").textContent = "";
-    state.chosen = null;
-    show($("target-chosen"), false);
-    P.renderTargets();
+    P.clearDuty();
+    P.choose(null);
   }
 
   function showResult(r) {
+    shown = { body: r.body, duty: r.duty };
     var box = $("visit-result");
     box.textContent = "";
     box.className = "result";
-    var target = P.findTarget(r.body.target_type, r.body.target_id);
+    var target = r.body.target_type ? P.findTarget(r.body.target_type, r.body.target_id) || (r.duty && r.duty.target) : null;
     if (target) box.appendChild(el("div", "muted", (target.name || "") + " · " + (target.address || "")));
+    else if (r.duty) box.appendChild(el("div", "muted", t("msg.ticket_place") + " · " + ((r.duty.place || {}).name || "")));
     if (r.failed) {
       box.classList.add("failed");
       box.appendChild(el("b", null, t("msg.failed") + (r.error || "")));
@@ -178,12 +201,31 @@
         box.dataset.geoStatus = res.geo_status;
       }
       if (r.photosWaiting) box.appendChild(el("div", "muted", t("msg.photos_waiting", { n: r.photosWaiting })));
+      raisedTickets(box, res.tickets || []);
     } else {
       box.classList.add("pending");
       box.appendChild(el("b", null, t("msg.saved_offline")));
     }
+    if (r.duty && !r.failed) {
+      var back = el("div", "duty-back", r.sent ? t("msg.for_ticket", { code: r.duty.code }) + " " : "");
+      var a = el("a", "back-to-ticket", t("msg.back_to_ticket") + " " + r.duty.code + " ›");
+      a.href = r.duty.url;
+      back.appendChild(a);
+      box.appendChild(back);
+    }
     show(box, true);
     if (box.scrollIntoView) box.scrollIntoView({ block: "center" });
+  }
+
+  /** The tickets the visit raised, by code, each a link to its progress. */
+  function raisedTickets(box, tickets) {
+    if (!tickets.length) return;
+    var line = el("div", "raised", t("msg.raised"));
+    tickets.forEach(function (tk, i) {
+      if (i) line.appendChild(document.createTextNode("、"));
+      line.appendChild(P.ticketLink(tk.id, tk.code));
+    });
+    box.appendChild(line);
   }
 
   P.renderChecklist = renderChecklist;
