@@ -1,7 +1,8 @@
 /* The charts of the leaders' dashboard (ECharts, vendored): the daily series and the category breakdown.
  *
  * window.ZDashCharts({wall, t, scale}) → {daily(rows), categories(data)}. Each draw initialises its chart once and
- * on a later call (the wall's refresh in place) sets the new option on the same instance: no flash, no new canvas.
+ * on a later call (the wall's refresh in place) merges the new data into the same instance: the bars and lines move
+ * to their new values, no flash, no new canvas.
  * Legends never cover an axis or a line: one row that pages when it does not fit (type "scroll"), above a grid that
  * starts below the legend and the axis names (LEGEND_H + NAME_H), at 360 px as on a 4K wall (sizes × scale).
  * The quality chart stacks, per day of creation, the tickets now closed / still open in time / open past due (bars,
@@ -80,7 +81,7 @@
         { name: t("issues_collected", "收集诉求"), type: "line", yAxisIndex: 1, smooth: true, data: pick(rows, "issues_collected"), itemStyle: { color: "#f97316" } },
         { name: t("resolved_on_site", "现场解决"), type: "line", yAxisIndex: 1, smooth: true, data: pick(rows, "resolved_on_site"), itemStyle: { color: "#22c55e" } },
       ];
-      chart.setOption(o, { notMerge: true });
+      chart.setOption(o); // merged: a refresh moves the bars and lines to their new values
       chart.getDom().dataset.ready = "1";
     }
 
@@ -113,7 +114,7 @@
         line("response_rate", "#1d4ed8"),
         line("satisfaction_rate", "#ea580c"),
       ];
-      chart.setOption(o, { notMerge: true });
+      chart.setOption(o); // merged: a refresh moves the bars and lines to their new values
       chart.getDom().dataset.ready = "1";
     }
 
@@ -135,7 +136,7 @@
         xAxis: valueAxis({ minInterval: 1 }),
         yAxis: { type: "category", data: pick(data, "category"), axisLabel: { color: TEXT, fontSize: FONT, width: px(80), overflow: "truncate" } },
         series: [{ name: t("issues", "诉求"), type: "bar", data: pick(data, "issues"), itemStyle: { color: "#f97316" }, barMaxWidth: px(18) }],
-      }, { notMerge: true });
+      });
       chart.getDom().dataset.ready = "1";
     }
 
