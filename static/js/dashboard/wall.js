@@ -71,7 +71,7 @@
     // The pages of one panel: per section, runs of rows that fit below the panel's bottom edge.
     function pagesOf(panel) {
       var sections = Array.prototype.slice.call(panel.querySelectorAll(".wall-page"));
-      var limit = panel.getBoundingClientRect().bottom - 8 * (parseFloat(getComputedStyle(panel).paddingBottom) ? 1 : 0);
+      var limit = panel.getBoundingClientRect().bottom - (parseFloat(getComputedStyle(panel).paddingBottom) || 0);
       var pages = [];
       sections.forEach(function (section) {
         sections.forEach(function (other) { other.hidden = other !== section; });
