@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -156,9 +157,17 @@ def _check_the_walls(browser, context, watch, base: str, grid: OrgUnit) -> None:
     big = watch.context(browser.new_context(viewport={"width": 3840, "height": 2160}, locale="zh-CN"))
     big.set_default_timeout(TIMEOUT_MS)
     four_k = watch.page(big.new_page())
+    four_k.clock.install()
     four_k.goto(f"{base}/dashboard/wall/{TOKEN}/")
     _wait_drawn(four_k)
     _check_on_screen(four_k, 3840, 2160)
+    # it refreshes in place too, through the link alone (no cookie to send)
+    four_k.evaluate("window.wallMarker = 'still here'")
+    four_k.clock.fast_forward(65_000)
+    four_k.wait_for_selector("#dashboard[data-refreshed='1']", state="attached")
+    assert four_k.evaluate("window.wallMarker") == "still here"
+    assert not four_k.evaluate("document.getElementById('dashboard').dataset.stale || ''")
+    assert settings.SESSION_COOKIE_NAME not in {c["name"] for c in big.cookies()}
     # text is drawn at the screen's scale (twice 1080p's), not left at 1080p's size in a corner
     assert four_k.evaluate("parseFloat(getComputedStyle(document.querySelector('.kpi-value')).fontSize)") >= 50
 

@@ -86,7 +86,8 @@
     var el = document.getElementById("dash-map");
     if (!el || !window.L || !window.ZMap) return Promise.resolve();
     var L = window.L, ZMap = window.ZMap;
-    var map = ZMap.create(el, { zoom: 12, scrollWheelZoom: !wall });
+    // a wall fits its grids closely (quarter zoom steps): nobody zooms it by hand
+    var map = ZMap.create(el, { zoom: 12, scrollWheelZoom: !wall, zoomSnap: wall ? 0.25 : 1 });
     var overlays = {};
     var box = null;
     return getJSON(ds.gridsUrl)
