@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +32,41 @@ PERIOD_PARAMS = [
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="last day, inclusive (default: today)"),
     OpenApiParameter("campaign", OpenApiTypes.INT),
 ]
+
+# The figures of SPEC §6 as the schema states them: counts, and rates (fractions 0..1, null without a denominator).
+COUNTS = (
+    "visits", "households_visited", "enterprises_visited", "people_covered", "issues_collected", "suggestions",
+    "resolved_on_site", "resolved_or_closed", "not_cancelled", "open_in_time",
+)  # fmt: skip
+RATES = ("coverage", "closure_rate", "on_time_rate", "response_rate", "satisfaction_rate")
+HELP = {
+    "resolved_or_closed": "tickets of the period now resolved or closed (closure_rate's numerator)",
+    "not_cancelled": "tickets of the period not cancelled (closure_rate's denominator)",
+    "open_in_time": "tickets of the period still open and not yet past due_at now (no due_at yet counts as in time)",
+    "overdue": "open tickets past due_at now (summary, today's row) or at the end of the day (nightly snapshot)",
+}
+
+
+def _figure_fields(*, overdue_null: bool) -> dict[str, serializers.Field]:
+    fields: dict[str, serializers.Field] = {
+        name: serializers.IntegerField(help_text=HELP.get(name, "")) for name in COUNTS
+    }
+    fields |= {name: serializers.FloatField(allow_null=True) for name in RATES}
+    fields["overdue"] = serializers.IntegerField(allow_null=overdue_null, help_text=HELP["overdue"])
+    return fields
+
+
+SUMMARY_SCHEMA = inline_serializer(
+    "StatsSummary", {**_figure_fields(overdue_null=False), "updated_at": serializers.DateTimeField()}
+)
+DAILY_SCHEMA = inline_serializer(
+    "StatsDaily",
+    {
+        "results": inline_serializer(
+            "StatsDay", {"date": serializers.DateField(), **_figure_fields(overdue_null=True)}, many=True
+        )
+    },
+)
 
 
 def stats_query(request: Request, *, unit_param: str = "unit", max_days: int | None = None) -> StatsQuery:
@@ -61,15 +97,16 @@ def stats_query(request: Request, *, unit_param: str = "unit", max_days: int | N
 class SummaryView(APIView):
     """Headline figures of SPEC §6 for a unit (and its subtree) over a period."""
 
-    @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=PERIOD_PARAMS, responses=SUMMARY_SCHEMA)
     def get(self, request: Request) -> Response:
         return Response(selectors.stats_summary(stats_query(request)))
 
 
 class DailyView(APIView):
-    """The same figures per day (`date` + figures); overdue as at the end of each day (nightly snapshot)."""
+    """The same figures per day (`date` + figures); overdue as at the end of each day (nightly snapshot, today: now,
+    a future day: null); open_in_time: the day's tickets still open and not past due now."""
 
-    @extend_schema(parameters=PERIOD_PARAMS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=PERIOD_PARAMS, responses=DAILY_SCHEMA)
     def get(self, request: Request) -> Response:
         rows = selectors.stats_daily(stats_query(request, max_days=MAX_DAILY_DAYS))
         return Response({"results": rows})

@@ -37,7 +37,7 @@ from issues.models import OPEN_STATUSES, Ticket
 from issues.selectors import ticket_points
 
 CREATOR_ROLES = {Role.LEADER, Role.ADMIN}
-SEEN_EVERY = dt.timedelta(minutes=5)  # last_seen_at is written at most this often (the wall reloads every minute)
+SEEN_EVERY = dt.timedelta(minutes=5)  # last_seen_at is written at most this often (the wall's page: every minute)
 TICKET_POINTS = 2000  # as many open tickets as the leader's map shows at most
 UNIT_CHOICES = 500  # the unit list on the page (grids are not offered: a wall shows a community or above)
 

@@ -6,8 +6,9 @@ cache of the usual periods (dashboard.periods), so each figure is computed one w
 - Distinct figures (households / enterprises visited, people covered) and coverage's numerator from TargetSpan,
   testing each range's day bits (dashboard.daybits): plain counts over the rows of targets with one row, grouped by
   target over the few with several (SharedTarget: a household visited in two campaigns or two units counts once).
-- Coverage's denominator (households registered) and `overdue` (open tickets past due now: the partial index
-  ticket_open_due_idx) are read live: they are not per-day facts.
+- Coverage's denominator (households registered), `overdue` (open tickets past due now) and `open_in_time` (open
+  tickets of the period not past due now) are read live over the open tickets (the partial index
+  ticket_open_due_idx holds open tickets only): they change with the clock, not with any row.
 - The data's age: figures are complete up to the oldest pending recompute (DirtyDay.pending_since) of the subtree.
 
 All of it reads rollups the recompute of a (day, leaf unit) writes in one transaction (dashboard.rollups); none of
@@ -20,9 +21,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from campaign.days import day_bounds
 from campaign.models import Household, OrgUnit
 from campaign.scope import in_subtree
 from dashboard.daybits import TARGET_SQL, hit_sql
@@ -171,6 +174,23 @@ def overdue_now(unit: OrgUnit | None, campaign_id: int, *, since: dt.datetime | 
     if since is not None:
         qs = qs.filter(due_at__gte=since)
     return (qs.filter(campaign_id=campaign_id) if campaign_id else qs).count()
+
+
+def open_in_time_by_day(
+    unit: OrgUnit | None, campaign_id: int, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, int]:
+    """{creation day: tickets of that day still open and not past due now} over [date_from, date_to] (SPEC §6
+    `open_in_time`). A ticket with no due_at yet (reported, not dispatched) has no deadline to miss: it counts as in
+    time, so that closed + open in time + open overdue = tickets not cancelled, for any day. One GROUP BY over the
+    open tickets only (status IN open: the rows of the partial index ticket_open_due_idx), whatever the history."""
+    start, end = day_bounds(date_from)[0], day_bounds(date_to)[1]
+    in_time = Q(due_at__isnull=True) | Q(due_at__gte=timezone.now())
+    qs = Ticket.objects.filter(in_time, status__in=OPEN_STATUSES, created_at__gte=start, created_at__lt=end)
+    qs = in_subtree(qs, unit)
+    if campaign_id:
+        qs = qs.filter(campaign_id=campaign_id)
+    days = qs.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone())).values("day")
+    return {row["day"]: row["n"] for row in days.annotate(n=Count("id")).order_by()}
 
 
 def pending_since(unit: OrgUnit | None) -> dt.datetime | None:

@@ -3,7 +3,9 @@
 A ledger of campaign.exports (registered by DashboardConfig.ready()) built on the stats selectors through
 dashboard.page_data.figures_of / rankings_of, the same figures as the page and /api/v1/stats/…. A few dozen rows:
 always answered within the request. Rates are written as fractions with a percentage number format, so a
-spreadsheet can compute with them.
+spreadsheet can compute with them; a change of a count in per cent of the previous figure, a change of a rate in
+percentage points (a number of points with the format "+3.2 个百分点", never "+3.2%", which would read as relative).
+"当前超期" of the previous period is the overdue count at that period's end (the nightly snapshot).
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from dashboard.page_data import Figure, Period, figures_of, period_of, rankings_
 
 PERCENT = "0.0%"
 CHANGE = "+0.0%;-0.0%;0.0%"
+
+
+def points_format() -> str:
+    """The number format of a change of a rate, in points: +3.2 个百分点 (translated)."""
+    unit = _("个百分点").replace('"', "")
+    return f'+0.0" {unit}";-0.0" {unit}";0.0" {unit}"'
+
+
 FLAG_LABELS = {"red": gettext_lazy("红旗"), "yellow": gettext_lazy("黄旗")}
 
 
@@ -29,13 +39,11 @@ def _bold(headers: list[str]) -> list[Cell]:
 
 def _figure_row(figure: Figure) -> list[Any]:
     value_format = PERCENT if figure.kind == "rate" else ""
-    change_format = CHANGE if figure.kind in ("rate", "count") else ""
-    return [
-        str(figure.label),
-        Cell(figure.value, value_format),
-        Cell(figure.previous, value_format),
-        Cell(figure.change, change_format),
-    ]
+    if figure.kind == "rate":
+        change = Cell(None if figure.change is None else round(figure.change * 100, 4), points_format())
+    else:
+        change = Cell(figure.change, CHANGE)
+    return [str(figure.label), Cell(figure.value, value_format), Cell(figure.previous, value_format), change]
 
 
 def _figures_sheet(unit: OrgUnit | None, period: Period, rows: list[list[Any]]) -> Sheet:

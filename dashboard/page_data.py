@@ -29,22 +29,30 @@ from dashboard.selectors import StatsQuery
 from issues.models import OPEN_STATUSES, Ticket
 from issues.selectors import overdue_q, tickets_for_list, with_priority
 
-# (name in stats/summary, label, kind): "count" figures compare in per cent, "rate" figures in percentage points.
-FIGURES: tuple[tuple[str, Any, str], ...] = (
-    ("visits", _("走访次数"), "count"),
-    ("households_visited", _("走访住户"), "count"),
-    ("enterprises_visited", _("走访企业"), "count"),
-    ("people_covered", _("覆盖群众"), "count"),
-    ("coverage", _("走访覆盖率"), "rate"),
-    ("issues_collected", _("收集诉求"), "count"),
-    ("resolved_on_site", _("现场解决"), "count"),
-    ("suggestions", _("意见建议"), "count"),
-    ("closure_rate", _("办结率"), "rate"),
-    ("on_time_rate", _("按时办结率"), "rate"),
-    ("response_rate", _("响应率"), "rate"),
-    ("satisfaction_rate", _("满意率"), "rate"),
-    ("overdue", _("当前超期"), "now"),  # open tickets past due *now*: no previous period to compare with
-)
+# (name in stats/summary, label, kind, definition — the card's tooltip). "count" figures compare in per cent, "rate"
+# figures in percentage points; "open" and "now" depend on the moment they are read (SPEC §6).
+FIGURES: tuple[tuple[str, Any, str, Any], ...] = (
+    ("visits", _("走访次数"), "count", _("统计期间内的走访次数（按走访时间）。")),
+    ("households_visited", _("走访住户"), "count", _("统计期间内走访过的住户数，一户多次走访只算一户。")),
+    ("enterprises_visited", _("走访企业"), "count", _("统计期间内走访过的企业数，一家多次走访只算一家。")),
+    ("people_covered", _("覆盖群众"), "count", _("统计期间内走访过的住户的家庭人口之和，每户只算一次。")),
+    ("coverage", _("走访覆盖率"), "rate", _("活动开始以来走访过的住户 ÷ 登记的住户（截至期末）。")),
+    ("issues_collected", _("收集诉求"), "count", _("统计期间内登记的诉求工单（不含意见建议）。")),
+    ("resolved_on_site", _("现场解决"), "count", _("统计期间内登记、在现场就解决的工单。")),
+    ("suggestions", _("意见建议"), "count", _("统计期间内登记的意见建议，与诉求分开统计。")),
+    ("closure_rate", _("办结率"), "rate", _("统计期间内登记的工单中，现已办结或结案的 ÷ 未撤销的。")),
+    ("on_time_rate", _("按时办结率"), "rate", _("在办理时限（含批准的延期）内办结的 ÷ 已办结的。")),
+    ("response_rate", _("响应率"), "rate", _("最近一次派单后 24 小时内签收的 ÷ 已派单的。")),
+    ("satisfaction_rate", _("满意率"), "rate", _("回访评价为满意或基本满意的 ÷ 有评价的回访。")),
+    (
+        "open_in_time",
+        _("在办未到期"),
+        "open",
+        _("统计期间内登记、尚未办结、此刻仍在办理时限内的工单（尚未派单、还没有时限的也算）。它们还不计入办结率，"
+          "所以最近几天的办结率低并不说明办理滞后。"),
+    ),
+    ("overdue", _("当前超期"), "now", _("此刻已超过办理时限仍未办结的工单，不限登记日期；上期为上期最后一天结束时的超期数。")),
+)  # fmt: skip
 
 PERIODS = ("today", "7d", "30d", "all", "custom")
 DEFAULT_PERIOD = "30d"
@@ -179,11 +187,13 @@ class Figure:
     kind: str
     value: Any
     previous: Any
-    change: float | None  # count: relative change (0.12 = +12%); rate: difference in points (0.012 = +1.2 pt)
+    change: float | None  # count, now: relative change (0.12 = +12%); rate: difference (0.012 = +1.2 points)
+    definition: Any = ""
 
 
 def _change(kind: str, value: Any, previous: Any) -> float | None:
-    if kind == "now" or value is None or previous is None:
+    """None for `open` (the previous period's tickets had longer to close: a change would read as progress)."""
+    if kind == "open" or value is None or previous is None:
         return None
     if kind == "rate":
         return float(value) - float(previous)
@@ -197,12 +207,13 @@ def figures_and_age(unit: OrgUnit | None, period: Period) -> tuple[list[Figure],
     before_period = period.previous()
     before: dict[str, Any] = {}
     if before_period is not None:
-        before = selectors.stats_summary(
-            StatsQuery(unit=unit, date_from=before_period.date_from, date_to=before_period.date_to)
-        )
+        query = StatsQuery(unit=unit, date_from=before_period.date_from, date_to=before_period.date_to)
+        before = selectors.stats_summary(query)
+        # "当前超期" of the previous period: as at its last day's end (the nightly snapshot), not today's count again
+        before["overdue"] = selectors.overdue_at_end_of(query, before_period.date_to)
     figures = [
-        Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)))
-        for key, label, kind in FIGURES
+        Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)), definition)
+        for key, label, kind, definition in FIGURES
     ]
     ages = [dt.datetime.fromisoformat(s["updated_at"]) for s in (now, before) if s]
     return figures, min(ages)

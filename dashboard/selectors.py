@@ -8,6 +8,8 @@ summary says up to when its figures are complete (`updated_at`).
 
 `overdue` changes with the clock, not with any row: read live; a cache row stores it with the moment it was counted
 (`overdue_at`) and a read adds the open tickets that fell due since (a short range of ticket_open_due_idx).
+`open_in_time` (tickets of the period still open and not past due now) changes with the clock too, and with the
+period: always read live (dashboard.figures.open_in_time_by_day, one GROUP BY over the open tickets).
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from campaign.models import Campaign, OrgUnit, UnitKind
 from campaign.models.org import path_prefixes
 from campaign.scope import in_subtree
 from dashboard import periods
-from dashboard.figures import first_visits, overdue_now, pending_since, range_figures, registered_households
+from dashboard.figures import (
+    first_visits,
+    open_in_time_by_day,
+    overdue_now,
+    pending_since,
+    range_figures,
+    registered_households,
+)
 from dashboard.models import SUMS, DailyRollup, DayReach, OverdueSnapshot, PeriodSummary
 
 # Ranking score: satisfaction weighs most (群众满意是最终标准), response and closure alike. A rate that is null
@@ -66,6 +75,10 @@ def _figures(sums: dict[str, Any]) -> dict[str, Any]:
         "issues_collected": sums["issues_collected"],
         "suggestions": sums["suggestions"],
         "resolved_on_site": sums["resolved_on_site"],
+        # the closure rate's numerator and denominator: with open_in_time they split a period's tickets into
+        # closed / open in time / open past due (the dashboard's stacked daily chart)
+        "resolved_or_closed": sums["closed"],
+        "not_cancelled": sums["not_cancelled"],
         **rates(sums),
     }
 
@@ -118,6 +131,7 @@ def stats_summary(q: StatsQuery) -> dict[str, Any]:
         "people_covered": f["people_covered"],
         "coverage": _ratio(f["households_ever"], _registered(q, row)),
         **figures,
+        "open_in_time": sum(open_in_time_by_day(q.unit, q.campaign_id, q.date_from, q.date_to).values()),
         "overdue": _overdue(q, row),
         "updated_at": timezone.localtime(_updated_at(q, row, live=live)).isoformat(),
     }
@@ -145,6 +159,7 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
         first_days = first_visits(q.unit, q.campaign_id, q.date_to)
     new_by_day = {d: n for d, n in ((dt.date.fromisoformat(d), n) for d, n in first_days.items()) if d <= q.date_to}
     snapshots = _overdue_snapshots(q)
+    in_time = open_in_time_by_day(q.unit, q.campaign_id, q.date_from, q.date_to)
     rows = []
     covered = sum(n for d, n in new_by_day.items() if d < q.date_from)
     for i in range((q.date_to - q.date_from).days + 1):
@@ -161,10 +176,17 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
                 "people_covered": counts.get("people") or 0,
                 "coverage": _ratio(covered, registered),
                 **figures,
+                "open_in_time": in_time.get(day, 0),
                 "overdue": snapshots.get(day, 0) if day < now_day else overdue if day == now_day else None,
             }
         )
     return rows
+
+
+def overdue_at_end_of(q: StatsQuery, day: dt.date) -> int:
+    """`overdue` as stats/daily gives it for a past day (the nightly snapshot of its end): the previous period's own
+    "当前超期" on the dashboard and in its workbook, beside today's live count."""
+    return _overdue_snapshots(StatsQuery(unit=q.unit, date_from=day, date_to=day, campaign=q.campaign)).get(day, 0)
 
 
 def _overdue_snapshots(q: StatsQuery) -> dict[dt.date, int]:

@@ -41,6 +41,7 @@ CHART_LABELS = {
     "closure_rate": _("办结率"), "on_time_rate": _("按时办结率"), "response_rate": _("响应率"),
     "satisfaction_rate": _("满意率"), "axis_visits": _("走访"), "axis_issues": _("诉求"), "issues": _("诉求"),
     "grids": _("网格"), "heat": _("走访热力"), "tickets": _("在办工单"), "updated": _("更新于"),
+    "axis_tickets": _("件"), "tickets_closed": _("已办结"), "open_in_time": _("在办未到期"), "open_late": _("在办已超期"),
 }  # fmt: skip
 PERIOD_LABELS = {"today": _("今日"), "7d": _("近7天"), "30d": _("近30天"), "all": _("全周期")}
 

@@ -46,6 +46,8 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         "issues_collected": sum(1 for t in tickets if t.kind != "suggestion"),
         "suggestions": sum(1 for t in tickets if t.kind == "suggestion"),
         "resolved_on_site": sum(1 for t in tickets if t.resolved_on_site),
+        "resolved_or_closed": len(done),
+        "not_cancelled": sum(1 for t in tickets if t.status != "cancelled"),
         "closure_rate": _ratio(len(done), sum(1 for t in tickets if t.status != "cancelled")),
         "on_time_rate": _ratio(
             sum(1 for t in resolved if t.due_at is None or (t.resolved_at and t.resolved_at <= t.due_at)),
@@ -62,6 +64,8 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         "satisfaction_rate": _ratio(
             sum(1 for t in rated if t.satisfaction in ("satisfied", "basically_satisfied")), len(rated)
         ),
+        # open, not past due now; no due_at yet (reported, not dispatched) counts as in time
+        "open_in_time": sum(1 for t in tickets if t.status in OPEN and (t.due_at is None or t.due_at >= now)),
         "overdue": sum(1 for t in all_tickets if t.status in OPEN and t.due_at and t.due_at < now),
     }
 

@@ -5,7 +5,8 @@
  * in the period (/dashboard/grids.geojson, from the rollups: the map's shading) and open tickets
  * (/api/v1/geo/tickets/). The heat layer of visit points (/api/v1/geo/visits/, raw rows) loads only when the
  * leader turns it on in the layer control, so the page itself reads rollups only.
- * Wall-screen mode (?wall=1) reloads the page every `data-refresh` seconds. On a display link's wall
+ * The charts are drawn by charts.js (window.ZDashCharts); wall-screen mode (?wall=1) refreshes in place and pages
+ * through long lists (wall.js, window.ZDashWall) — never a full reload. On a display link's wall
  * (/dashboard/wall/<token>/, data-display="1") the data URLs carry the token in their path, fetches send no
  * cookies, nothing drills down or links to a ticket, and there is no heat layer. Each chart / the map sets
  * data-ready="1" when drawn (the browser test waits for it).
@@ -18,13 +19,15 @@
   var ds = root.dataset;
   var wall = ds.wall === "1";
   var display = ds.display === "1";
-  var charts = [];
   var SUPERVISION_COLORS = { 0: "#2563eb", 1: "#eab308", 2: "#dc2626" };
-  var TEXT = wall ? "#cbd5e1" : "#374151";
-  var GRIDLINE = wall ? "#1f3358" : "#e5e7eb";
   var T = {};
   try { T = JSON.parse(ds.labels || "{}"); } catch (e) { T = {}; }
   function t(key, fallback) { return T[key] || fallback; }
+  // On the wide wall everything is sized to the screen: 1 at 1920×1080, 2 at 3840×2160 (static/css/dashboard.css --u).
+  var scale = wall && window.matchMedia("(min-width: 1280px) and (min-height: 600px)").matches
+    ? Math.min(window.innerWidth / 1920, window.innerHeight / 1080) : 1;
+  var charts = window.ZDashCharts({ wall: wall, t: t, scale: Math.max(scale, 0.75) });
+  var reloadTickets = function () { return Promise.resolve(); };
 
   function getJSON(url) {
     return fetch(url, { credentials: display ? "omit" : "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
@@ -33,101 +36,10 @@
     });
   }
 
-  function pct(v) {
-    return v == null ? null : Math.round(v * 1000) / 10;
-  }
-
   function drillTo(unitId) {
     var params = new URLSearchParams(window.location.search);
     params.set("unit", String(unitId));
     window.location.search = params.toString();
-  }
-
-  function chartOn(id) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) return null;
-    var chart = window.echarts.init(el, wall ? "dark" : null, { renderer: "canvas" });
-    charts.push(chart);
-    return chart;
-  }
-
-  function base() {
-    return {
-      backgroundColor: "transparent",
-      textStyle: { color: TEXT },
-      tooltip: { trigger: "axis" },
-      legend: { top: 0, textStyle: { color: TEXT } },
-      grid: { left: 44, right: 44, top: 34, bottom: 28 },
-    };
-  }
-
-  function axisDays(days) {
-    return {
-      type: "category",
-      data: days.map(function (d) { return d.slice(5); }),
-      axisLabel: { color: TEXT },
-      axisLine: { lineStyle: { color: GRIDLINE } },
-    };
-  }
-
-  function valueAxis(extra) {
-    var axis = { type: "value", axisLabel: { color: TEXT }, splitLine: { lineStyle: { color: GRIDLINE } } };
-    for (var k in extra || {}) axis[k] = extra[k];
-    return axis;
-  }
-
-  function drawDaily(rows) {
-    var days = rows.map(function (r) { return r.date; });
-    var volume = chartOn("chart-volume");
-    if (volume) {
-      var o = base();
-      o.xAxis = axisDays(days);
-      o.yAxis = [valueAxis({ name: t("axis_visits", "走访"), minInterval: 1 }), valueAxis({ name: t("axis_issues", "诉求"), minInterval: 1, splitLine: { show: false } })];
-      o.series = [
-        { name: t("visits", "走访次数"), type: "bar", data: rows.map(function (r) { return r.visits; }), itemStyle: { color: "#3b82f6" } },
-        { name: t("issues_collected", "收集诉求"), type: "line", yAxisIndex: 1, smooth: true, data: rows.map(function (r) { return r.issues_collected; }), itemStyle: { color: "#f97316" } },
-        { name: t("resolved_on_site", "现场解决"), type: "line", yAxisIndex: 1, smooth: true, data: rows.map(function (r) { return r.resolved_on_site; }), itemStyle: { color: "#22c55e" } },
-      ];
-      volume.setOption(o);
-      volume.getDom().dataset.ready = "1";
-    }
-    var rates = chartOn("chart-rates");
-    if (rates) {
-      var r = base();
-      r.xAxis = axisDays(days);
-      r.yAxis = valueAxis({ min: 0, max: 100, axisLabel: { color: TEXT, formatter: "{value}%" } });
-      r.tooltip.valueFormatter = function (v) { return v == null ? "—" : v.toFixed(1) + "%"; };
-      function line(name, key, color) {
-        return { name: name, type: "line", smooth: false, connectNulls: true, symbolSize: 4, data: rows.map(function (x) { return pct(x[key]); }), itemStyle: { color: color } };
-      }
-      r.series = [
-        line(t("closure_rate", "办结率"), "closure_rate", "#22c55e"),
-        line(t("on_time_rate", "按时办结率"), "on_time_rate", "#a855f7"),
-        line(t("response_rate", "响应率"), "response_rate", "#3b82f6"),
-        line(t("satisfaction_rate", "满意率"), "satisfaction_rate", "#ef4444"),
-      ];
-      rates.setOption(r);
-      rates.getDom().dataset.ready = "1";
-    }
-  }
-
-  function drawCategories() {
-    var el = document.getElementById("chart-categories");
-    var data = [];
-    try { data = JSON.parse(el.dataset.categories || "[]"); } catch (e) { data = []; }
-    var chart = chartOn("chart-categories");
-    if (!chart) return;
-    data = data.slice().reverse(); // largest on top of a horizontal bar chart
-    chart.setOption({
-      backgroundColor: "transparent",
-      textStyle: { color: TEXT },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      grid: { left: 90, right: 24, top: 8, bottom: 20 },
-      xAxis: valueAxis({ minInterval: 1 }),
-      yAxis: { type: "category", data: data.map(function (c) { return c.category; }), axisLabel: { color: TEXT, width: 80, overflow: "truncate" } },
-      series: [{ name: t("issues", "诉求"), type: "bar", data: data.map(function (c) { return c.issues; }), itemStyle: { color: "#f97316" }, barMaxWidth: 18 }],
-    });
-    el.dataset.ready = "1";
   }
 
   function bboxOf(map, grids) {
@@ -174,8 +86,10 @@
     var el = document.getElementById("dash-map");
     if (!el || !window.L || !window.ZMap) return Promise.resolve();
     var L = window.L, ZMap = window.ZMap;
-    var map = ZMap.create(el, { zoom: 12, scrollWheelZoom: !wall });
+    // a wall fits its grids closely (quarter zoom steps): nobody zooms it by hand
+    var map = ZMap.create(el, { zoom: 12, scrollWheelZoom: !wall, zoomSnap: wall ? 0.25 : 1 });
     var overlays = {};
+    var box = null;
     return getJSON(ds.gridsUrl)
       .then(function (grids) {
         var features = grids.features || [];
@@ -196,14 +110,28 @@
         if (grids.bbox) {
           ZMap.fitPoints(map, [[grids.bbox[1], grids.bbox[0]], [grids.bbox[3], grids.bbox[2]]], { padding: [10, 10] });
         }
-        var box = bboxOf(map, grids);
+        box = bboxOf(map, grids);
         if (ds.visitsUrl) overlays[t("heat", "走访热力")] = heatOnDemand(map, box);
         return getJSON(withBbox(ds.ticketsUrl, box));
       })
       .then(function (result) {
-        var tickets = result.features || [];
         var ticketLayer = L.layerGroup();
-        tickets.forEach(function (f) {
+        reloadTickets = function () {
+          return getJSON(withBbox(ds.ticketsUrl, box)).then(function (fresh) { drawTickets(ticketLayer, fresh); });
+        };
+        drawTickets(ticketLayer, result);
+        overlays[t("tickets", "在办工单")] = ticketLayer.addTo(map);
+        L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+        el.dataset.ready = "1";
+      });
+  }
+
+  // The open tickets as points, drawn again into the same layer on a wall's refresh.
+  function drawTickets(ticketLayer, result) {
+    var L = window.L, ZMap = window.ZMap;
+    var tickets = result.features || [];
+    ticketLayer.clearLayers();
+    tickets.forEach(function (f) {
           var level = f.properties.supervision || 0;
           var marker = ZMap.marker(f.geometry.coordinates[1], f.geometry.coordinates[0], {
             circle: true, radius: level ? 7 : 5, weight: f.properties.overdue ? 2.5 : 1,
@@ -213,12 +141,8 @@
           if (display) marker.bindPopup(ZMap.text(f.properties.code, " ", f.properties.category || ""));
           else marker.bindPopup(ZMap.link("/tickets/" + Number(f.properties.id) + "/", f.properties.code));
           ticketLayer.addLayer(marker);
-        });
-        overlays[t("tickets", "在办工单")] = ticketLayer.addTo(map);
-        L.control.layers(null, overlays, { collapsed: true }).addTo(map);
-        el.dataset.ready = "1";
-        el.dataset.tickets = String(tickets.length);
-      });
+    });
+    document.getElementById("dash-map").dataset.tickets = String(tickets.length);
   }
 
   function clock() {
@@ -231,18 +155,53 @@
     tick();
   }
 
+  // A figure's definition: the card's title on a desktop; on a touch screen the "?" opens it as a small popover.
+  function definitions() {
+    function closeAll(except) {
+      root.querySelectorAll(".kpi-info[aria-expanded='true']").forEach(function (b) {
+        if (b === except) return;
+        b.setAttribute("aria-expanded", "false");
+        document.getElementById(b.getAttribute("aria-controls")).hidden = true;
+      });
+    }
+    root.addEventListener("click", function (e) {
+      var button = e.target.closest && e.target.closest(".kpi-info");
+      closeAll(button);
+      if (!button) return;
+      var tip = document.getElementById(button.getAttribute("aria-controls"));
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      tip.hidden = !open;
+    });
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeAll(null); });
+  }
+
+  function categoriesData() {
+    var table = document.getElementById("categories");
+    try { return JSON.parse((table && table.dataset.categories) || "[]"); } catch (e) { return []; }
+  }
+
+  function loadDaily() {
+    return getJSON(ds.dailyUrl).then(function (data) { charts.daily(data.results || []); });
+  }
+
   var printButton = document.getElementById("print-btn");
   if (printButton) printButton.addEventListener("click", function () { window.print(); });
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  window.addEventListener("resize", function () { charts.resize(); });
 
-  drawCategories();
-  getJSON(ds.dailyUrl).then(function (data) { drawDaily(data.results || []); }).catch(function (e) {
-    root.dataset.error = String(e);
-  });
+  definitions();
+  charts.categories(categoriesData());
+  loadDaily().catch(function (e) { root.dataset.error = String(e); });
   drawMap().catch(function (e) { root.dataset.error = String(e); });
-  if (wall) {
+  if (wall && window.ZDashWall) {
     clock();
-    var seconds = Math.max(15, parseInt(ds.refresh, 10) || 60);
-    window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+    window.ZDashWall(root, {
+      display: display,
+      onRefresh: function () {
+        clock();
+        charts.categories(categoriesData());
+        return Promise.all([loadDaily(), reloadTickets()]);
+      },
+    });
   }
 })();
