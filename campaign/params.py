@@ -120,7 +120,9 @@ class _ReaderField(forms.Field):
         try:
             return self.read(str(value))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            # The message may quote the value sent ("%H:%M"): pass it as a parameter, never as the format itself
+            # (django-filter formats `message % params` and a bare "%" made that a 500).
+            raise forms.ValidationError("%(reason)s", code="invalid", params={"reason": str(exc)}) from None
 
 
 class DayField(_ReaderField):

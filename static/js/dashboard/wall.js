@@ -36,7 +36,10 @@
           var a = next.attributes[i];
           if (a.name.indexOf("data-") === 0) el.setAttribute(a.name, a.value);
         }
-        el.innerHTML = next.innerHTML;
+        // Move the parsed nodes (DOMParser: inert, our own escaped template), never re-parse a markup string.
+        el.replaceChildren.apply(el, Array.prototype.map.call(next.childNodes, function (n) {
+          return document.importNode(n, true);
+        }));
       });
     }
 
