@@ -108,7 +108,8 @@ def test_usual_periods_equal_the_exact_computation_after_changes_and_sweep(
         rollup_range(date_from=TODAY - dt.timedelta(days=SPAN - 1), date_to=TODAY)
         _assert_usual_periods_exact(org, campaign_obj)
 
-        # when: a visit today, one 10 days ago, and a ticket closed; the sweep runs after commit (eager Celery)
+        # when: a visit today, one 10 days ago, and a ticket closed, then the sweep runs (with eager Celery, the
+        # in-process scheduler's: nothing recomputes inside the request, tests/dashboard/test_embedded_sweep.py)
         with django_capture_on_commit_callbacks(execute=True):
             visit_row(cadre=leader, target=homes[change], when=at(TODAY, 9), campaign=campaign_obj).save()
             visit_row(cadre=leader, target=homes[3 - change], when=at(TODAY - dt.timedelta(days=10), 9)).save()
@@ -118,6 +119,7 @@ def test_usual_periods_equal_the_exact_computation_after_changes_and_sweep(
             ticket.save()
             ticket.status, ticket.resolved_at, ticket.satisfaction = "closed", NOW, "unsatisfied"
             ticket.save()
+        rollup_dirty()
 
         # then
         assert not DirtyDay.objects.exists()
