@@ -2,8 +2,13 @@
 
 With no broker (SQLite, eager Celery) there is no `celery beat`; `manage.py demo` calls start_in_process_scheduler()
 beside the server so escalation, the dirty sweep and the nightly recompute run as in production. It reads the very
-same table as beat (settings.CELERY_BEAT_SCHEDULE) and runs each due task in-process (`task.apply()`); a failing
-task is logged and retried at its next due time. Never start it next to a real `celery beat`.
+same table as beat (settings.CELERY_BEAT_SCHEDULE) and runs each due task in-process (`task.apply()`), one at a
+time; a failing task is logged and retried at its next due time. Never start it next to a real `celery beat`.
+
+It is the only place the embedded default recomputes statistics: a request only marks its day dirty
+(dashboard/signals.py), and the sweep runs every EMBEDDED_SWEEP_S seconds (5) instead of every minute. The jobs
+write in short transactions (issues/escalation.py, dashboard.rollups), so a user's write waits for them at most a
+moment (SQLite has one writer; config/settings.py waits for it instead of failing).
 """
 
 from __future__ import annotations
@@ -61,7 +66,8 @@ def start_in_process_scheduler() -> threading.Thread | None:
     from config.celery import app
 
     entries = _entries(app)
-    # Start as if every job just ran: the first sweep after a minute, escalation after 15 (as beat would).
+    # Start as if every job just ran: the first sweep after its interval, escalation at the next quarter hour (as
+    # beat would).
     last_run = {name: timezone.now() for name in entries}
 
     def loop() -> None:

@@ -188,8 +188,9 @@ def test_the_rows_of_yesterday_are_not_used_after_midnight(org, leader):
 def test_a_visit_dated_minutes_into_tomorrow_counts_only_from_tomorrow(org, leader, django_capture_on_commit_callbacks):
     tomorrow = TODAY + dt.timedelta(days=1)
     with time_machine.travel(at(TODAY, 23, 58), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):  # the sweep runs, refreshing the usual periods
+        with django_capture_on_commit_callbacks(execute=True):
             visit_row(cadre=leader, target=household(org.grid1), when=at(tomorrow, 0, 2)).save()
+        rollup_dirty()  # the sweep runs, refreshing the usual periods
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
         assert _answered_from_cache(q)
         assert _summary(q) == pytest.approx(brute_summary(unit=org.district, date_from=q.date_from, date_to=TODAY))
