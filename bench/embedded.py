@@ -1,6 +1,6 @@
 """Benchmark: the embedded demo (SQLite, no broker) under concurrent ticket work, with its scheduler running.
 
-    .venv/bin/python bench/embedded.py [--seconds 60] [--threads 4] [--dir DIR]
+    .venv/bin/python bench/embedded.py [--seconds 60] [--threads 2] [--dir DIR]
 
 What it does (issue 13 point 8; SPEC §9 "Embedded default"):
 - builds the district demo in a scratch ZOUFANG_VAR_DIR (a new temporary directory unless --dir names one that
@@ -267,7 +267,7 @@ def run(var_dir: Path, seconds: float, threads: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dir", type=Path, help="build (or reuse) the demo here, and keep it")
     args = parser.parse_args()
     var_dir = args.dir or Path(tempfile.mkdtemp(prefix="zf-embedded-"))

@@ -58,23 +58,32 @@ def run_due(entries: dict[str, tuple[Any, Any]], last_run: dict[str, datetime]) 
     return sleep
 
 
-def start_in_process_scheduler() -> threading.Thread | None:
-    """Start the daemon thread once per process (a second call does nothing and returns None)."""
-    if _started.is_set():
-        return None
-    _started.set()
+def _loop() -> None:
     from config.celery import app
 
     entries = _entries(app)
     # Start as if every job just ran: the first sweep after its interval, escalation at the next quarter hour (as
     # beat would).
     last_run = {name: timezone.now() for name in entries}
+    log.info("scheduler started: %s", ", ".join(entries))
+    while True:
+        time.sleep(run_due(entries, last_run))
 
-    def loop() -> None:
-        while True:
-            time.sleep(run_due(entries, last_run))
 
-    thread = threading.Thread(target=loop, name="zoufang-scheduler", daemon=True)
+def start_in_process_scheduler() -> threading.Thread | None:
+    """Start the daemon thread once per process (a second call does nothing and returns None)."""
+    if _started.is_set():
+        return None
+    _started.set()
+    thread = threading.Thread(target=_loop, name="zoufang-scheduler", daemon=True)
     thread.start()
-    log.info("in-process scheduler started: %s", ", ".join(entries))
     return thread
+
+
+def run_scheduler() -> None:
+    """The same loop in the foreground, until interrupted: `manage.py demo --scheduler-only`, the process `make demo`
+    starts beside the server, so the jobs' Python never competes with the requests' for one interpreter lock."""
+    try:
+        _loop()
+    except KeyboardInterrupt:  # Ctrl-C in the demo's terminal reaches this process too
+        return

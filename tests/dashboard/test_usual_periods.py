@@ -109,7 +109,7 @@ def test_usual_periods_equal_the_exact_computation_after_changes_and_sweep(
         _assert_usual_periods_exact(org, campaign_obj)
 
         # when: a visit today, one 10 days ago, and a ticket closed, then the sweep runs (with eager Celery, the
-        # in-process scheduler's: nothing recomputes inside the request, tests/dashboard/test_embedded_sweep.py)
+        # in-process scheduler's: nothing recomputes inside the request, tests/issues/test_embedded_no_rollup_in_request.py)
         with django_capture_on_commit_callbacks(execute=True):
             visit_row(cadre=leader, target=homes[change], when=at(TODAY, 9), campaign=campaign_obj).save()
             visit_row(cadre=leader, target=homes[3 - change], when=at(TODAY - dt.timedelta(days=10), 9)).save()
