@@ -1,7 +1,8 @@
-"""The in-process scheduler of the embedded default (SPEC §9): CELERY_BEAT_SCHEDULE, run by a daemon thread.
+"""The in-process scheduler of the embedded default (SPEC §9): CELERY_BEAT_SCHEDULE, run without Celery beat.
 
-With no broker (SQLite, eager Celery) there is no `celery beat`; `manage.py demo` calls start_in_process_scheduler()
-beside the server so escalation, the dirty sweep and the nightly recompute run as in production. It reads the very
+With no broker (SQLite, eager Celery) there is no `celery beat`; `manage.py demo` starts `demo --scheduler-only`
+(run_scheduler) as a child process beside the server, so escalation, the dirty sweep and the nightly recompute run
+as in production (start_in_process_scheduler runs the same loop in a daemon thread instead). It reads the very
 same table as beat (settings.CELERY_BEAT_SCHEDULE) and runs each due task in-process (`task.apply()`), one at a
 time; a failing task is logged and retried at its next due time. Never start it next to a real `celery beat`.
 
@@ -14,6 +15,7 @@ moment (SQLite has one writer; config/settings.py waits for it instead of failin
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import datetime
@@ -82,7 +84,10 @@ def start_in_process_scheduler() -> threading.Thread | None:
 
 def run_scheduler() -> None:
     """The same loop in the foreground, until interrupted: `manage.py demo --scheduler-only`, the process `make demo`
-    starts beside the server, so the jobs' Python never competes with the requests' for one interpreter lock."""
+    starts beside the server, so the jobs' Python never competes with the requests' for one interpreter lock; and
+    at a lower CPU priority (nice 10), so that on a busy machine a request runs first and a job waits."""
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(10)
     try:
         _loop()
     except KeyboardInterrupt:  # Ctrl-C in the demo's terminal reaches this process too
