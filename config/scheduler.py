@@ -1,14 +1,21 @@
-"""The in-process scheduler of the embedded default (SPEC §9): CELERY_BEAT_SCHEDULE, run by a daemon thread.
+"""The in-process scheduler of the embedded default (SPEC §9): CELERY_BEAT_SCHEDULE, run without Celery beat.
 
-With no broker (SQLite, eager Celery) there is no `celery beat`; `manage.py demo` calls start_in_process_scheduler()
-beside the server so escalation, the dirty sweep and the nightly recompute run as in production. It reads the very
-same table as beat (settings.CELERY_BEAT_SCHEDULE) and runs each due task in-process (`task.apply()`); a failing
-task is logged and retried at its next due time. Never start it next to a real `celery beat`.
+With no broker (SQLite, eager Celery) there is no `celery beat`; `manage.py demo` starts `demo --scheduler-only`
+(run_scheduler) as a child process beside the server, so escalation, the dirty sweep and the nightly recompute run
+as in production (start_in_process_scheduler runs the same loop in a daemon thread instead). It reads the very
+same table as beat (settings.CELERY_BEAT_SCHEDULE) and runs each due task in-process (`task.apply()`), one at a
+time; a failing task is logged and retried at its next due time. Never start it next to a real `celery beat`.
+
+It is the only place the embedded default recomputes statistics: a request only marks its day dirty
+(dashboard/signals.py), and the sweep runs every EMBEDDED_SWEEP_S seconds (5) instead of every minute. The jobs
+write in short transactions (issues/escalation.py, dashboard.rollups), so a user's write waits for them at most a
+moment (SQLite has one writer; config/settings.py waits for it instead of failing).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import datetime
@@ -53,22 +60,35 @@ def run_due(entries: dict[str, tuple[Any, Any]], last_run: dict[str, datetime]) 
     return sleep
 
 
+def _loop() -> None:
+    from config.celery import app
+
+    entries = _entries(app)
+    # Start as if every job just ran: the first sweep after its interval, escalation at the next quarter hour (as
+    # beat would).
+    last_run = {name: timezone.now() for name in entries}
+    log.info("scheduler started: %s", ", ".join(entries))
+    while True:
+        time.sleep(run_due(entries, last_run))
+
+
 def start_in_process_scheduler() -> threading.Thread | None:
     """Start the daemon thread once per process (a second call does nothing and returns None)."""
     if _started.is_set():
         return None
     _started.set()
-    from config.celery import app
-
-    entries = _entries(app)
-    # Start as if every job just ran: the first sweep after a minute, escalation after 15 (as beat would).
-    last_run = {name: timezone.now() for name in entries}
-
-    def loop() -> None:
-        while True:
-            time.sleep(run_due(entries, last_run))
-
-    thread = threading.Thread(target=loop, name="zoufang-scheduler", daemon=True)
+    thread = threading.Thread(target=_loop, name="zoufang-scheduler", daemon=True)
     thread.start()
-    log.info("in-process scheduler started: %s", ", ".join(entries))
     return thread
+
+
+def run_scheduler() -> None:
+    """The same loop in the foreground, until interrupted: `manage.py demo --scheduler-only`, the process `make demo`
+    starts beside the server, so the jobs' Python never competes with the requests' for one interpreter lock; and
+    at a lower CPU priority (nice 10), so that on a busy machine a request runs first and a job waits."""
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(10)
+    try:
+        _loop()
+    except KeyboardInterrupt:  # Ctrl-C in the demo's terminal reaches this process too
+        return

@@ -175,8 +175,16 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "zoufang.sqlite3"),
-            # WAL + a busy timeout let the in-process scheduler write while the server reads.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"},
+            # One writer at a time, and no request may see "database is locked" (issue 13, docs/operations.md):
+            # WAL (readers never wait for the writer), a busy timeout (a writer waits its turn, up to 20 s, instead
+            # of failing), and BEGIN IMMEDIATE (a transaction takes the write lock when it starts, so it waits
+            # there under the busy timeout; a deferred one that reads first fails at once on its first write
+            # when another wrote meanwhile). The jobs write in short transactions (issues/escalation.py, the sweep).
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -213,12 +221,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# The embedded default's sweep of dirty days, in seconds (config/scheduler.py runs it beside `manage.py demo`).
+EMBEDDED_SWEEP_S = 5.0
 # Every periodic job, in one place (config/scheduler.py runs the same table in-process in the embedded default).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every 15 minutes: supervise overdue and stalled tickets (yellow / red cards, issues/escalation.py)
     "supervise-tickets": {"task": "dashboard.tasks.supervise_tickets", "schedule": crontab(minute="*/15")},
-    # every minute: recompute the statistics of days marked dirty (catches up whatever a dead broker missed)
-    "rollup-dirty-sweep": {"task": "dashboard.tasks.rollup_dirty", "schedule": 60.0},
+    # every minute: recompute the statistics of days marked dirty (catches up whatever a dead broker missed); in
+    # the embedded default every few seconds: it is the only recompute there (a write only marks, SPEC §9)
+    "rollup-dirty-sweep": {"task": "dashboard.tasks.rollup_dirty", "schedule": 60.0 if REDIS_URL else EMBEDDED_SWEEP_S},
     # every night at 01:00 Asia/Shanghai: recompute yesterday in full and snapshot its overdue tickets
     "rollup-nightly": {"task": "dashboard.tasks.rollup_nightly", "schedule": crontab(hour=1, minute=0)},
     # every night at 02:30: make the audit table's partitions for this month and the next two, and drop the

@@ -105,26 +105,46 @@ def anchor(unit: OrgUnit | None, campaign_id: int) -> PeriodSummary | None:
 def periods_refresh(*, leaves: set[int] | None = None, everything: bool = False) -> int:
     """Rewrite the cache rows of the ancestors of `leaves` (and every department), of every unit whose rows are
     older than REFRESH_AFTER or not of today — or of every unit; returns the number of rows written. Cheap when
-    nothing is due. Call outside any transaction of the caller's."""
+    nothing is due. Call outside any transaction of the caller's.
+
+    PostgreSQL computes and writes under one advisory lock. SQLite (the embedded default: one writer for the whole
+    database, and a transaction takes it when it begins) computes first, outside any transaction (WAL: reads
+    neither wait for the writer nor hold it up), then writes in one short transaction — a refresh of every unit
+    takes seconds, and no user's write may wait that long. There only the in-process scheduler refreshes, one
+    job at a time."""
     day, now = today(), timezone.now()
+    if connection.vendor != "postgresql":
+        rows = _rows_due(day, now, leaves, everything)
+        with transaction.atomic():
+            _rows_write(rows, day)
+        return len(rows)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
-        units = _units_to_refresh(day, now, leaves, everything)
-        if not units:
-            return 0
-        periods = usual_periods(day)
-        rows = [row for unit in units for row in _unit_rows(unit, periods, now)]
-        PeriodSummary.objects.bulk_create(
-            rows,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["unit", "campaign_id", "period"],
-            update_fields=["date_from", "date_to", "as_of", "figures", "computed_at"],
-        )
-        PeriodSummary.objects.filter(as_of__lt=day).delete()  # ended campaigns, yesterday's periods
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
+        rows = _rows_due(day, now, leaves, everything)
+        _rows_write(rows, day)
     return len(rows)
+
+
+def _rows_due(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[PeriodSummary]:
+    units = _units_to_refresh(day, now, leaves, everything)
+    if not units:
+        return []
+    periods = usual_periods(day)
+    return [row for unit in units for row in _unit_rows(unit, periods, now)]
+
+
+def _rows_write(rows: list[PeriodSummary], day: dt.date) -> None:
+    if not rows:
+        return
+    PeriodSummary.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["unit", "campaign_id", "period"],
+        update_fields=["date_from", "date_to", "as_of", "figures", "computed_at"],
+    )
+    PeriodSummary.objects.filter(as_of__lt=day).delete()  # ended campaigns, yesterday's periods
 
 
 def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[OrgUnit]:

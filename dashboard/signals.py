@@ -6,6 +6,10 @@ CELERY_BEAT_SCHEDULE finds the mark. After commit we *try* to enqueue a debounce
 failure is logged and swallowed, and for a short while later saves do not even try (a dead broker costs one
 bounded attempt, not one per save).
 
+With no broker (Celery eager: the embedded default, SPEC §9) nothing is enqueued: "enqueue" would mean "run the
+rollup now, inside the request". The mark alone is the request's part; the in-process scheduler's sweep
+(config/scheduler.py, every few seconds) recomputes.
+
 Rows' original (day, unit) are remembered at load (post_init) so that moving a visit to another day or unit
 marks both the old and the new key. Households need no mark: coverage's denominator is counted live, or held by a
 cache row no older than dashboard.periods.CACHE_MAX_AGE.
@@ -89,21 +93,22 @@ def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def request_sweep() -> None:
-    """Enqueue `rollup_dirty` soon; never raises, never blocks longer than one bounded publish attempt."""
+    """Enqueue `rollup_dirty` soon; never raises, never blocks longer than one bounded publish attempt.
+
+    With eager Celery (no broker) it does nothing: the in-process scheduler's sweep finds the mark."""
     global _last_enqueue, _broker_down_until
     from dashboard.tasks import rollup_dirty
 
-    eager = bool(rollup_dirty.app.conf.task_always_eager)
+    if rollup_dirty.app.conf.task_always_eager:
+        return
     with _enqueue_lock:
         now = time.monotonic()
-        if not eager and (now - _last_enqueue < DEBOUNCE_S or now < _broker_down_until):
+        if now - _last_enqueue < DEBOUNCE_S or now < _broker_down_until:
             return
         _last_enqueue = now
     try:
         rollup_dirty.apply_async(countdown=COUNTDOWN_S, retry=False)
     except Exception as exc:  # the broker is down: the mark is in the database, the beat sweep will find it
-        if eager:  # no broker involved: this is a bug in the rollup itself, let it show
-            raise
         with _enqueue_lock:
             _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
         log.warning("rollup sweep not enqueued (%s: %s); the minute sweep will catch up", type(exc).__name__, exc)

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from dashboard.models import DirtyDay
-from dashboard.rollups import rollup_range
+from dashboard.rollups import rollup_dirty, rollup_range
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
 from tests.dashboard.conftest import at, household, ticket_row, visit_row
@@ -21,9 +21,11 @@ DAY = dt.date(2026, 3, 10)
 def test_a_saved_visit_updates_the_summary_without_a_manual_step(org, leader, api, django_capture_on_commit_callbacks):
     # given
     home = household(org.grid1, members=4)
-    # when: a visit is saved (signals mark the day dirty; the eager sweep recomputes after commit)
+    # when: a visit is saved (signals mark the day dirty) and the sweep runs (a worker's after commit; with eager
+    # Celery, the in-process scheduler's every few seconds)
     with django_capture_on_commit_callbacks(execute=True):
         visit_row(cadre=leader, target=home, when=at(DAY)).save()
+    rollup_dirty()
     # then
     figures = api.as_user(leader).get("/api/v1/stats/summary/", {"date_from": DAY, "date_to": DAY}).json()
     assert (figures["visits"], figures["households_visited"], figures["people_covered"]) == (1, 1, 4)
@@ -35,9 +37,11 @@ def test_a_ticket_changed_later_counts_on_its_created_day(org, leader, api, djan
     ticket = ticket_row(unit=org.grid1, created_at=at(DAY))
     with django_capture_on_commit_callbacks(execute=True):
         ticket.save()
+    rollup_dirty()
     ticket.status, ticket.resolved_at = "resolved", at(DAY + dt.timedelta(days=3))
     with django_capture_on_commit_callbacks(execute=True):
         ticket.save()
+    rollup_dirty()
     figures = api.as_user(leader).get("/api/v1/stats/summary/", {"date_from": DAY, "date_to": DAY}).json()
     assert figures["issues_collected"] == 1 and figures["closure_rate"] == 1.0 and figures["on_time_rate"] == 1.0
 
@@ -46,10 +50,12 @@ def test_a_visit_moved_to_another_day_leaves_its_old_day(org, leader, api, djang
     visit = visit_row(cadre=leader, target=household(org.grid1), when=at(DAY))
     with django_capture_on_commit_callbacks(execute=True):
         visit.save()
+    rollup_dirty()
     visit = Visit.objects.get(pk=visit.pk)  # loaded: its original day is remembered
     visit.visited_at = at(DAY + dt.timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
         visit.save()
+    rollup_dirty()
     first = api.as_user(leader).get("/api/v1/stats/summary/", {"date_from": DAY, "date_to": DAY}).json()
     assert first["visits"] == 0
 
