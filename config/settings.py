@@ -170,23 +170,23 @@ if DATABASE_URL:
         # The statistics group ~1 row per household of a district in memory (dashboard.figures.span_figures): with
         # PostgreSQL's default 4 MB that hash spills to disk and costs twice the time (bench/README.md).
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={env_size('DB_WORK_MEM', '32MB')}"
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "zoufang.sqlite3"),
-            # One writer at a time, and no request may see "database is locked" (issue 13, docs/operations.md):
-            # WAL (readers never wait for the writer), a busy timeout (a writer waits its turn, up to 20 s, instead
-            # of failing), and BEGIN IMMEDIATE (a transaction takes the write lock when it starts, so it waits
-            # there under the busy timeout; a deferred one that reads first fails at once on its first write
-            # when another wrote meanwhile). The jobs write in short transactions (issues/escalation.py, the sweep).
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+# The embedded default's database (also read by tests/issues/test_embedded_no_rollup_in_request.py on any run).
+# One writer at a time, and no request may see "database is locked" (issue 13, docs/operations.md): WAL (readers
+# never wait for the writer), a busy timeout (a writer waits its turn, up to 20 s, instead of failing), and BEGIN
+# IMMEDIATE (a transaction takes the write lock when it starts, so it waits there under the busy timeout; a deferred
+# one that reads first fails at once on its first write when another wrote meanwhile). The jobs write in short
+# transactions (issues/escalation.py, the sweep).
+EMBEDDED_DATABASE = {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": str(VAR_DIR / "zoufang.sqlite3"),
+    "OPTIONS": {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
+    },
+}
+if not DATABASE_URL:
+    DATABASES = {"default": EMBEDDED_DATABASE}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache. Without it, Celery runs tasks eagerly in-process and the cache is local memory.

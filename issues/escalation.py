@@ -17,10 +17,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.models import User
 from issues.machine import ACTIONS
-from issues.models import OPEN_STATUSES, Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent
-from issues.rules.context import Ctx, Notice
+from issues.models import OPEN_STATUSES, Mode, Status, Ticket, TicketCoUnit, TicketEvent
+from issues.rules.context import Ctx, notices_send
 from issues.who import co_links
 
 # Tickets examined per run: two queries to read them, then per CHUNK of cards raised one short write transaction
@@ -124,20 +123,3 @@ def _raise_chunk(ids: list[int], now: dt.datetime) -> int:
         notices = [notice for _t, ctx in done for notice in ctx.notices]
         transaction.on_commit(lambda: notices_send(notices))
     return len(done)
-
-
-def notices_send(notices: list[Notice]) -> None:
-    """Notice.send for many notices at once: one query for the users of all their units, one INSERT."""
-    unit_ids = {unit_id for notice in notices for unit_id in notice.unit_ids}
-    by_unit: dict[int, list[int]] = {}
-    for pk, unit_id in User.objects.filter(unit_id__in=unit_ids, is_active=True).values_list("pk", "unit_id"):
-        by_unit.setdefault(unit_id, []).append(pk)
-    rows = []
-    for notice in notices:
-        recipients = set(notice.user_ids).union(*(by_unit.get(u, []) for u in notice.unit_ids))
-        recipients.discard(notice.exclude_user_id)  # type: ignore[arg-type]
-        text = notice.text[:300]
-        rows += [
-            Notification(user_id=uid, ticket_id=notice.ticket_id, kind=notice.kind, text=text) for uid in recipients
-        ]
-    Notification.objects.bulk_create(rows, batch_size=500)

@@ -27,17 +27,25 @@ class Notice:
 
     def send(self) -> None:
         """Run on commit by the machine: one in-app notification per recipient, never the actor."""
-        recipients = set(self.user_ids)
-        if self.unit_ids:
-            recipients |= set(
-                User.objects.filter(unit_id__in=self.unit_ids, is_active=True).values_list("pk", flat=True)
-            )
-        recipients.discard(self.exclude_user_id)  # type: ignore[arg-type]
-        rows = [
-            Notification(user_id=uid, ticket_id=self.ticket_id, kind=self.kind, text=self.text[:300])
-            for uid in recipients
+        notices_send([self])
+
+
+def notices_send(notices: list[Notice]) -> None:
+    """Send notices at once (Notice.send is one; the escalation job sends its batches): one query for the users
+    of all their units, one INSERT; never to a notice's actor."""
+    unit_ids = {unit_id for notice in notices for unit_id in notice.unit_ids}
+    by_unit: dict[int, list[int]] = {}
+    for pk, unit_id in User.objects.filter(unit_id__in=unit_ids, is_active=True).values_list("pk", "unit_id"):
+        by_unit.setdefault(unit_id, []).append(pk)
+    rows = []
+    for notice in notices:
+        recipients = set(notice.user_ids).union(*(by_unit.get(u, []) for u in notice.unit_ids))
+        recipients.discard(notice.exclude_user_id)  # type: ignore[arg-type]
+        text = notice.text[:300]
+        rows += [
+            Notification(user_id=uid, ticket_id=notice.ticket_id, kind=notice.kind, text=text) for uid in recipients
         ]
-        Notification.objects.bulk_create(rows)
+    Notification.objects.bulk_create(rows, batch_size=500)
 
 
 @dataclass
