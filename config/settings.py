@@ -176,7 +176,7 @@ if DATABASE_URL:
 # IMMEDIATE (a transaction takes the write lock when it starts, so it waits there under the busy timeout; a deferred
 # one that reads first fails at once on its first write when another wrote meanwhile). The jobs write in short
 # transactions (issues/escalation.py, the sweep).
-EMBEDDED_DATABASE = {
+EMBEDDED_DATABASE: dj_database_url.DBConfig = {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": str(VAR_DIR / "zoufang.sqlite3"),
     "OPTIONS": {
