@@ -206,6 +206,9 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without a broker, a background export (over EXPORT_SYNC_LIMIT rows) runs in a thread of the web process, not
+# eagerly inside the request (SPEC §9; campaign.exports.export_queue). The test suite runs it eagerly (tests/conftest).
+EXPORTS_IN_THREAD = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -132,6 +132,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The app reads Django settings under the CELERY_ namespace, so the namespaced keys are the ones that count.
     app.conf.update(CELERY_TASK_ALWAYS_EAGER=True, CELERY_TASK_EAGER_PROPAGATES=True)
+    # Background exports run as the Celery task (eager here) unless a test asks for the embedded default's thread.
+    settings.EXPORTS_IN_THREAD = False
 
 
 @pytest.fixture(autouse=True)

@@ -126,3 +126,36 @@ def test_over_the_limit_a_view_answers_202_with_the_export_and_at_the_limit_the_
     assert at_once.status_code == 200 and at_once["Content-Type"] == exports.XLSX
     rows = list(load_workbook(io.BytesIO(b"".join(at_once.streaming_content))).active.iter_rows(values_only=True))
     assert len(rows) == 3
+
+
+@pytest.mark.django_db(transaction=True)  # the thread has its own connection: it must see committed rows
+def test_without_a_broker_the_export_runs_in_a_thread_after_the_request_answered(api, org, cadre, leader, settings):
+    import threading
+    import time
+
+    # given: the embedded default (no broker) and a ledger over the sync limit
+    settings.EXPORTS_IN_THREAD = True
+    settings.EXPORT_SYNC_LIMIT = 1
+    self_found_tickets(api, cadre, 2)
+    ran_on: list[str] = []
+    real_run = exports.export_run
+
+    def run_after_answer(*, export_id: str) -> None:
+        ran_on.append(threading.current_thread().name)
+        real_run(export_id=export_id)
+
+    exports.export_run = run_after_answer  # a spy around the real job: records that it ran on another thread
+    try:
+        # when: the leader asks for it
+        response = api.as_user(leader).get("/api/v1/tickets/export.xlsx")
+        # then: 202 at once, and the job runs on a thread of the process until the export is done
+        assert response.status_code == 202
+        export = Export.objects.get(pk=response.json()["id"])
+        deadline = time.monotonic() + 20
+        while export.state != Export.State.DONE and time.monotonic() < deadline:
+            time.sleep(0.1)
+            export.refresh_from_db()
+    finally:
+        exports.export_run = real_run
+    assert ran_on == ["zoufang-export"] and (export.state, export.total) == ("done", 2)
+    assert len(workbook_rows(export, settings)) == 3
