@@ -170,12 +170,10 @@ if DATABASE_URL:
         # The statistics group ~1 row per household of a district in memory (dashboard.figures.span_figures): with
         # PostgreSQL's default 4 MB that hash spills to disk and costs twice the time (bench/README.md).
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={env_size('DB_WORK_MEM', '32MB')}"
-# The embedded default's database (also read by tests/issues/test_embedded_no_rollup_in_request.py on any run).
-# One writer at a time, and no request may see "database is locked" (issue 13, docs/operations.md): WAL (readers
-# never wait for the writer), a busy timeout (a writer waits its turn, up to 20 s, instead of failing), and BEGIN
-# IMMEDIATE (a transaction takes the write lock when it starts, so it waits there under the busy timeout; a deferred
-# one that reads first fails at once on its first write when another wrote meanwhile). The jobs write in short
-# transactions (issues/escalation.py, the sweep).
+# The embedded default's database (its test reads it on any run). No request may see "database is locked" (issue
+# 13, docs/operations.md): WAL (readers never wait for the writer), a busy timeout (a writer waits its turn, up to
+# 20 s), and BEGIN IMMEDIATE (a transaction takes the write lock when it starts and waits there; a deferred one that
+# read first fails at once on its first write if another wrote meanwhile). Jobs write in short transactions.
 EMBEDDED_DATABASE: dj_database_url.DBConfig = {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": str(VAR_DIR / "zoufang.sqlite3"),
@@ -206,8 +204,7 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-# Without a broker, a background export (over EXPORT_SYNC_LIMIT rows) runs in a thread of the web process, not
-# eagerly inside the request (SPEC §9; campaign.exports.export_queue). The test suite runs it eagerly (tests/conftest).
+# No broker: a background export runs in a thread of the web process, not inside the request (campaign.exports).
 EXPORTS_IN_THREAD = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
