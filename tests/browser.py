@@ -53,6 +53,18 @@ def login(page: Any, base: str, username: str, next_url: str = "/", password: st
     page.wait_for_url(f"{base}{next_url}")
 
 
+def dispatch_form_submit(page: Any, *, mode: str, lead_unit_id: int, problem: str, measures: str, effect: str) -> None:
+    """On an open ticket page, fill the dispatch form's mode and five clarities (责任人 王科长) and submit it."""
+    page.click("details[data-action=dispatch] > summary")
+    page.select_option("#id_dispatch_mode", mode)
+    page.fill("#id_dispatch_problem", problem)
+    page.select_option("#id_dispatch_lead_unit", str(lead_unit_id))
+    page.fill("#id_dispatch_responsible_person", "王科长")
+    page.fill("#id_dispatch_measures", measures)
+    page.fill("#id_dispatch_expected_effect", effect)
+    page.click("#act-dispatch button[type=submit]")
+
+
 # Where the test phone stands: at the demo household of grid1 (tests/visits), within a verified visit's reach.
 PHONE_AT = {"latitude": 34.1902, "longitude": 108.8802, "accuracy": 12}
 

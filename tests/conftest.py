@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client as DjangoClient
 from rest_framework.test import APIClient
 
 from campaign.models import OrgUnit, Role, UnitKind, User
@@ -113,6 +114,17 @@ def api():
             return self
 
     return Client()
+
+
+@pytest.fixture
+def web(client):
+    """The pages' test client: `web(u)` is Django's client logged in as u."""
+
+    def as_user(user: User) -> DjangoClient:
+        client.force_login(user)
+        return client
+
+    return as_user
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaign.models import AccessLog
 from issues.models import Notification, Ticket, TicketEvent
-from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url, login
+from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url, dispatch_form_submit, login
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +28,14 @@ def _dispatch(page, base, ticket, org) -> None:
     page.goto(f"{base}/tickets/?status=reported")
     page.click(f"a:text('{ticket.code}')")
     page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
-    page.click("details[data-action=dispatch] > summary")
-    page.select_option("#id_dispatch_mode", "door_to_door")
-    page.fill("#id_dispatch_problem", "楼道照明损坏，老人夜间出行不便")
-    page.select_option("#id_dispatch_lead_unit", str(org.dept1.pk))
-    page.fill("#id_dispatch_responsible_person", "王科长")
-    page.fill("#id_dispatch_measures", "上门更换声控灯")
-    page.fill("#id_dispatch_expected_effect", "楼道夜间照明恢复")
-    page.click("#act-dispatch button[type=submit]")
+    dispatch_form_submit(
+        page,
+        mode="door_to_door",
+        lead_unit_id=org.dept1.pk,
+        problem="楼道照明损坏，老人夜间出行不便",
+        measures="上门更换声控灯",
+        effect="楼道夜间照明恢复",
+    )
     page.wait_for_selector(".flash li")
     assert "待签收" in page.inner_text(".ticket-head")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from issues.machine import ticket_apply
 from issues.models import Notification, Ticket, TicketEvent
-from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url, login
+from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url, dispatch_form_submit, login
 
 pytestmark = pytest.mark.browser
 
@@ -36,14 +36,14 @@ def _dispatch(page, base, ticket, org) -> None:
     page.click(f"a:text('{ticket.code}')")
     page.wait_for_url(f"{base}/tickets/{ticket.pk}/")
     page.wait_for_selector("#ticket-map.leaflet-container[data-ready='1']")  # the point is drawn on the map
-    page.click("details[data-action=dispatch] > summary")
-    page.select_option("#id_dispatch_mode", "immediate")
-    page.fill("#id_dispatch_problem", "占道经营影响通行")
-    page.select_option("#id_dispatch_lead_unit", str(org.dept1.pk))
-    page.fill("#id_dispatch_responsible_person", "王科长")
-    page.fill("#id_dispatch_measures", "劝离摊贩，设置隔离桩")
-    page.fill("#id_dispatch_expected_effect", "恢复道路通行")
-    page.click("#act-dispatch button[type=submit]")
+    dispatch_form_submit(
+        page,
+        mode="immediate",
+        lead_unit_id=org.dept1.pk,
+        problem="占道经营影响通行",
+        measures="劝离摊贩，设置隔离桩",
+        effect="恢复道路通行",
+    )
 
 
 def _accept_and_resolve(page) -> None:

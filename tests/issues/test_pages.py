@@ -35,15 +35,6 @@ def _badge(settings):
         settings.TEMPLATES = templates
 
 
-@pytest.fixture
-def web(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
 def _html(response) -> str:
     return response.content.decode()
 

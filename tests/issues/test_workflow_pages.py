@@ -12,15 +12,6 @@ from campaign.models import AccessLog
 from issues.models import Notification, Ticket, TicketEvent
 
 
-@pytest.fixture
-def web(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
 def html(response) -> str:
     return response.content.decode()
 

@@ -14,15 +14,6 @@ BUTTON = "记录上门走访"
 
 
 @pytest.fixture
-def web(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
-@pytest.fixture
 def ticket(org, dispatcher, handler, household, campaign_obj):
     """Requested by the household of grid1 (at 34.19, 108.88), led by dept1, accepted an hour ago."""
     return door_to_door_ticket(dispatcher=dispatcher, handler=handler, org=org, household=household)
