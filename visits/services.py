@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from campaign.days import day_start, local_day
 from campaign.errors import Conflict, DomainError, Invalid, NotAllowed, OutOfScope
-from campaign.geo import gcj02_to_wgs84, haversine_m
+from campaign.geo import haversine_m, to_wgs84
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
 from campaign.models.org import path_prefixes
 from campaign.scope import enterprises_visible_to, households_visible_to, subtree_q
@@ -140,8 +140,7 @@ def _coordinates(data: dict[str, Any]) -> tuple[float | None, float | None, floa
         return None, None, accuracy
     if accuracy is None:
         raise Invalid.field("accuracy_m", _("提供坐标时须同时提供定位精度（米）。"))
-    if data.get("crs") == Crs.GCJ02:
-        lat, lng = gcj02_to_wgs84(lat, lng)
+    lat, lng = to_wgs84(lat, lng, data.get("crs"))
     return lat, lng, accuracy
 
 
@@ -238,8 +237,8 @@ def _issue_point_to_wgs84(fields: dict[str, Any], visit: Visit) -> None:
     """An issue's point in the issue's `crs`, else the visit's (GCJ-02 from a phone's map SDK), stored as WGS-84 like
     every point (SPEC §4): unconverted it would land some 460 m off."""
     crs = fields.pop("crs", None) or visit.crs
-    if crs == Crs.GCJ02 and fields.get("lat") is not None and fields.get("lng") is not None:
-        fields["lat"], fields["lng"] = gcj02_to_wgs84(fields["lat"], fields["lng"])
+    if fields.get("lat") is not None and fields.get("lng") is not None:
+        fields["lat"], fields["lng"] = to_wgs84(fields["lat"], fields["lng"], crs)
 
 
 def _raise_issues(*, actor: User, visit: Visit, issues: list[dict[str, Any]]) -> list[Ticket]:
