@@ -1,4 +1,5 @@
-"""Celery's settings, read by config/settings.py: the broker, how tasks are acknowledged and every periodic job.
+"""Celery's settings, read by config/settings.py: the broker, how tasks are acknowledged, the queues each task goes
+to (QUEUES, TASK_QUEUE) and every periodic job.
 
 Without REDIS_URL (the embedded default) tasks run eagerly in-process and config/scheduler.py runs the same schedule.
 """
@@ -24,6 +25,10 @@ __all__ = [
     "CELERY_TASK_PUBLISH_RETRY",
     "EMBEDDED_SWEEP_S",
     "CELERY_BEAT_SCHEDULE",
+    "CELERY_TASK_DEFAULT_QUEUE",
+    "CELERY_TASK_ROUTES",
+    "QUEUES",
+    "TASK_QUEUE",
 ]
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -38,12 +43,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 # A request must never hang on a dead broker: bounded connect/publish timeouts, no endless retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# visibility_timeout: a task whose worker died is redelivered after this many seconds (acks_late).
+# visibility_timeout: a task whose worker died is redelivered after this many seconds (acks_late). It must exceed
+# the longest task (an export of a whole city's ledger): a task still running past it is delivered a second time.
+# CELERY_VISIBILITY_TIMEOUT_S lowers it for the worker tests (tests/dashboard/test_queues_worker.py kills a worker mid-task).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    "visibility_timeout": int(env_str("CELERY_VISIBILITY_TIMEOUT_S", "3600")),
 }
 CELERY_TASK_PUBLISH_RETRY = False
 # The embedded default's sweep of dirty days, in seconds (config/scheduler.py runs it beside `manage.py demo`).
@@ -61,3 +68,34 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # months older than AUDIT_RETENTION_DAYS as whole partitions (campaign/audit.py)
     "audit-upkeep": {"task": "campaign.audit.audit_upkeep_task", "schedule": crontab(hour=2, minute=30)},
 }
+
+# The queues, each with the longest a task should wait in it before a worker takes it (SPEC §9; the Procfile's
+# workers and docs/operations.md "Workers and queues" size the processes for these waits):
+QUEUES: dict[str, str] = {
+    # ≤ 60 s: the dirty sweep runs every minute and a write's own recompute is queued 5 s after it; figures older
+    # than a minute and a half would mean the sweeps pile up. The nightly recompute and backfills are long: this
+    # queue gets two processes so that one of them always serves the sweep.
+    "statistics": "60 s",
+    # ≤ 15 min: beat's escalation period (SPEC §5, every 15 min); a card raised one period late is still within the
+    # spec's own step, a wait longer than that means two runs overlap. The nightly audit upkeep has hours of slack.
+    "escalation": "15 min",
+    # ≤ 2 min: a person watches the export's progress bar (SPEC §9: jobs a user waits for); each export is long
+    # and memory-bound, so they get their own process and never hold up the statistics or a notification.
+    "exports": "2 min",
+    # ≤ 10 s: a handler's bell after a dispatch, a dispatcher's after a return; short inserts, never behind a
+    # long job.
+    "notifications": "10 s",
+}
+# Every task, by name, to its queue (tests/dashboard/test_queues.py holds every registered task to this table).
+TASK_QUEUE: dict[str, str] = {
+    "dashboard.tasks.rollup_dirty": "statistics",
+    "dashboard.tasks.rollup_nightly": "statistics",
+    "dashboard.tasks.rollup_backfill": "statistics",
+    "dashboard.tasks.supervise_tickets": "escalation",
+    "campaign.audit.audit_upkeep_task": "escalation",
+    "campaign.exports.export_run_task": "exports",
+    "issues.notices.notices_send_task": "notifications",
+}
+CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in TASK_QUEUE.items()}
+# A task missing from TASK_QUEUE (a test fails first) would still reach a queue every deployment consumes.
+CELERY_TASK_DEFAULT_QUEUE = "statistics"

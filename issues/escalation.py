@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from issues.machine import ACTIONS
 from issues.models import OPEN_STATUSES, Mode, Status, Ticket, TicketCoUnit, TicketEvent
-from issues.rules.context import Ctx, notices_send
+from issues.notices import notices_queue
+from issues.rules.context import Ctx
 from issues.who import co_links
 
 # Tickets examined per run: two queries to read them, then per CHUNK of cards raised one short write transaction
@@ -121,5 +122,5 @@ def _raise_chunk(ids: list[int], now: dt.datetime) -> int:
             for ticket, ctx in done
         )  # fmt: skip
         notices = [notice for _t, ctx in done for notice in ctx.notices]
-        transaction.on_commit(lambda: notices_send(notices))
+        transaction.on_commit(lambda: notices_queue(notices))
     return len(done)

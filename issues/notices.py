@@ -1,0 +1,109 @@
+"""In-app notifications (SPEC §5): what the machine and the escalation job tell users, sent after commit through
+the `notifications` Celery queue (config/jobs.py), exactly once.
+
+A notice names its ticket, kind, text, recipients (units' users and users) and `at`, the moment of the action that
+raised it (the event's `at`). The row written for a recipient is keyed by (user, ticket, kind, created_at = at):
+`notices_send` locks the notices' tickets, skips the recipients that already have that row and writes the others,
+so a task delivered twice (acks_late, a worker killed mid-way) writes each notification once. Notification has no
+unique constraint on that key (no migration in issue 14's slice): the ticket row lock serialises two deliveries.
+
+Without a broker (the embedded default, eager Celery) the task runs in place after commit, as before; with a
+broker that cannot be reached the web process sends in place rather than lose the notices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import shared_task
+from django.db import transaction
+
+from campaign.models import User
+from issues.models import Notification, Ticket
+
+log = logging.getLogger(__name__)
+TEXT_LIMIT = 300
+
+
+@dataclass
+class Notice:
+    """An in-app notification to send after commit: to the users of `unit_ids` and to `user_ids`."""
+
+    ticket_id: int
+    kind: str
+    text: str
+    at: str  # ISO datetime of the action (the event's `at`): part of the notification's key
+    unit_ids: list[int] = field(default_factory=list)
+    user_ids: list[int] = field(default_factory=list)
+    exclude_user_id: int | None = None
+
+    def send(self) -> None:
+        """Run on commit by the machine: one in-app notification per recipient, never the actor."""
+        notices_queue([self])
+
+
+def notices_queue(notices: list[Notice]) -> None:
+    """Queue the notices on the `notifications` queue (in place when Celery is eager); send them here if the broker
+    cannot take them (the task is idempotent, so a publish that did arrive after all costs nothing)."""
+    if not notices:
+        return
+    payload = [dataclasses.asdict(notice) for notice in notices]
+    try:
+        notices_send_task.apply_async(args=(payload,), retry=False)
+    except Exception as exc:
+        log.warning("notifications sent in place, the queue refused them: %s", type(exc).__name__)
+        notices_send(notices)
+
+
+def _recipients(notices: list[Notice]) -> list[set[int]]:
+    unit_ids = {unit_id for notice in notices for unit_id in notice.unit_ids}
+    by_unit: dict[int, list[int]] = {}
+    for pk, unit_id in User.objects.filter(unit_id__in=unit_ids, is_active=True).values_list("pk", "unit_id"):
+        by_unit.setdefault(unit_id, []).append(pk)
+    out = []
+    for notice in notices:
+        recipients = set(notice.user_ids).union(*(by_unit.get(u, []) for u in notice.unit_ids))
+        recipients.discard(notice.exclude_user_id)  # type: ignore[arg-type]
+        out.append(recipients)
+    return out
+
+
+def notices_send(notices: list[Notice]) -> int:
+    """Write the notices' notifications not written yet, in one transaction: one query for the users of all their
+    units, the tickets locked (in id order), one query for the rows already there, one INSERT, one UPDATE that
+    stamps the new rows with their action's moment. Never to a notice's actor. Returns how many were written."""
+    if not notices:
+        return 0
+    with transaction.atomic():
+        ticket_ids = sorted({notice.ticket_id for notice in notices})
+        list(Ticket.objects.select_for_update().filter(pk__in=ticket_ids).order_by("pk").values_list("pk"))
+        moments = {notice.at: dt.datetime.fromisoformat(notice.at) for notice in notices}
+        done = set(
+            Notification.objects.filter(ticket_id__in=ticket_ids, created_at__in=set(moments.values())).values_list(
+                "user_id", "ticket_id", "kind", "created_at"
+            )
+        )
+        by_moment: dict[dt.datetime, list[Notification]] = {}
+        for notice, recipients in zip(notices, _recipients(notices), strict=True):
+            at, text = moments[notice.at], notice.text[:TEXT_LIMIT]
+            for uid in sorted(recipients):
+                if (uid, notice.ticket_id, notice.kind, at) not in done:
+                    done.add((uid, notice.ticket_id, notice.kind, at))
+                    row = Notification(user_id=uid, ticket_id=notice.ticket_id, kind=notice.kind, text=text)
+                    by_moment.setdefault(at, []).append(row)
+        rows = [row for group in by_moment.values() for row in group]
+        Notification.objects.bulk_create(rows, batch_size=500)
+        # created_at is auto_now_add (the insert's clock): stamp each row with its action's moment, the key above.
+        for at, group in by_moment.items():
+            Notification.objects.filter(pk__in=[row.pk for row in group]).update(created_at=at)
+    return len(rows)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notices_send_task(notices: list[dict[str, Any]]) -> int:
+    """Write a batch of notices' notifications: thin, takes plain data, safe to run twice (STYLE 7)."""
+    return notices_send([Notice(**notice) for notice in notices])
