@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,8 @@ from issues.models import Notification, Ticket
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 300
+BROKER_BACKOFF_S = 30.0
+_broker_down_until = 0.0
 
 
 @dataclass
@@ -48,13 +51,19 @@ class Notice:
 
 def notices_queue(notices: list[Notice]) -> None:
     """Queue the notices on the `notifications` queue (in place when Celery is eager); send them here if the broker
-    cannot take them (the task is idempotent, so a publish that did arrive after all costs nothing)."""
+    cannot take them (the task is idempotent, so a publish that did arrive after all costs nothing), and for
+    BROKER_BACKOFF_S after that without trying the broker again (one bounded publish attempt per back-off)."""
+    global _broker_down_until
     if not notices:
+        return
+    if time.monotonic() < _broker_down_until:
+        notices_send(notices)
         return
     payload = [dataclasses.asdict(notice) for notice in notices]
     try:
         notices_send_task.apply_async(args=(payload,), retry=False)
     except Exception as exc:
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
         log.warning("notifications sent in place, the queue refused them: %s", type(exc).__name__)
         notices_send(notices)
 

@@ -34,7 +34,6 @@ from issues.models import Notification, Ticket, TicketEvent
 from issues.notices import Notice
 from tests.dashboard.conftest import at, celery_conf, household, ticket_row, visit_row
 from tests.dashboard.test_worker import PrivateRedis, wait_for
-from tests.dashboard.worker_probe import CREATE, PROBE_TABLE
 from visits.models import Visit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +44,10 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed"),
 ]
 CELERY = str(Path(sys.executable).with_name("celery"))
+# The probe's table (tests/dashboard/worker_probe.py writes it from the workers).
+CREATE_PROBE = """CREATE TABLE IF NOT EXISTS zf_probe_runs (
+    id bigserial PRIMARY KEY, task_id text NOT NULL, name text NOT NULL, phase text NOT NULL,
+    queue text NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())"""
 
 
 class Proc:
@@ -106,10 +109,10 @@ def broker(tmp_path) -> Iterator[str]:
 @pytest.fixture
 def probe() -> Iterator[None]:
     with connection.cursor() as cursor:
-        cursor.execute(CREATE)
+        cursor.execute(CREATE_PROBE)
     yield
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {PROBE_TABLE}")
+        cursor.execute("DROP TABLE IF EXISTS zf_probe_runs")
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Loaded by the test workers (tests/dashboard/worker_settings.py): one row in PROBE_TABLE when a task starts and
-one when it ends, with its id, name, the queue it came from and the worker that ran it. The table is made and
-dropped by the test (it is not a model: it lives only in the test database, for the length of one test)."""
+"""Loaded by the test workers only (CELERY_IMPORTS in tests/dashboard/worker_settings.py; never import it in the test
+process, where it would record every eager task): one row in zf_probe_runs when a task starts and one when it ends,
+with its id, name, the queue it came from and the worker that ran it. The table is made and dropped by
+tests/dashboard/test_queues_worker.py (it is not a model: it lives only in the test database, for one test)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,6 @@ from typing import Any
 
 from celery.signals import task_postrun, task_prerun
 from django.db import connection
-
-PROBE_TABLE = "zf_probe_runs"
-CREATE = f"""CREATE TABLE IF NOT EXISTS {PROBE_TABLE} (
-    id bigserial PRIMARY KEY, task_id text NOT NULL, name text NOT NULL, phase text NOT NULL,
-    queue text NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())"""
 
 
 def record(task_id: str, task: Any, phase: str) -> None:

@@ -5,10 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import time
 
+import pytest
+from django.utils import timezone
+
+from issues import notices
 from issues.models import Notification
 from issues.notices import Notice, notices_queue, notices_send, notices_send_task
 from tests.dashboard.conftest import celery_conf
+
+
+@pytest.fixture(autouse=True)
+def broker_not_known_down():
+    notices._broker_down_until = 0.0
+    yield
+    notices._broker_down_until = 0.0
 
 
 def rows(user) -> list[tuple]:
@@ -56,4 +68,10 @@ def test_a_broker_that_refuses_the_task_does_not_lose_the_notices(tickets, handl
     dead = f"redis://127.0.0.1:{closed_port()}/0"
     with celery_conf(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=dead):
         notices_queue([notice])
-    assert rows(handler) == [(ticket.pk, "dispatched", ticket.created_at)]
+        assert rows(handler) == [(ticket.pk, "dispatched", ticket.created_at)]
+        # and for a while the broker is not tried again: the next notices are written at once
+        later = dataclasses.replace(notice, at=timezone.now().isoformat())
+        started = time.monotonic()
+        notices_queue([later])
+        assert time.monotonic() - started < 1.0
+    assert len(rows(handler)) == 2
