@@ -5,6 +5,7 @@ Without REDIS_URL (the embedded default) tasks run eagerly in-process and config
 """
 
 from celery.schedules import crontab
+from kombu import Exchange, Queue
 
 from config.env import env_str
 
@@ -27,6 +28,7 @@ __all__ = [
     "CELERY_BEAT_SCHEDULE",
     "CELERY_TASK_DEFAULT_QUEUE",
     "CELERY_TASK_ROUTES",
+    "CELERY_TASK_QUEUES",
     "QUEUES",
     "TASK_QUEUE",
 ]
@@ -97,5 +99,9 @@ TASK_QUEUE: dict[str, str] = {
     "issues.notices.notices_send_task": "notifications",
 }
 CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in TASK_QUEUE.items()}
+# A worker started without --queues consumes all four (a plain `celery -A config worker` on a small machine). Each
+# queue with its own exchange and routing key: a bare Queue(name) would get the default queue's key and every
+# message would land in `statistics`.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES]
 # A task missing from TASK_QUEUE (a test fails first) would still reach a queue every deployment consumes.
 CELERY_TASK_DEFAULT_QUEUE = "statistics"

@@ -49,3 +49,12 @@ def test_the_procfile_workers_consume_every_queue_once():
     consumed = [queue for queues in procfile_workers().values() for queue in queues]
     assert sorted(consumed) == sorted(QUEUES)
     assert settings.CELERY_TASK_DEFAULT_QUEUE in QUEUES
+
+
+def test_a_worker_without_queue_options_consumes_every_queue():
+    assert set(app.amqp.queues) == set(QUEUES)
+    for name, queue in app.amqp.queues.items():  # each reached by its own key, not the default queue's
+        assert (queue.exchange.name, queue.routing_key) == (name, name)
+    for task, name in TASK_QUEUE.items():
+        queue = app.amqp.router.route({}, task)["queue"]
+        assert (queue.name, queue.exchange.name, queue.routing_key) == (name, name, name), task
