@@ -1,13 +1,23 @@
-"""The databases, read by config/settings.py: SQLite when DATABASE_URL is unset (the embedded default), else PostgreSQL."""
+"""The databases, read by config/settings.py: the primary, the embedded default and the optional read replica.
+
+SQLite when DATABASE_URL is unset (the embedded default), else PostgreSQL. With DATABASE_REPLICA_URL (a streaming
+replica of that PostgreSQL, scripts/replica.sh) a second alias "replica" and config.routers.ReplicaRouter send the
+reads the apps mark (campaign.replica: dashboard, statistics, exports, GeoJSON) there while it is fresh enough
+(config/replica.py; docs/operations.md "Read replica"). Every write and every other read stays on "default".
+"""
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_int, env_size, env_str, var_dir
 
 __all__ = [
     "DATABASES",
+    "DATABASE_ROUTERS",
     "DEFAULT_AUTO_FIELD",
     "EMBEDDED_DATABASE",
+    "REPLICA_MAX_LAG_S",
+    "REPLICA_CHECK_S",
 ]
 
 DATABASE_URL = env_str("DATABASE_URL")
@@ -38,3 +48,18 @@ EMBEDDED_DATABASE: dj_database_url.DBConfig = {
     },
 }
 DATABASES = {"default": _postgres(DATABASE_URL) if DATABASE_URL else EMBEDDED_DATABASE}
+
+# --- The read replica (issue 14 item 4). Reads go there only while its replay is at most REPLICA_MAX_LAG_S seconds
+# behind the primary, measured by WAL position (config/replica.py); the measurement is reused for REPLICA_CHECK_S.
+DATABASE_ROUTERS: list[str] = []
+REPLICA_MAX_LAG_S = env_int("REPLICA_MAX_LAG_S", 3)
+REPLICA_CHECK_S = 1.0
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be the PostgreSQL it replicates")
+    replica = _postgres(DATABASE_REPLICA_URL)
+    replica.setdefault("OPTIONS", {})["connect_timeout"] = 2  # a dead replica costs a request 2 s once, then is skipped
+    # Tests: the replica holds the primary's test database through streaming replication (nothing to create).
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]

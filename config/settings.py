@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After a user's write, their reads wait for the read replica to replay it (config/replica.py; off without one).
+    "config.replica.ReadYourWritesMiddleware",
     # The request being served, for the client address of audit events recorded below a view (campaign/audit.py).
     "campaign.audit.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -161,7 +163,8 @@ TEMPLATES = [
     }
 ]
 
-# --- Databases: SQLite when DATABASE_URL is unset (embedded default), else PostgreSQL (config/databases.py).
+# --- Databases: SQLite when DATABASE_URL is unset (embedded default), else PostgreSQL, and the optional read replica
+# with its router (config/databases.py).
 from config.databases import *  # noqa: E402, F403
 
 # --- Redis: broker and cache. Without it, Celery runs tasks eagerly in-process and the cache is local memory.
