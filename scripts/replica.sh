@@ -71,6 +71,8 @@ port = $REPLICA_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '/var/run/postgresql'
 hot_standby = on
+# Long reads (a large export) are not cancelled because the primary vacuumed rows they still see.
+hot_standby_feedback = on
 cluster_name = '$PG_VERSION/replica'
 $conf
 CONF
