@@ -46,7 +46,7 @@ def ask(alias: str, sql: str) -> Any:
         return cursor.fetchone()[0]
 
 
-def caught_up(timeout_s: float = 30) -> None:
+def caught_up(timeout_s: float = 60) -> None:
     """Until the replica has replayed the primary's position as of now (the test database may not exist there yet)
     and a measurement finds it within the lag limit (the primary is shared: other databases' writes move it on all
     the time, so "replayed the current position" is rarely true at the instant of a measurement)."""
@@ -62,12 +62,12 @@ def caught_up(timeout_s: float = 30) -> None:
         time.sleep(0.05)
     # Then measurements until one finds the replica well within the limit: each samples the primary's position, which
     # the next compares with (on a loaded machine replay may take more than one interval to pass a sample).
-    while replica.reading(fresh=True).lag > replica.max_lag_s() / 2:
+    while replica.reading(fresh=True).lag > replica.max_lag_s() * 0.75:
         assert time.monotonic() < deadline, "the replica's lag did not come under the limit"
         time.sleep(0.1)
 
 
-def served_by_replica(get: Any, path: str, params: dict[str, str] | None = None, tries: int = 20) -> Any:
+def served_by_replica(get: Any, path: str, params: dict[str, str] | None = None, tries: int = 50) -> Any:
     """GET until our data is read on the replica (a few tries: the lag is known to about REPLICA_CHECK_S); the
     response and the SQL of each alias for that request."""
     for _ in range(tries):
@@ -205,21 +205,21 @@ def test_writes_and_unmarked_reads_go_to_the_primary(api, dispatcher, open_ticke
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 @pytest.mark.skipif(not CONFIGURED, reason=SKIP)
 def test_a_replica_lagging_over_the_limit_is_not_read_until_it_catches_up(settings, web, leader, org, cadre):
-    settings.REPLICA_MAX_LAG_S = 1
+    settings.REPLICA_MAX_LAG_S = 2
     client = web(leader)
     caught_up()
     served_by_replica(client.get, "/api/v1/stats/summary/")  # in use, and the primary's position sampled
     with replay_paused():
         # when the primary moves on (a ticket recorded) and the replica, paused, does not, for over the limit
         ticket_create(actor=cadre, source="self_found", kind="complaint", description="井盖缺失", lat=34.19, lng=108.88)
-        time.sleep(1.3)
+        time.sleep(2.3)
         with queries() as sql:
             summary = client.get("/api/v1/stats/summary/")
         # then the statistics are read on the primary
         assert summary.status_code == 200
         assert not read_our_data(sql["replica"]), sql["replica"]
         assert read_our_data(sql["default"])
-        assert replica.reading().lag > 1
+        assert replica.reading().lag > 2
     # once it replayed again, the replica is read again
     caught_up()
     served_by_replica(client.get, "/api/v1/stats/summary/")
