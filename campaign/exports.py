@@ -23,7 +23,7 @@ from typing import IO, Any
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import close_old_connections, transaction
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, transaction
 from django.http import FileResponse, HttpResponseBase, JsonResponse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -36,6 +36,7 @@ from rest_framework import serializers
 from campaign.audit import audit_record
 from campaign.fields import printable
 from campaign.models import AuditAction, Export, User
+from campaign.replica import replica_reads
 
 EXPORT_SYNC_LIMIT = 10_000  # rows answered within the request (setting EXPORT_SYNC_LIMIT overrides); more: 202
 CHUNK = 2_000  # rows per database round trip in a ledger's .iterator(): ~2 MB of Python objects at a time
@@ -208,17 +209,21 @@ def ledger_response(
     *, owner: User, ledger: Ledger, params: dict[str, Any], filename: str | None = None
 ) -> HttpResponseBase:
     """The ledger as .xlsx at once (≤ sync_limit() rows, written to a temporary file and streamed), else a
-    background export: 202 with the Export's JSON. Call outside any transaction (STYLE 6)."""
-    table = ledger.rows(owner, params)
+    background export: 202 with the Export's JSON. Call outside any transaction (STYLE 6). The ledger's rows may be
+    read from the read replica (campaign.replica); the audit row and the Export are written after them."""
+    handle = None
+    with replica_reads(owner):
+        table = ledger.rows(owner, params)
+        if table.total <= sync_limit():
+            handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open, closed by FileResponse
+            write_xlsx(handle, table.sheets, title=str(ledger.title))
     audit_record(
         action=AuditAction.EXPORT, actor=owner, obj=ledger.kind, changes={"filters": params, "rows": table.total}
     )
-    if table.total > sync_limit():
+    if handle is None:
         export = export_start(owner=owner, ledger=ledger, params=params, total=table.total)
         data = ExportSerializer(export).data
         return JsonResponse(data, status=202, json_dumps_params={"ensure_ascii": False})
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open, closed by FileResponse
-    write_xlsx(handle, table.sheets, title=str(ledger.title))
     handle.seek(0)
     name = filename or f"{ledger.kind}-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
@@ -262,17 +267,20 @@ def export_run(*, export_id: str) -> None:
     export = Export.objects.select_related("owner__unit").filter(pk=export_id).first()
     if export is None or export.state == Export.State.DONE:
         return
-    same = Export.objects.filter(pk=export.pk)
+    # Written on the primary by name: progress writes inside the replica block below would otherwise turn the rest
+    # of the ledger's reads to the primary (campaign.replica); these rows are never read back in the block.
+    same = Export.objects.using(DEFAULT_DB_ALIAS).filter(pk=export.pk)
     path = export_path(export)
     try:
         ledger = ledger_of(export.kind)
-        table = ledger.rows(export.owner, export.params)
-        same.update(state=Export.State.RUNNING, total=table.total, progress=0)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(".part")
-        count = write_xlsx(
-            str(part), table.sheets, title=str(ledger.title), on_progress=lambda n: same.update(progress=n)
-        )
+        with replica_reads(export.owner):  # the rows may come from the read replica, once it has the owner's writes
+            table = ledger.rows(export.owner, export.params)
+            same.update(state=Export.State.RUNNING, total=table.total, progress=0)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(".part")
+            count = write_xlsx(
+                str(part), table.sheets, title=str(ledger.title), on_progress=lambda n: same.update(progress=n)
+            )
         os.replace(part, path)
     except Exception as exc:  # the owner sees that it failed, whatever failed
         same.update(state=Export.State.FAILED, error=type(exc).__name__[:500])

@@ -5,6 +5,7 @@ Used only by config/settings.py: `DEBUG=maybe` is an error, not False.
 
 import os
 import re
+from pathlib import Path
 
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -14,6 +15,12 @@ _FALSE = {"0", "false", "no", "off", ""}
 FERNET_HOWTO = (
     "Generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
+
+
+def var_dir() -> Path:
+    """Where a run keeps its files (the embedded database, media, collected static files): ZOUFANG_VAR_DIR, by default
+    ./var of the repository. Read by config/settings.py and config/databases.py."""
+    return Path(env_str("ZOUFANG_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var")))
 
 
 def env_str(name: str, default: str = "") -> str:

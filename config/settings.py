@@ -9,14 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import FERNET_HOWTO, env_bool, env_choice, env_fernet_keys, env_int, env_list, env_size, env_str
+from config.env import FERNET_HOWTO, env_bool, env_choice, env_fernet_keys, env_int, env_list, env_str, var_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("ZOUFANG_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = var_dir()
 (VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
 
 # --- Deployment: refuse to start on keys that are public in the repository (issue 12 item 7).
@@ -84,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After a user's write, their reads wait for the read replica to replay it (config/replica.py; off without one).
+    "config.replica.ReadYourWritesMiddleware",
     # The request being served, for the client address of audit events recorded below a view (campaign/audit.py).
     "campaign.audit.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -162,29 +163,9 @@ TEMPLATES = [
     }
 ]
 
-# --- Database: SQLite when DATABASE_URL is unset (embedded default), else PostgreSQL.
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # The statistics group ~1 row per household of a district in memory (dashboard.figures.span_figures): with
-        # PostgreSQL's default 4 MB that hash spills to disk and costs twice the time (bench/README.md).
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={env_size('DB_WORK_MEM', '32MB')}"
-# The embedded default's database (its test reads it on any run). No request may see "database is locked" (issue
-# 13, docs/operations.md): WAL (readers never wait for the writer), a busy timeout (a writer waits its turn, up to
-# 20 s), and BEGIN IMMEDIATE (a transaction takes the write lock when it starts and waits there; a deferred one that
-# read first fails at once on its first write if another wrote meanwhile). Jobs write in short transactions.
-EMBEDDED_DATABASE: dj_database_url.DBConfig = {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": str(VAR_DIR / "zoufang.sqlite3"),
-    "OPTIONS": {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
-    },
-}
-if not DATABASE_URL:
-    DATABASES = {"default": EMBEDDED_DATABASE}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# --- Databases: SQLite when DATABASE_URL is unset (embedded default), else PostgreSQL, and the optional read replica
+# with its router (config/databases.py).
+from config.databases import *  # noqa: E402, F403
 
 # --- Redis: broker and cache. Without it, Celery runs tasks eagerly in-process and the cache is local memory.
 REDIS_URL = env_str("REDIS_URL")

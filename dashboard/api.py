@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -19,6 +20,7 @@ from campaign.days import today
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import Campaign, UnitKind
 from campaign.params import day_param, int_param
+from campaign.replica import reads_from_replica
 from campaign.scope import sees_everything, unit_in_scope, user_of
 from dashboard import selectors
 from dashboard.selectors import StatsQuery
@@ -98,6 +100,7 @@ class SummaryView(APIView):
     """Headline figures of SPEC §6 for a unit (and its subtree) over a period."""
 
     @extend_schema(parameters=PERIOD_PARAMS, responses=SUMMARY_SCHEMA)
+    @method_decorator(reads_from_replica)
     def get(self, request: Request) -> Response:
         return Response(selectors.stats_summary(stats_query(request)))
 
@@ -107,6 +110,7 @@ class DailyView(APIView):
     a future day: null); open_in_time: the day's tickets still open and not past due now."""
 
     @extend_schema(parameters=PERIOD_PARAMS, responses=DAILY_SCHEMA)
+    @method_decorator(reads_from_replica)
     def get(self, request: Request) -> Response:
         rows = selectors.stats_daily(stats_query(request, max_days=MAX_DAILY_DAYS))
         return Response({"results": rows})
@@ -123,6 +127,7 @@ class RankingView(APIView):
         ],
         responses=OpenApiTypes.OBJECT,
     )
+    @method_decorator(reads_from_replica)
     def get(self, request: Request) -> Response:
         query = stats_query(request, unit_param="parent")
         level = request.query_params.get("level") or UnitKind.STREET

@@ -28,6 +28,7 @@ from campaign.audit import audit_record
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import AuditAction, OrgUnit, Role, UnitKind, User
 from campaign.params import bbox_param
+from campaign.replica import replica_reads
 from campaign.scope import in_subtree, unit_in_scope, units_visible_to
 from dashboard import page_data, selectors
 from dashboard.models import DisplayLink
@@ -116,20 +117,21 @@ def _seen(link: DisplayLink) -> None:
 @require_GET
 def wall_page(request: HttpRequest, token: str) -> HttpResponse:
     """The wall screen of the link's unit over the default period: no login, nothing to click through."""
-    link = resolve(token)
+    link = resolve(token)  # on the primary: a revoked link is refused at once
     _seen(link)
     unit = link.unit
-    period = page_data.period_of(QueryDict(), unit)
     base = f"/dashboard/wall/{token}/"
-    context = wall_context(unit, period, None) | {
-        "wall": True,
-        "display": True,
-        "daily_url": base + "daily.json",
-        "grids_url": base + "grids.geojson",
-        "visits_url": "",
-        "tickets_url": base + "tickets.geojson",
-    }
-    return render(request, "dashboard/index.html", context)
+    with replica_reads(None):  # the figures may come from the read replica (campaign.replica)
+        period = page_data.period_of(QueryDict(), unit)
+        context = wall_context(unit, period, None) | {
+            "wall": True,
+            "display": True,
+            "daily_url": base + "daily.json",
+            "grids_url": base + "grids.geojson",
+            "visits_url": "",
+            "tickets_url": base + "tickets.geojson",
+        }
+        return render(request, "dashboard/index.html", context)
 
 
 @never_cache
@@ -137,16 +139,18 @@ def wall_page(request: HttpRequest, token: str) -> HttpResponse:
 def wall_daily(request: HttpRequest, token: str) -> JsonResponse:
     """The daily series of the wall's charts (what /api/v1/stats/daily/ answers for the unit and period)."""
     unit = resolve(token).unit
-    period = page_data.period_of(QueryDict(), unit)
-    query = StatsQuery(unit=unit, date_from=chart_start(period), date_to=period.date_to)
-    return JsonResponse({"results": selectors.stats_daily(query)})
+    with replica_reads(None):
+        period = page_data.period_of(QueryDict(), unit)
+        query = StatsQuery(unit=unit, date_from=chart_start(period), date_to=period.date_to)
+        return JsonResponse({"results": selectors.stats_daily(query)})
 
 
 @never_cache
 @require_GET
 def wall_grids(request: HttpRequest, token: str) -> JsonResponse:
     unit = resolve(token).unit
-    return JsonResponse(page_data.grids_geojson(unit, page_data.period_of(QueryDict(), unit)))
+    with replica_reads(None):
+        return JsonResponse(page_data.grids_geojson(unit, page_data.period_of(QueryDict(), unit)))
 
 
 @never_cache
@@ -161,5 +165,6 @@ def wall_tickets(request: HttpRequest, token: str) -> JsonResponse:
         return JsonResponse(exc.payload(), status=400)
     qs = in_subtree(Ticket.objects.filter(status__in=OPEN_STATUSES), unit)
     fields = ("code", "category", "supervision")
-    features, truncated = ticket_points(qs, bbox, fields=fields, limit=TICKET_POINTS)
+    with replica_reads(None):
+        features, truncated = ticket_points(qs, bbox, fields=fields, limit=TICKET_POINTS)
     return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": truncated})

@@ -12,7 +12,8 @@ cache of the usual periods (dashboard.periods), so each figure is computed one w
 - The data's age: figures are complete up to the oldest pending recompute (DirtyDay.pending_since) of the subtree.
 
 All of it reads rollups the recompute of a (day, leaf unit) writes in one transaction (dashboard.rollups); none of
-it reads raw visits, or VisitTargetDay (the recompute's own source). Campaign id 0 = every campaign.
+it reads raw visits, or VisitTargetDay (the recompute's own source). Campaign id 0 = every campaign. The raw SQL reads
+take campaign.replica.read_connection, so a block of replica reads (campaign.replica) reads them on the replica too.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaign.days import day_bounds
 from campaign.models import Household, OrgUnit
+from campaign.replica import read_connection
 from campaign.scope import in_subtree
 from dashboard.daybits import TARGET_SQL, hit_sql
 from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, SharedTarget, TargetSpan
@@ -72,7 +73,7 @@ def range_sums(
         where.append("r.campaign_id = %s")
         params.append(campaign_id)
     sql = f"SELECT {columns} FROM {table} r{join} WHERE {' AND '.join(where)}"  # noqa: S608  (names are ours)
-    with connection.cursor() as cursor:
+    with read_connection(DailyRollup).cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     width = len(SUMS)
@@ -115,7 +116,7 @@ def _span_single(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) ->
         ]
         params += [*hit_params, *hit_params, *hit_params, date_to.isoformat()]
     source, scope_params = _span_scope(unit, campaign_id, shared=False)
-    with connection.cursor() as cursor:
+    with read_connection(TargetSpan).cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(columns)} {source}", [*params, *scope_params])  # noqa: S608
         return tuple(cursor.fetchone())
 
@@ -138,7 +139,7 @@ def _span_shared(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) ->
         f"SELECT {columns} FROM (SELECT s.household_id, s.enterprise_id, MAX(s.members) AS members, "  # noqa: S608
         f"MIN(s.first_day) AS first_day, {', '.join(hits)} {source} GROUP BY s.household_id, s.enterprise_id) x"
     )
-    with connection.cursor() as cursor:
+    with read_connection(TargetSpan).cursor() as cursor:
         cursor.execute(sql, [*(r[1].isoformat() for r in ranges), *hit_params, *params])
         return tuple(cursor.fetchone())
 
@@ -156,7 +157,7 @@ def first_visits(unit: OrgUnit | None, campaign_id: int, up_to: dt.date) -> dict
         f"GROUP BY x.first_day"
     )
     found: dict[str, int] = {}
-    with connection.cursor() as cursor:
+    with read_connection(TargetSpan).cursor() as cursor:
         cursor.execute(sql, [*params, up_to.isoformat(), *shared_params, up_to.isoformat()])
         for first_day, n in cursor.fetchall():
             found[str(first_day)[:10]] = found.get(str(first_day)[:10], 0) + int(n)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from campaign.errors import Invalid, OutOfScope
 from campaign.exports import ledger_response
 from campaign.models import OrgUnit, Role, User
+from campaign.replica import reads_from_replica
 from campaign.scope import sees_everything, unit_in_scope
 from dashboard import page_data
 from dashboard.api import MAX_DAILY_DAYS
@@ -127,6 +128,7 @@ def wall_context(unit: OrgUnit | None, period: Period, user: User | None) -> dic
 
 @login_required
 @require_GET
+@reads_from_replica
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     unit = dashboard_unit(request)
     period, period_error = _period(request, unit)
@@ -161,6 +163,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@reads_from_replica
 def grids_geojson(request: HttpRequest) -> JsonResponse:
     """The grid boundaries of the unit's subtree (bounded) with their visits in the page's period, for the dashboard
     map; clicking one drills down. A bad period answers 400, like the page."""
@@ -173,6 +176,7 @@ def grids_geojson(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
+@reads_from_replica
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The period's figures and the ranking as .xlsx (dashboard.ledgers: the same selectors as the page)."""
     unit = dashboard_unit(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -18,6 +19,7 @@ from campaign.errors import Invalid
 from campaign.models import RevealReason, User
 from campaign.pagination import CursorPage, NumberPage
 from campaign.params import bbox_param
+from campaign.replica import reads_from_replica
 from issues import selectors, services
 from issues.api.serializers import TicketDetailSerializer, TicketListSerializer
 from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
@@ -118,6 +120,7 @@ class TicketGeo(APIView):
         description=f"Open tickets (unless `status` says otherwise) in the box, GeoJSON, at most {GEO_LIMIT}, "
         "supervised and newest first.",
     )
+    @method_decorator(reads_from_replica)
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
         bbox = bbox_param(request.query_params)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaign.models import User
+from campaign.replica import reads_from_replica
 from visits import selectors
 from visits.filters import GeoVisitFilter
 from visits.models import Visit
@@ -40,6 +42,7 @@ class GeoVisits(generics.GenericAPIView):
         return selectors.visits_visible_to(cast(User, self.request.user))
 
     @extend_schema(filters=True, responses={200: OpenApiTypes.OBJECT})
+    @method_decorator(reads_from_replica)
     def get(self, request: Request) -> Response:
         rows = (
             self.filter_queryset(self.get_queryset())
