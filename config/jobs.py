@@ -60,4 +60,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every night at 02:30: make the audit table's partitions for this month and the next two, and drop the
     # months older than AUDIT_RETENTION_DAYS as whole partitions (campaign/audit.py)
     "audit-upkeep": {"task": "campaign.audit.audit_upkeep_task", "schedule": crontab(hour=2, minute=30)},
+    # every night at 02:20: make this month's and the next two months' partitions of visits, ticket events and the
+    # audit trail (PostgreSQL; campaign/partitions.py), and log an error if a default partition holds rows
+    "partitions-ahead": {"task": "campaign.partitions.partitions_ahead_task", "schedule": crontab(hour=2, minute=20)},
 }
