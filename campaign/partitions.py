@@ -98,6 +98,21 @@ def partitions_ahead_of(table: str, now: dt.datetime | None = None) -> list[str]
     return created
 
 
+def partitions_between(first: dt.datetime, last: dt.datetime) -> list[str]:
+    """The partitions of every month from `first` to `last` of every table in MONTHLY_TABLES (for loading history:
+    the demo's seed, an import), so that its rows do not land in the default partitions. The names created."""
+    if connection.vendor != "postgresql":
+        return []
+    start, end = timezone.localtime(first), timezone.localtime(last)
+    count = (end.year - start.year) * 12 + end.month - start.month + 1
+    created = []
+    for table in MONTHLY_TABLES:
+        for year, month in months_from(first, count):
+            if ensure_partition(table, year, month):
+                created.append(partition_name(table, year, month))
+    return created
+
+
 def partitions_ahead(now: dt.datetime | None = None) -> list[str]:
     """partitions_ahead_of every table in MONTHLY_TABLES: the names created."""
     return [name for table in MONTHLY_TABLES for name in partitions_ahead_of(table, now)]
@@ -110,6 +125,32 @@ def default_rows(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}_default")  # noqa: S608 (our own table names)
         return int(cursor.fetchone()[0])
+
+
+def move_out_of_default(table: str, year: int, month: int) -> int:
+    """Move one month's rows out of `table`'s default partition into their own new partition; the rows moved.
+    Needs a superuser (`session_replication_role = replica` keeps the triggers off the move: the events' append-only
+    trigger would refuse the DELETE, the visits' key triggers must neither free nor claim the ids again). One
+    transaction; it locks the table while the partition is attached. docs/operations.md, "Partitioned history"."""
+    name, start, end = partition_name(table, year, month), month_start(year, month), month_start(year, month + 1)
+    [(key,)] = _fetch(
+        "SELECT a.attname FROM pg_partitioned_table p JOIN pg_attribute a "
+        "ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] WHERE p.partrelid = %s::regclass",
+        [table],
+    )
+    bounds = f"FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {table}_default WHERE {key} >= %s AND {key} < %s RETURNING *) "  # noqa: S608
+            f"INSERT INTO {name} SELECT * FROM moved",
+            [start, end],
+        )
+        moved = cursor.rowcount
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES {bounds}")
+    return moved
 
 
 def drop_months_before(table: str, cutoff: dt.datetime) -> list[str]:

@@ -57,3 +57,29 @@ def test_rows_in_a_default_partition_are_reported(db, caplog):
         partitions.partitions_ahead_task.apply(throw=True)
 
     assert "campaign_auditevent_default holds 1 rows" in caplog.text
+
+
+def test_loading_history_makes_the_months_between_first_and_last(db):
+    first, last = dt.datetime(2030, 11, 20, tzinfo=dt.UTC), dt.datetime(2031, 2, 1, 3, tzinfo=dt.UTC)
+
+    created = partitions.partitions_between(first, last)
+
+    months = ("203011", "203012", "203101", "203102")
+    assert created == [f"{table}_p{ym}" for table in partitions.MONTHLY_TABLES for ym in months]
+    assert partitions.partitions_between(first, last) == []
+
+
+def test_a_months_rows_move_out_of_the_default_partition_keeping_their_keys(org, leader):
+    from tests.dashboard.conftest import household, visit_row
+    from visits.models import Visit, VisitKey
+
+    visit = visit_row(cadre=leader, target=household(org.grid1), when=dt.datetime(2019, 6, 15, 10, tzinfo=dt.UTC))
+    visit.save(force_insert=True)
+
+    moved = partitions.move_out_of_default("visits_visit", 2019, 6)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM visits_visit WHERE id = %s", [visit.pk])
+        assert cursor.fetchone()[0] == "visits_visit_p201906"
+    assert moved == 1 and partitions.default_rows("visits_visit") == 0
+    assert Visit.objects.filter(pk=visit.pk).count() == 1 and VisitKey.objects.filter(pk=visit.pk).count() == 1
