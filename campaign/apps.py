@@ -8,7 +8,7 @@ class CampaignConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from campaign import audit, auth
+        from campaign import audit, auth, partitions  # noqa: F401 (partitions: registers its Celery task)
         from campaign.checks import calendar_check
 
         checks.register(calendar_check)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -29,11 +28,12 @@ from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection, models, transaction
+from django.db import models
 from django.db.models.signals import post_save, pre_delete
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from campaign import partitions as monthly
 from campaign.clients import client_address
 from campaign.models import AuditAction, AuditEvent, Enterprise, Household, User
 from campaign.validators import mask_id_number, mask_name, mask_phone
@@ -41,9 +41,7 @@ from campaign.validators import mask_id_number, mask_name, mask_phone
 log = logging.getLogger(__name__)
 
 MIN_RETENTION_DAYS = 180  # 等保 2.0 / 网络安全法 §21: logs kept at least six months
-MONTHS_AHEAD = 2  # partitions kept ready beyond the current month
 TABLE = "campaign_auditevent"
-_PARTITION = re.compile(rf"^{TABLE}_p(\d{{4}})(\d{{2}})$")
 
 
 # --- masking ------------------------------------------------------------------------------------------------------
@@ -231,69 +229,24 @@ def connect() -> None:
 
 
 # --- partitions and retention (PostgreSQL) ------------------------------------------------------------------------
-def _month_start(year: int, month: int) -> dt.datetime:
-    """Months are Asia/Shanghai months, as inspectors count them."""
-    while month > 12:
-        year, month = year + 1, month - 12
-    return dt.datetime(year, month, 1, tzinfo=timezone.get_default_timezone())
-
-
+# The month math and the DDL are campaign.partitions' (shared with visits and ticket events); these name the table.
 def partition_name(year: int, month: int) -> str:
-    return f"{TABLE}_p{year:04d}{month:02d}"
+    return monthly.partition_name(TABLE, year, month)
 
 
 def ensure_partition(year: int, month: int) -> bool:
     """Create the partition of one month if missing; True when it was created."""
-    name = partition_name(year, month)
-    if name in partitions():
-        return False
-    start, end = _month_start(year, month), _month_start(year, month + 1)
-    with connection.cursor() as cursor:
-        # Our own names and ISO timestamps, not user input: DDL takes no parameters.
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {TABLE} "
-            f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
-        )
-    return True
+    return monthly.ensure_partition(TABLE, year, month)
 
 
 def partitions() -> dict[str, dt.datetime]:
     """Monthly partitions of the audit table → the moment their month ends (the default partition is not one)."""
-    if connection.vendor != "postgresql":
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = %s::regclass",
-            [TABLE],
-        )
-        names = [row[0] for row in cursor.fetchall()]
-    ends = {}
-    for name in names:
-        match = _PARTITION.match(name)
-        if match:
-            ends[name] = _month_start(int(match[1]), int(match[2]) + 1)
-    return ends
+    return monthly.partitions(TABLE)
 
 
 def audit_partitions(now: dt.datetime | None = None) -> list[str]:
-    """This month's partition and the next MONTHS_AHEAD months': the names created."""
-    if connection.vendor != "postgresql":
-        return []
-    local = timezone.localtime(now or timezone.now())
-    created = []
-    for ahead in range(MONTHS_AHEAD + 1):
-        year, month = local.year + (local.month - 1 + ahead) // 12, (local.month - 1 + ahead) % 12 + 1
-        try:
-            with transaction.atomic():
-                made = ensure_partition(year, month)
-        except DatabaseError:
-            # The default partition already holds rows of that month: the others still get made; see operations.md.
-            log.exception("audit partition %s could not be created", partition_name(year, month))
-            continue
-        if made:
-            created.append(partition_name(year, month))
-    return created
+    """This month's partition and the next monthly.MONTHS_AHEAD months': the names created."""
+    return monthly.partitions_ahead_of(TABLE, now)
 
 
 def retention_days() -> int:
@@ -307,12 +260,7 @@ def audit_retention(now: dt.datetime | None = None) -> list[str]:
     """Drop the monthly partitions whose whole month ended more than AUDIT_RETENTION_DAYS ago: the names dropped.
     Refuses (ImproperlyConfigured) a retention below MIN_RETENTION_DAYS before touching anything."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=retention_days())
-    dropped = []
-    for name, end in sorted(partitions().items()):
-        if end <= cutoff:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE {name}")
-            dropped.append(name)
+    dropped = monthly.drop_months_before(TABLE, cutoff)
     if dropped:
         log.info("audit retention dropped partitions %s (older than %s)", ", ".join(dropped), cutoff.date())
     return dropped

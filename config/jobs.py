@@ -69,6 +69,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every night at 02:30: make the audit table's partitions for this month and the next two, and drop the
     # months older than AUDIT_RETENTION_DAYS as whole partitions (campaign/audit.py)
     "audit-upkeep": {"task": "campaign.audit.audit_upkeep_task", "schedule": crontab(hour=2, minute=30)},
+    # every night at 02:20: make this month's and the next two months' partitions of visits, ticket events and the
+    # audit trail (PostgreSQL; campaign/partitions.py), and log an error if a default partition holds rows
+    "partitions-ahead": {"task": "campaign.partitions.partitions_ahead_task", "schedule": crontab(hour=2, minute=20)},
 }
 
 # The queues, each with the longest a task should wait in it before a worker takes it (SPEC §9; the Procfile's
@@ -79,7 +82,8 @@ QUEUES: dict[str, str] = {
     # queue gets two processes so that one of them always serves the sweep.
     "statistics": "60 s",
     # ≤ 15 min: beat's escalation period (SPEC §5, every 15 min); a card raised one period late is still within the
-    # spec's own step, a wait longer than that means two runs overlap. The nightly audit upkeep has hours of slack.
+    # spec's own step, a wait longer than that means two runs overlap. The nightly audit upkeep and
+    # partitions-ahead have hours of slack.
     "escalation": "15 min",
     # ≤ 2 min: a person watches the export's progress bar (SPEC §9: jobs a user waits for); each export is long
     # and memory-bound, so they get their own process and never hold up the statistics or a notification.
@@ -95,6 +99,7 @@ TASK_QUEUE: dict[str, str] = {
     "dashboard.tasks.rollup_backfill": "statistics",
     "dashboard.tasks.supervise_tickets": "escalation",
     "campaign.audit.audit_upkeep_task": "escalation",
+    "campaign.partitions.partitions_ahead_task": "escalation",
     "campaign.exports.export_run_task": "exports",
     "issues.notices.notices_send_task": "notifications",
 }

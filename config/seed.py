@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import issues.seed
 import visits.seed
+from campaign.partitions import partitions_between
 from campaign.seed import SeedContext, build_core
+
+HISTORY_DAYS = 120  # the seeds write at most 90 days back (visits.seed.DAYS, issues.seed)
 
 
 def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
     """Build the whole demo. Call inside transaction.atomic() on an empty database (see campaign.seed.already_seeded)."""
     ctx = build_core(size=size, seed=seed, stdout=stdout)
+    # PostgreSQL: the months of the history seeded below get their partitions first (not the default ones).
+    partitions_between(ctx.now - dt.timedelta(days=HISTORY_DAYS), ctx.now)
     for name, seed_app in (("visits", visits.seed.seed), ("issues", issues.seed.seed)):
         ctx.stdout.write(f"==> {name}\n")
         seed_app(ctx)

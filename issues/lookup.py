@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods
 from campaign.clients import client_address
 from campaign.throttles import CACHE_ERRORS, outages
 from issues.machine import ACTIONS
-from issues.models import Mode, Status, Ticket, TicketEvent
+from issues.models import Mode, Status, Ticket
+from issues.selectors import ticket_events
 
 LOOKUPS_PER_MINUTE = 10  # per client address: enough for a resident, too few to guess 4 digits for many codes
 PUBLIC_NOTICES_SHOWN = 10
@@ -79,7 +80,7 @@ def ticket_for_lookup(*, code: str, last4: str) -> Ticket | None:
 
 def public_progress(ticket: Ticket) -> list[Step]:
     """The timeline without actors or notes: what happened, when."""
-    events = TicketEvent.objects.filter(ticket=ticket).order_by("at", "id").values_list("action", "at")
+    events = ticket_events(ticket).values_list("action", "at")
     return [Step(label=_(_EVENT_LABELS.get(action, action)), at=at) for action, at in events]
 
 

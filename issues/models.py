@@ -239,7 +239,11 @@ class TicketCoUnit(models.Model):
 
 
 class TicketEvent(models.Model):
-    """One row per successful action. Append-only: nothing updates or deletes it (a PostgreSQL trigger enforces it)."""
+    """One row per successful action. Append-only: nothing updates or deletes it (a PostgreSQL trigger enforces it).
+
+    On PostgreSQL the table is partitioned by month on `at` (migration 0007; primary key (id, at)). Its `at` lies
+    within its ticket's [created_at, updated_at]: whoever writes an event saves the ticket's `updated_at` too, and
+    the timeline (issues.selectors.ticket_events) reads only that range, so only the months of the ticket's life."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

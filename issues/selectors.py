@@ -5,13 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from campaign.errors import OutOfScope
 from campaign.models import User
 from campaign.scope import sees_everything, subtree_q
-from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit
+from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit, TicketEvent
 from issues.who import co_links
 
 
@@ -68,13 +80,23 @@ def ticket_detail(user: User, ticket_id: Any) -> Ticket:
         tickets_visible_to(user)
         .select_related("unit", "lead_unit", "lead_official", "campaign", "created_by", "merge_into")
         .select_related("requester_household", "requester_enterprise")
-        .prefetch_related("co_unit_links__unit", "co_unit_links__submitted_by", "events__actor")
+        .prefetch_related("co_unit_links__unit", "co_unit_links__submitted_by")
         .filter(pk=pk)
         .first()
     )
     if ticket is None:
         raise OutOfScope()
+    prefetch_related_objects([ticket], Prefetch("events", queryset=ticket_events(ticket)), "events__actor")
     return ticket
+
+
+def ticket_events(ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's timeline, oldest first. Bounded by the ticket's own times so that PostgreSQL reads only the
+    months of its life (issues_ticketevent is partitioned by month on `at`): every event is written at or after the
+    ticket's creation, and by the writer that saves the ticket's `updated_at` (machine, escalation, ticket_create)."""
+    return TicketEvent.objects.filter(ticket=ticket, at__gte=ticket.created_at, at__lte=ticket.updated_at).order_by(
+        "at", "id"
+    )
 
 
 def overdue_q(now: dt.datetime) -> Q:

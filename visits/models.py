@@ -2,8 +2,11 @@
 
 The client chooses the visit's UUID: it is the primary key, so the database (not a check-then-insert) makes a
 retried post land exactly once. Coordinates are stored in WGS-84 whatever the phone sent (`crs` keeps what it sent).
-Partitioning plan (Citus / monthly partitions): the table is append-mostly and every hot query carries
-`visited_at` or `unit`; see docs for the sharding note.
+
+On PostgreSQL visits_visit is partitioned by month on `visited_at` (migration 0003, campaign.partitions): its real
+primary key is (id, visited_at), and the id stays unique across every month through VisitKey, which a trigger fills
+in the same statement as the insert. A photo's link to its visit is a foreign key to that key table in the database
+(Django cannot express it: VisitPhoto.visit has db_constraint=False); see docs/decisions.md, "Partitioned history".
 """
 
 from __future__ import annotations
@@ -189,13 +192,37 @@ class Visit(models.Model):
         return ""
 
 
+class VisitKey(models.Model):
+    """Every visit's id, once (PostgreSQL): the partitioned table can only hold (id, visited_at) unique, so this
+    table holds the id alone. Written and deleted by triggers on visits_visit (migration 0003), never by the code;
+    a photo's visit_id references it. On SQLite it stays empty: visits_visit is plain and keyed by id there."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+
+    class Meta:
+        verbose_name = _("走访编号")
+        verbose_name_plural = _("走访编号")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
 class VisitPhoto(models.Model):
     """A photo of a visit, keyed by (visit, sha256 of the uploaded bytes): a retried upload lands once.
 
     The served file is re-encoded without EXIF (no GPS leaks out); the GPS position read from EXIF stays here.
     """
 
-    visit = models.ForeignKey(Visit, verbose_name=_("走访"), on_delete=models.CASCADE, related_name="photos")
+    # db_constraint=False: a deliberate exception to STYLE rule 4. A foreign key into a partitioned table must name
+    # its whole key (id, visited_at); on PostgreSQL the database holds visit_id REFERENCES visits_visitkey (ON DELETE
+    # CASCADE, migration 0003) instead, and visits.services.visit_photo_add refuses a photo of a missing visit.
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("走访"),
+        on_delete=models.CASCADE,
+        related_name="photos",
+        db_constraint=False,
+    )
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file = models.CharField(_("文件"), max_length=255)  # relative to MEDIA_ROOT

@@ -335,6 +335,10 @@ def visit_photo_add(*, actor: User, visit: Visit, content: bytes) -> tuple[Visit
     )
     try:
         with transaction.atomic():
+            # No photo of a missing visit (VisitPhoto.visit has no database constraint, see models): on PostgreSQL the
+            # key table's foreign key refuses it too; on SQLite (one writer) this check cannot be raced.
+            if not Visit.objects.filter(pk=visit.pk).exists():
+                raise OutOfScope(_("走访不存在。"))
             photo.save(force_insert=True)
     except IntegrityError:
         existing = VisitPhoto.objects.filter(visit=visit, sha256=digest).first()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import pytest
 from PIL import Image
 
+from campaign.errors import OutOfScope
 from tests.visits.conftest import visit_body
-from visits.models import VisitPhoto
+from visits.models import Visit, VisitPhoto
+from visits.services import visit_photo_add
 
 
 def _jpeg(size=(40, 20), orientation: int | None = None, gps: bool = False) -> bytes:
@@ -322,3 +325,14 @@ def test_an_upload_failing_after_its_exif_was_read_stores_nothing(api, cadre, vi
     assert response.status_code == 400 and "file" in response.json()
     assert VisitPhoto.objects.count() == 0
     assert _stored_files(media_root) == []
+
+
+# VisitPhoto.visit has no database constraint (visits are partitioned on PostgreSQL): the service keeps the link.
+def test_a_photo_of_a_missing_visit_is_refused_by_the_code(cadre, visit_id):
+    ghost = Visit.objects.get(pk=visit_id)
+    ghost.id = uuid.uuid4()  # never stored
+
+    with pytest.raises(OutOfScope):
+        visit_photo_add(actor=cadre, visit=ghost, content=_jpeg())
+
+    assert not VisitPhoto.objects.exists()
