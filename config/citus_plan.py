@@ -26,6 +26,7 @@ DISTRIBUTED: dict[str, str] = {
     # visits (partitioned by month as well: the partition key joins the key in every unique key)
     "visits.Visit": KEY,
     "visits.VisitPhoto": KEY,
+    "visits.VisitKey": KEY,  # a visit's id, once: unique per district once the key joins it (a UUID stays unique)
     # tickets: a ticket's unit (where the matter is) names its district; its events, co-unit links, notifications
     # and code counter follow it
     "issues.Ticket": KEY,
@@ -86,6 +87,7 @@ KEY_TO_ADD: dict[str, str] = {
     "campaign.Enterprise": f"campaign: {_FROM_UNIT}",
     "visits.Visit": f"visits: {_FROM_UNIT}",
     "visits.VisitPhoto": "visits: add district FK, fill from the photo's visit",
+    "visits.VisitKey": "visits: add district_id to the key table, filled by the same trigger from the visit",
     "issues.Ticket": f"issues: {_FROM_UNIT} (the district its code's prefix already names)",
     "issues.TicketEvent": "issues: add district FK, fill from the event's ticket",
     "issues.TicketCoUnit": "issues: add district FK, fill from the link's ticket (not the co-unit's own district)",
