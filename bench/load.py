@@ -65,12 +65,15 @@ def spare_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(database_url: str, redis_url: str) -> dict[str, str]:
+def server_env(database_url: str, redis_url: str, logins: Path | None) -> dict[str, str]:
+    """The stack's environment: the caller's, the database and broker, and the "env" of a logins file written by
+    bench/make_city.py (the PII_KEYS that encrypted that database: the server must decrypt with the same key)."""
     from bench.common import throwaway_keys
 
     throwaway_keys()  # keys of the caller's environment if set (a seeded database needs its own PII_KEYS)
+    extra = json.loads(logins.read_text(encoding="utf-8")).get("env", {}) if logins else {}
     return {
-        **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings",
+        **os.environ, **extra, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings",
         "ALLOWED_HOSTS": HOST, "DEBUG": "0", "LOG_LEVEL": "WARNING",
     }  # fmt: skip
 
@@ -266,6 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--district", help="database URL of the district-size data (manage.py seed_demo)")
     parser.add_argument("--city", help="database URL of the city-size data (bench/make_city.py)")
+    parser.add_argument("--city-logins", type=Path, help="the logins file of bench/make_city.py (its PII_KEYS)")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
                         help="the broker: a Redis database of its own (flushed between stacks)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
@@ -286,7 +290,7 @@ def main() -> None:
         sizes = []
         for label, url in (("district", args.district), ("city", args.city)):
             if url:
-                env = server_env(url, args.redis)
+                env = server_env(url, args.redis, args.city_logins if label == "city" else None)
                 print(f"==> {label}: preparing {url.rsplit('/', 1)[-1]}", flush=True)
                 prepare(env, work / f"{label}.json", args.users)
                 sizes.append({"label": label, "env": env, "db": url.rsplit("/", 1)[-1], "fixture": work / f"{label}.json", "cpu": {}, "seconds": 0.0,

@@ -312,15 +312,15 @@ README_INTRO = """
 ## visits_upload — `bench/visits_upload.py`
 
 ```
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_visits_bench .venv/bin/python bench/visits_upload.py [--seconds 20] [--threads 8] [--write-readme]
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_visits_bench .venv/bin/python bench/visits_upload.py [--seconds 40] [--workers 2] [--users 8] [--write-readme]
 ```
 
 Migrates the database, creates a throwaway district (one grid with a boundary), an active campaign, a cadre with an
-API token and 500 households; starts gunicorn (2 sync workers) on a spare port of 127.0.0.1 with `DJANGO_SETTINGS_MODULE=bench.baseline_settings`
+API token and 500 households; starts gunicorn (`--workers` sync workers) on a spare port of 127.0.0.1 with `DJANGO_SETTINGS_MODULE=bench.baseline_settings`
 (which mounts the baseline `/api/v1/_bench/bare-visit/`: a plain ModelSerializer create of the same row, no rules)
 and `REDIS_URL` on the scratch Redis database 15; then drives `POST /api/v1/visits/` (Token auth, a new UUID per
-request, a household of the cadre's grid ~5 m away) and the baseline from the same bounded client pool, in
-alternating rounds (A/B/A/B). Each round stops after its time or 50,000 requests; gunicorn is stopped and the visits
+request, a household of the cadre's grid ~5 m away) and the baseline with locust (closed-loop users, gevent, pinned
+to CPU 0: no Python threads), in alternating rounds (A/B/A/B); gunicorn is stopped and the visits
 it wrote are deleted at the end (the small throwaway district, cadre and households stay: use a scratch database). The full path does, per visit: scope lookup of the target, the campaign, the cadre's
 previous visit (impossible_speed), the grid of the point, time/checklist/coordinate rules, the insert keyed by the
 client's UUID, and the dashboard's dirty-day mark (the baseline pays that mark too, as a post_save signal).
