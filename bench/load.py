@@ -78,8 +78,9 @@ def server_env(database_url: str, redis_url: str, logins: Path | None) -> dict[s
     }  # fmt: skip
 
 
-def prepare(env: dict[str, str], out: Path, users: int) -> dict[str, Any]:
+def prepare(env: dict[str, str], out: Path, users: int, refresh: bool) -> dict[str, Any]:
     cmd = [sys.executable, str(ROOT / "bench" / "load_fixture.py"), "--out", str(out), "--users", str(users)]
+    cmd += [] if refresh else ["--no-refresh"]
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, timeout=1800)  # noqa: S603 - our own script
     return json.loads(out.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
@@ -279,6 +280,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=16, help="simulated users (8 cadres : 4 handlers : 2 : 2)")
     parser.add_argument("--rate", type=float, default=0.5, help="task runs per second per user")
     parser.add_argument("--pin-server", action="store_true", help="gunicorn on CPUs 1.. only (a quiet machine)")
+    parser.add_argument("--no-refresh", action="store_true", help="skip the refresh of every unit's cache rows")
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker (the statistics then age)")
     args = parser.parse_args()
     if not (args.district or args.city):
@@ -292,7 +294,7 @@ def main() -> None:
             if url:
                 env = server_env(url, args.redis, args.city_logins if label == "city" else None)
                 print(f"==> {label}: preparing {url.rsplit('/', 1)[-1]}", flush=True)
-                prepare(env, work / f"{label}.json", args.users)
+                prepare(env, work / f"{label}.json", args.users, not args.no_refresh)
                 sizes.append({"label": label, "env": env, "db": url.rsplit("/", 1)[-1], "fixture": work / f"{label}.json", "cpu": {}, "seconds": 0.0,
                               "samples": work / f"{label}.samples", "load": []})  # fmt: skip
         for n in range(max(1, args.rounds)):

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ACCOUNTS_PER_CADRE = 20  # each simulated cadre posts for this many accounts in turn
 HOMES = 30
 TICKETS_EACH = 400
+SWEEP_LIMIT_S = 300  # the marked days left after that stay for the worker's sweep
 
 
 def setup() -> None:
@@ -147,7 +148,8 @@ def statistics_current() -> None:
     from dashboard.periods import periods_refresh
     from dashboard.rollups import rollup_dirty
 
-    while DirtyDay.objects.exists() and rollup_dirty():
+    deadline = time.monotonic() + SWEEP_LIMIT_S
+    while DirtyDay.objects.exists() and rollup_dirty() and time.monotonic() < deadline:
         pass
     periods_refresh(everything=True)
 
