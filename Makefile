@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint contracts types pytest pytest-replica serve clean vendor
+.PHONY: demo test install lint contracts types pytest pytest-replica serve clean vendor bench-install
 
 $(PY):
 	@echo "==> Creating virtualenv in $(VENV)"
@@ -52,6 +52,10 @@ test: lint contracts types pytest pytest-replica
 
 vendor:
 	bash static/vendor/update.sh
+
+# The benchmarks' load generator (locust, for bench/load.py and bench/visits_upload.py): not needed by `make test`.
+bench-install: install
+	$(PY) -m pip install --disable-pip-version-check -r bench/requirements.txt
 
 clean:
 	rm -rf $(VENV) var

@@ -29,3 +29,25 @@ def throwaway_keys() -> None:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("PII_KEYS", Fernet.generate_key().decode())
     os.environ.setdefault("PLAIN_HTTP", "1")
+
+
+def backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to `database` (read from its process title). Take one
+    before and one after a run and subtract with backend_cpu_used: backends that end within the run are missed, so
+    keep connections open (CONN_MAX_AGE) for the run."""
+    import psutil
+
+    used = {}
+    for proc in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+        title = " ".join(proc.info["cmdline"] or [])
+        if (
+            (proc.info["name"] or "").startswith("postgres")
+            and f" {database} " in f"{title} "
+            and proc.info["cpu_times"]
+        ):
+            used[proc.pid] = proc.info["cpu_times"].user + proc.info["cpu_times"].system
+    return used
+
+
+def backend_cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.common import ensure_database, throwaway_keys  # noqa: E402
+from bench.raw_summary import RAW_SUMMARY  # noqa: E402
 
 throwaway_keys()
 
@@ -100,21 +101,6 @@ def add_day(day: dt.date) -> None:
         return t
 
     Ticket.objects.bulk_create((ticket(i) for i in range(TICKETS_PER_DAY)), batch_size=5000)
-
-
-RAW_SUMMARY = """
-WITH sub AS (SELECT id FROM campaign_orgunit WHERE path LIKE %(path)s)
-SELECT
- (SELECT COUNT(*) FROM visits_visit WHERE unit_id IN (SELECT id FROM sub) AND visited_at >= %(start)s AND visited_at < %(end)s),
- (SELECT COUNT(DISTINCT household_id) FROM visits_visit WHERE unit_id IN (SELECT id FROM sub) AND visited_at >= %(start)s AND visited_at < %(end)s),
- (SELECT SUM(h.members) FROM campaign_household h WHERE h.id IN (SELECT household_id FROM visits_visit
-    WHERE unit_id IN (SELECT id FROM sub) AND visited_at >= %(start)s AND visited_at < %(end)s)),
- (SELECT COUNT(DISTINCT household_id) FROM visits_visit WHERE unit_id IN (SELECT id FROM sub) AND visited_at < %(end)s),
- (SELECT row(COUNT(*) FILTER (WHERE kind <> 'suggestion'), COUNT(*) FILTER (WHERE status IN ('resolved','closed')),
-    COUNT(*) FILTER (WHERE status <> 'cancelled'), COUNT(*) FILTER (WHERE accepted_at <= dispatched_at + interval '24 hours'),
-    COUNT(*) FILTER (WHERE dispatched_at IS NOT NULL), COUNT(*) FILTER (WHERE satisfaction IN ('satisfied','basically_satisfied')))::text
-  FROM issues_ticket WHERE unit_id IN (SELECT id FROM sub) AND created_at >= %(start)s AND created_at < %(end)s)
-"""
 
 
 def timed(label: str, fn, repeat: int = 3) -> float:

@@ -244,7 +244,7 @@ def _vacuum_and_refresh() -> None:
 def _reads(*, day0: dt.date, last: dt.date, repeat: int, raw_repeat: int) -> None:
     from django.db import connection
 
-    from bench.rollup import RAW_SUMMARY
+    from bench.raw_summary import RAW_SUMMARY
     from campaign.days import day_bounds
     from campaign.models import Campaign, OrgUnit
     from dashboard.periods import cached

@@ -1,18 +1,22 @@
 """Benchmark: sustained POST /api/v1/visits/ against gunicorn + PostgreSQL, beside a bare DRF create of the same row.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/visits_upload.py \
-        [--seconds 20] [--threads 8] [--households 500] [--write-readme]
+        [--seconds 40] [--workers 2] [--users 8] [--pin-server] [--households 500] [--write-readme]
 
 What it does, and what bounds it:
 - migrates the database named by DATABASE_URL (use a scratch database), creates a small org tree, an active
   campaign, a cadre with an API token and N households of the cadre's grid;
-- starts gunicorn (2 sync workers) itself on a spare port of 127.0.0.1, with DJANGO_SETTINGS_MODULE=bench.baseline_settings so that the
-  baseline endpoint /api/v1/_bench/bare-visit/ exists (a ModelSerializer create with no rules), and REDIS_URL
-  pointing at a scratch Redis database (15) so the dashboard's after-commit enqueue does not run rollups inline;
-- drives both endpoints from a bounded pool of client threads, alternating A/B/A/B rounds so drift hits both
-  alike; each round stops after `--seconds / 2` or MAX_REQUESTS_PER_ROUND requests, whichever comes first;
-- prints requests/s and p50/p95 latency for both and the ratio; stops gunicorn; deletes the visits it wrote
-  (the throwaway district, cadre and households stay: use a scratch database).
+- starts gunicorn (`--workers` sync workers) itself on a spare port of 127.0.0.1, with
+  DJANGO_SETTINGS_MODULE=bench.baseline_settings so that the baseline endpoint /api/v1/_bench/bare-visit/ exists (a
+  ModelSerializer create with no rules), and REDIS_URL pointing at a scratch Redis database (15) so the
+  dashboard's after-commit enqueue does not run rollups inline;
+- drives both endpoints with locust (bench/visits_upload_users.py: gevent, not Python threads; pinned to CPU 0),
+  `--users` closed-loop users that post again as soon as answered, so every worker stays busy and the server's
+  CPU is the limit; alternating A/B/A/B rounds of `--seconds / 2` so drift hits both alike;
+- reads the CPU seconds gunicorn and PostgreSQL used in each round, and prints requests/s, p50/p95, CPU per
+  request and two ratios: throughput (visits/bare, with the CPU as the limit) and server CPU per request
+  (bare/visits; PostgreSQL's share is read from the backends connected to this database); stops gunicorn; deletes the visits it wrote (the throwaway district, cadre and households stay:
+  use a scratch database).
 Only 127.0.0.1 is ever contacted.
 """
 
@@ -20,15 +24,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -36,7 +40,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-MAX_REQUESTS_PER_ROUND = 50_000
 MAX_SECONDS = 120
 BENCH_REDIS = "redis://127.0.0.1:6379/15"
 
@@ -55,6 +58,8 @@ class Result:
     errors: int = 0
     elapsed: float = 0.0
     statuses: dict[int, int] = field(default_factory=dict)
+    server_cpu: float = 0.0  # gunicorn's CPU seconds during the round
+    db_cpu: float = 0.0  # CPU seconds of the PostgreSQL backends of the benchmark's database during the round
 
 
 def setup_django() -> None:
@@ -118,7 +123,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, workers: int, cpus: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.baseline_settings",
@@ -128,7 +133,8 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
         "LOG_LEVEL": "WARNING",
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    cmd = [gunicorn, "config.wsgi:application", "-b", f"{HOST}:{port}", "-w", "2", "--log-level", "warning"]
+    cmd = ["taskset", "-c", cpus, gunicorn, "config.wsgi:application", "-b", f"{HOST}:{port}", "-w", str(workers),
+           "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -143,84 +149,57 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
 
 def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the master and its two workers only
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the master and its workers only
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def visit_body(fx: Fixture, i: int) -> dict[str, object]:
-    household_id, lat, lng = fx.households[i % len(fx.households)]
-    return {
-        "id": str(uuid.uuid4()),
-        "target_type": "household",
-        "target_id": household_id,
-        "visited_at": dt.datetime.now(dt.UTC).astimezone().isoformat(),
-        "lat": lat + 5e-5,
-        "lng": lng,
-        "accuracy_m": 12,
-        "people_met": 2,
-        "notes": "压测走访",
-        "checklist": {"family": "三口之家"},
-    }
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user + system) of the given processes and their children."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
-def bare_body(fx: Fixture, i: int) -> dict[str, object]:
-    household_id, lat, lng = fx.households[i % len(fx.households)]
-    return {
-        "id": str(uuid.uuid4()),
-        "cadre": fx.cadre_id,
-        "target_type": "household",
-        "household": household_id,
-        "unit": fx.grid_id,
-        "visited_at": dt.datetime.now(dt.UTC).astimezone().isoformat(),
-        "lat": lat + 5e-5,
-        "lng": lng,
-        "accuracy_m": 12,
-        "geo_status": "verified",
-    }
+def drive(port: int, path: str, fx: Fixture, users: int, seconds: float, server: int, samples: Path) -> Result:
+    """One round: locust (gevent, pinned to CPU 0, never Python threads) posts `path` with `users` closed-loop
+    users for `seconds`; the server's CPU (gunicorn, and PostgreSQL's processes, every database) is read around it."""
+    fixture = {"token": fx.token, "cadre_id": fx.cadre_id, "grid_id": fx.grid_id, "households": fx.households}
+    env = {**os.environ, "VU_FIXTURE": json.dumps(fixture), "VU_PATH": path, "VU_SAMPLES": str(samples)}
+    locust = str(Path(sys.executable).with_name("locust"))
+    cmd = [
+        "taskset", "-c", "0", locust, "-f", str(ROOT / "bench" / "visits_upload_users.py"), "--headless",
+        "-u", str(users), "-r", str(users), "--run-time", f"{max(1, int(seconds))}s", "--stop-timeout", "5",
+        "--host", f"http://{HOST}:{port}", "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
+    ]  # fmt: skip
+    samples.unlink(missing_ok=True)
+    from bench.common import backend_cpu, backend_cpu_used
 
-
-def drive(port: int, path: str, make_body, fx: Fixture, threads: int, seconds: float) -> Result:  # type: ignore[no-untyped-def]
-    result = Result()
-    lock = threading.Lock()
-    counter = iter(range(MAX_REQUESTS_PER_ROUND))
-    deadline = time.monotonic() + seconds
-    headers = {"Authorization": f"Token {fx.token}", "Content-Type": "application/json"}
-
-    def worker() -> None:
-        while time.monotonic() < deadline:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            body = json.dumps(make_body(fx, i))
-            started = time.perf_counter()
-            try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=30)
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-                status = response.status
-            except OSError:
-                status = 0
-            took = time.perf_counter() - started
-            with lock:
-                result.statuses[status] = result.statuses.get(status, 0) + 1
-                if status == 201:
-                    result.latencies.append(took)
-                else:
-                    result.errors += 1
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    begun = time.monotonic()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    result.elapsed += time.monotonic() - begun
+    database = os.environ["DATABASE_URL"].rsplit("/", 1)[-1]
+    web0, pg0, begun = cpu_seconds([server]), backend_cpu(database), time.monotonic()
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 60)  # noqa: S603
+    result = Result(elapsed=time.monotonic() - begun)
+    result.server_cpu, result.db_cpu = cpu_seconds([server]) - web0, backend_cpu_used(pg0, backend_cpu(database))
+    if done.returncode != 0:
+        raise SystemExit(f"locust failed: {done.stderr[-2000:]}")
+    for line in samples.read_text(encoding="utf-8").splitlines() if samples.exists() else []:
+        ms, status = line.split("\t")
+        result.statuses[int(status)] = result.statuses.get(int(status), 0) + 1
+        if int(status) == 201:
+            result.latencies.append(float(ms) / 1000)
+        else:
+            result.errors += 1
     return result
 
 
@@ -228,19 +207,25 @@ def merge(a: Result, b: Result) -> Result:
     statuses = dict(a.statuses)
     for k, v in b.statuses.items():
         statuses[k] = statuses.get(k, 0) + v
-    return Result(a.latencies + b.latencies, a.errors + b.errors, a.elapsed + b.elapsed, statuses)
+    merged = Result(a.latencies + b.latencies, a.errors + b.errors, a.elapsed + b.elapsed, statuses)
+    merged.server_cpu, merged.db_cpu = a.server_cpu + b.server_cpu, a.db_cpu + b.db_cpu
+    return merged
 
 
 def summary(result: Result) -> dict[str, float]:
     lat = sorted(result.latencies)
     if not lat:
-        return {"rps": 0.0, "p50_ms": float("nan"), "p95_ms": float("nan"), "ok": 0, "errors": result.errors}
+        return {"rps": 0.0, "p50_ms": float("nan"), "p95_ms": float("nan"), "ok": 0, "errors": result.errors,
+                "cpu_ms": float("nan"), "db_ms": float("nan"), "cores": 0.0}  # fmt: skip
     return {
         "rps": len(lat) / result.elapsed,
         "p50_ms": statistics.median(lat) * 1000,
         "p95_ms": lat[min(len(lat) - 1, int(len(lat) * 0.95))] * 1000,
         "ok": len(lat),
         "errors": result.errors,
+        "cpu_ms": result.server_cpu / len(lat) * 1000,  # gunicorn CPU per created visit
+        "db_ms": result.db_cpu / len(lat) * 1000,  # CPU per created visit of the PostgreSQL backends serving it
+        "cores": result.server_cpu / result.elapsed,  # how much CPU gunicorn got: near its CPU count = CPU-bound
     }
 
 
@@ -260,8 +245,10 @@ def cleanup(fx: Fixture) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=20.0, help="total seconds per endpoint (split in 2 rounds)")
-    parser.add_argument("--threads", type=int, default=8, help="client threads (bounded to 1..32)")
+    parser.add_argument("--seconds", type=float, default=40.0, help="total seconds per endpoint (split in 2 rounds)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--users", type=int, default=0, help="closed-loop locust users (default: 4 per worker)")
+    parser.add_argument("--pin-server", action="store_true", help="gunicorn on CPUs 1.. (default: any CPU)")
     parser.add_argument("--households", type=int, default=500)
     parser.add_argument("--write-readme", action="store_true", help="append the figures to bench/README.md")
     args = parser.parse_args()
@@ -270,58 +257,77 @@ def main() -> None:
         raise SystemExit(
             "set DATABASE_URL to a scratch PostgreSQL database (e.g. postgres://postgres@127.0.0.1:5432/bench)"
         )
-    seconds = min(max(args.seconds, 2.0), MAX_SECONDS)
-    threads = min(max(args.threads, 1), 32)
+    seconds = min(max(args.seconds, 4.0), MAX_SECONDS)
+    users = min(max(args.users or 4 * args.workers, 1), 64)
+    cpus = os.cpu_count() or 1
+    server_cpus = f"1-{cpus - 1}" if args.pin_server and cpus > 1 else f"0-{cpus - 1}"
     setup_django()
     fx = build_fixture(args.households)
     port = free_port()
-    proc = start_gunicorn(port)
+    proc = start_gunicorn(port, args.workers, server_cpus)
+    samples = Path(tempfile.mkdtemp(prefix="zf-vu-")) / "samples.tsv"
     try:
-        drive(port, "/api/v1/visits/", visit_body, fx, threads, 2.0)  # warm-up: imports, connections
-        drive(port, "/api/v1/_bench/bare-visit/", bare_body, fx, threads, 2.0)
+        drive(port, "/api/v1/visits/", fx, users, 3.0, proc.pid, samples)  # warm-up: imports, connections
+        drive(port, "/api/v1/_bench/bare-visit/", fx, users, 3.0, proc.pid, samples)
         service, bare = Result(), Result()
         for _round in range(2):
-            service = merge(service, drive(port, "/api/v1/visits/", visit_body, fx, threads, seconds / 2))
-            bare = merge(bare, drive(port, "/api/v1/_bench/bare-visit/", bare_body, fx, threads, seconds / 2))
+            service = merge(service, drive(port, "/api/v1/visits/", fx, users, seconds / 2, proc.pid, samples))
+            bare = merge(bare, drive(port, "/api/v1/_bench/bare-visit/", fx, users, seconds / 2, proc.pid, samples))
     finally:
         stop_gunicorn(proc)
         cleanup(fx)
-    s, b = summary(service), summary(bare)
-    ratio = s["rps"] / b["rps"] if b["rps"] else float("nan")
-    lines = [
-        f"gunicorn 2 sync workers, {threads} client threads, {seconds:.0f} s per endpoint, PostgreSQL, 127.0.0.1",
-        f"{'endpoint':<32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'ok':>8}{'errors':>8}",
-        f"{'POST /api/v1/visits/':<32}{s['rps']:>9.1f}{s['p50_ms']:>9.1f}{s['p95_ms']:>9.1f}{s['ok']:>8}{s['errors']:>8}",
-        f"{'bare DRF create (baseline)':<32}{b['rps']:>9.1f}{b['p50_ms']:>9.1f}{b['p95_ms']:>9.1f}{b['ok']:>8}{b['errors']:>8}",
-        f"ratio visits/bare: {ratio:.0%} (target >= 50 %)",
-    ]
+        shutil.rmtree(samples.parent, ignore_errors=True)
+    lines = report(summary(service), summary(bare), args.workers, users, seconds, server_cpus)
     print("\n".join(lines))
     if service.statuses.keys() - {201} or bare.statuses.keys() - {201}:
         print(f"statuses: visits {service.statuses}, bare {bare.statuses}")
     if args.write_readme:
-        write_readme(lines, seconds, threads)
+        write_readme(lines, seconds, args.workers, users)
+
+
+def report(s: dict[str, float], b: dict[str, float], workers: int, users: int, seconds: float, cpus: str) -> list[str]:
+    """The figures, and two ratios: throughput (visits/bare req/s, with the server's CPU the limit: closed-loop
+    users keep every worker busy) and server CPU per request (bare/visits: what the ratio tends to on any number
+    of cores, independent of the load generator's share of them)."""
+    ratio = s["rps"] / b["rps"] if b["rps"] else float("nan")
+    cpu_ratio = b["cpu_ms"] / s["cpu_ms"] if s["cpu_ms"] else float("nan")
+    both = (b["cpu_ms"] + b["db_ms"]) / (s["cpu_ms"] + s["db_ms"]) if s["cpu_ms"] else float("nan")
+    return [
+        f"gunicorn {workers} sync workers (CPUs {cpus}), locust {users} closed-loop users (gevent, CPU 0), "
+        f"{seconds:.0f} s per endpoint in 2 rounds, PostgreSQL, 127.0.0.1",
+        f"{'endpoint':<30}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'ok':>7}{'errors':>7}{'cores':>7}{'cpu ms':>8}{'pg ms':>7}",
+        *(
+            f"{name:<30}{r['rps']:>8.1f}{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['ok']:>7}{r['errors']:>7}"
+            f"{r['cores']:>7.2f}{r['cpu_ms']:>8.1f}{r['db_ms']:>7.1f}"
+            for name, r in (("POST /api/v1/visits/", s), ("bare DRF create (baseline)", b))
+        ),
+        f"ratio visits/bare, throughput with the CPU as the limit: {ratio:.0%} (target >= 50 %)",
+        f"ratio bare/visits, gunicorn CPU per request: {cpu_ratio:.0%}; gunicorn + PostgreSQL CPU per request: {both:.0%}",
+        "load average (1, 5, 15 min) {:.2f} {:.2f} {:.2f} at ".format(*os.getloadavg())
+        + dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    ]
 
 
 README_INTRO = """
 ## visits_upload — `bench/visits_upload.py`
 
 ```
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_visits_bench .venv/bin/python bench/visits_upload.py [--seconds 20] [--threads 8] [--write-readme]
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_visits_bench .venv/bin/python bench/visits_upload.py [--seconds 40] [--workers 2] [--users 8] [--write-readme]
 ```
 
 Migrates the database, creates a throwaway district (one grid with a boundary), an active campaign, a cadre with an
-API token and 500 households; starts gunicorn (2 sync workers) on a spare port of 127.0.0.1 with `DJANGO_SETTINGS_MODULE=bench.baseline_settings`
+API token and 500 households; starts gunicorn (`--workers` sync workers) on a spare port of 127.0.0.1 with `DJANGO_SETTINGS_MODULE=bench.baseline_settings`
 (which mounts the baseline `/api/v1/_bench/bare-visit/`: a plain ModelSerializer create of the same row, no rules)
 and `REDIS_URL` on the scratch Redis database 15; then drives `POST /api/v1/visits/` (Token auth, a new UUID per
-request, a household of the cadre's grid ~5 m away) and the baseline from the same bounded client pool, in
-alternating rounds (A/B/A/B). Each round stops after its time or 50,000 requests; gunicorn is stopped and the visits
+request, a household of the cadre's grid ~5 m away) and the baseline with locust (closed-loop users, gevent, pinned
+to CPU 0: no Python threads), in alternating rounds (A/B/A/B); gunicorn is stopped and the visits
 it wrote are deleted at the end (the small throwaway district, cadre and households stay: use a scratch database). The full path does, per visit: scope lookup of the target, the campaign, the cadre's
 previous visit (impossible_speed), the grid of the point, time/checklist/coordinate rules, the insert keyed by the
 client's UUID, and the dashboard's dirty-day mark (the baseline pays that mark too, as a post_save signal).
 """
 
 
-def write_readme(lines: list[str], seconds: float, threads: int) -> None:
+def write_readme(lines: list[str], seconds: float, workers: int, users: int) -> None:
     readme = ROOT / "bench" / "README.md"
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z")
     text = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
@@ -329,7 +335,7 @@ def write_readme(lines: list[str], seconds: float, threads: int) -> None:
         if "## visits_upload" not in text:
             handle.write(README_INTRO)
         handle.write(
-            f"\nMeasured {stamp}, load average {os.getloadavg()[0]:.1f} (`--seconds {seconds:.0f} --threads {threads}`):\n\n```\n"
+            f"\nMeasured {stamp}, load average {os.getloadavg()[0]:.1f} (`--seconds {seconds:.0f} --workers {workers} --users {users}`):\n\n```\n"
         )
         handle.write("\n".join(lines) + "\n```\n")
 

@@ -1,0 +1,191 @@
+"""bench/load.py's preparation, run inside the database under test (DATABASE_URL): who logs in, and what they act on.
+
+    DATABASE_URL=... .venv/bin/python bench/load_fixture.py --out fixture.json [--users 16]
+
+Picks the logins from the database by role and unit, the same kinds at every size: grid cadres (spread over the
+grids, each with up to 30 households of its own grid that have a point), department handlers (one per department
+first), the district's and a street's dispatcher, the district's and a street's leader. Gives each an API token
+(knox) and the page users a session (Django's own login, as the login form would). Lists, for each handler, open
+tickets led by its department, and for each dispatcher reported tickets in its scope, so that no two simulated
+users act on the same ticket. Then brings the statistics up to date once (the dirty sweep and the usual periods'
+cache rows of every unit), as the running sweep keeps them. Writes the JSON that bench/load_users.py reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNTS_PER_CADRE = 20  # each simulated cadre posts for this many accounts in turn
+HOMES = 30
+TICKETS_EACH = 400
+SWEEP_LIMIT_S = 300  # the marked days left after that stay for the worker's sweep
+
+
+def setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def token(user: Any) -> str:
+    from knox.models import AuthToken
+
+    return AuthToken.objects.create(user=user, expiry=dt.timedelta(hours=4))[1]  # type: ignore[no-any-return]
+
+
+def session(user: Any) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client.cookies["sessionid"].value  # type: ignore[no-any-return]
+
+
+def spread(rows: list[Any], n: int) -> list[Any]:
+    """n rows evenly spread over the list (every k-th), so cadres come from many grids."""
+    if len(rows) <= n:
+        return rows
+    step = len(rows) / n
+    return [rows[int(i * step)] for i in range(n)]
+
+
+def cadres(n: int) -> list[dict[str, Any]]:
+    from campaign.models import Household, Role, UnitKind, User
+
+    pool = list(User.objects.filter(role=Role.CADRE, unit__kind=UnitKind.GRID, is_active=True).order_by("pk"))
+    picked = []
+    for user in spread(pool, n):
+        homes = Household.objects.filter(unit_id=user.unit_id, lat__isnull=False).order_by("pk")
+        points = [list(h) for h in homes.values_list("pk", "lat", "lng")[:HOMES]]
+        if points:
+            picked.append({"username": user.username, "token": token(user), "homes": points})
+    return picked
+
+
+def handlers(n: int) -> list[dict[str, Any]]:
+    from campaign.models import Role, UnitKind, User
+    from issues.models import Mode, Status, Ticket
+
+    pool = list(User.objects.filter(role=Role.HANDLER, unit__kind=UnitKind.DEPARTMENT, is_active=True).order_by("pk"))
+    first, seen = [], set()
+    for user in pool:  # one per department first, then the others
+        if user.unit_id not in seen:
+            seen.add(user.unit_id)
+            first.append(user)
+    chosen = (first + [u for u in pool if u not in first])[:n]
+    taken: set[int] = set()
+    picked = []
+    for user in chosen:
+        open_ = (
+            Ticket.objects.filter(
+                lead_unit_id=user.unit_id, status__in=[Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS]
+            )
+            .exclude(pk__in=taken)
+            .exclude(mode=Mode.DOOR_TO_DOOR)  # resolving needs the handler's own door-to-door visit first
+            .exclude(co_unit_links__isnull=False)  # resolving waits for the co-units' parts
+        )
+        ids = list(open_.order_by("-pk").values_list("pk", flat=True)[:TICKETS_EACH])
+        taken.update(ids)
+        picked.append({"username": user.username, "token": token(user), "tickets": ids})
+    return picked
+
+
+def officials(role: str) -> list[Any]:
+    """The district's first official of a role, then a street's (the same kinds at every size)."""
+    from campaign.models import UnitKind, User
+
+    found = []
+    for kind in (UnitKind.DISTRICT, UnitKind.STREET):
+        user = User.objects.filter(role=role, unit__kind=kind, is_active=True).order_by("pk").first()
+        if user is not None:
+            found.append(user)
+    return found
+
+
+def dispatchers() -> list[dict[str, Any]]:
+    """Each with the reported tickets it dispatches and the units it may name as lead: the district's departments
+    for the district's dispatcher, the street's communities for a street's (a lead unit must be in scope)."""
+    from campaign.models import OrgUnit, Role, UnitKind
+    from issues.models import Status, Ticket
+
+    people = officials(Role.DISPATCHER)
+    picked, taken = [], set()
+    for user in reversed(people):  # the street's first: the district's scope holds the street's
+        reported = Ticket.objects.filter(status=Status.REPORTED, unit__path__startswith=user.unit.path)
+        ids = list(reported.exclude(pk__in=taken).order_by("-pk").values_list("pk", flat=True)[:TICKETS_EACH])
+        taken.update(ids)
+        kind = UnitKind.DEPARTMENT if user.unit.kind == UnitKind.DISTRICT else UnitKind.COMMUNITY
+        leads = OrgUnit.objects.filter(kind=kind, path__startswith=user.unit.path).order_by("pk")
+        picked.append({"username": user.username, "token": token(user), "session": session(user), "tickets": ids,
+                       "lead_units": list(leads.values_list("pk", flat=True)[:20])})  # fmt: skip
+    return list(reversed(picked))
+
+
+def leaders() -> list[dict[str, Any]]:
+    from campaign.models import Role, UnitKind
+
+    below = {UnitKind.DISTRICT: UnitKind.STREET, UnitKind.STREET: UnitKind.COMMUNITY}
+    return [
+        {"username": u.username, "token": token(u), "session": session(u), "unit": u.unit_id,
+         "rank_level": str(below.get(u.unit.kind, UnitKind.GRID))}
+        for u in officials(Role.LEADER)
+    ]  # fmt: skip
+
+
+def statistics_current() -> None:
+    """What the running sweep does, once: recompute marked days, then every unit's usual-period cache rows."""
+    from dashboard.models import DirtyDay
+    from dashboard.periods import periods_refresh
+    from dashboard.rollups import rollup_dirty
+
+    deadline = time.monotonic() + SWEEP_LIMIT_S
+    while DirtyDay.objects.exists() and rollup_dirty() and time.monotonic() < deadline:
+        pass
+    periods_refresh(everything=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--no-refresh", action="store_true", help="leave the statistics' cache rows as they are")
+    args = parser.parse_args()
+    setup()
+    from campaign.days import today
+    from campaign.models import Campaign
+
+    day = today()
+    campaign = Campaign.objects.filter(start_date__lte=day, end_date__gte=day).order_by("pk").first()
+    if campaign is None:
+        raise SystemExit("no campaign runs today in this database")
+    n_cadres = max(1, args.users // 2)
+    fixture = {
+        "today": day.isoformat(), "campaign": campaign.pk, "campaign_start": campaign.start_date.isoformat(),
+        "accounts_per_cadre": ACCOUNTS_PER_CADRE, "cadre": cadres(n_cadres * ACCOUNTS_PER_CADRE),
+        "handler": handlers(max(1, args.users // 4)), "dispatcher": dispatchers(), "leader": leaders(),
+    }  # fmt: skip
+    for role in ("cadre", "handler", "dispatcher", "leader"):
+        if not fixture[role]:
+            raise SystemExit(f"no {role} login found in this database")
+    if not args.no_refresh:
+        started = time.monotonic()
+        statistics_current()
+        print(f"   statistics brought up to date in {time.monotonic() - started:.0f} s", flush=True)
+    args.out.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
+    counts = {role: len(fixture[role]) for role in ("cadre", "handler", "dispatcher", "leader")}
+    tickets = {role: sum(len(p["tickets"]) for p in fixture[role]) for role in ("handler", "dispatcher")}
+    print(f"   logins {counts}; tickets to act on {tickets}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
