@@ -1,7 +1,8 @@
 """City-size data that looks like a city (issue 14 item 2), in its own PostgreSQL database, with COPY.
 
     .venv/bin/python bench/make_city.py [--database postgres://postgres@127.0.0.1:5432/zf_city] [--scale 1]
-                                        [--force] [--skip-rollups] [--seed 14] [--logins var/bench/city.json]
+                                        [--force] [--skip-rollups | --rollup-days N] [--seed 14]
+                                        [--logins var/bench/city.json]
 
 At scale 1: 8 districts (each a tree root: OrgUnit has no city level), 72 streets, 576 communities, 3,456 grids,
 72 departments; ~9,700 accounts at every level (a city superuser, per district an admin, a leader and 2 dispatchers,
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full city (e.g. 0.001 for tests)")
     parser.add_argument("--force", action="store_true", help="drop the database and build it again")
     parser.add_argument("--skip-rollups", action="store_true", help="leave the dashboard's backfill (rollup_range)")
+    parser.add_argument("--rollup-days", type=int, default=0, help="backfill only the last N days (0: the campaign)")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--logins", type=Path, default=ROOT / "var" / "bench" / "city.json")
     args = parser.parse_args(argv)
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.force or state not in ("built", "unrolled"):
         build(args, phases)
     if not args.skip_rollups:
-        finish_rollups(phases)
+        finish_rollups(phases, args.rollup_days)
     payload = logins_payload(args, marker_summary())
     args.logins.parent.mkdir(parents=True, exist_ok=True)
     args.logins.write_text(json.dumps(payload, ensure_ascii=False, indent=2))

@@ -100,8 +100,9 @@ def _finish(counts: dict[str, int], phases: Any, city: Any, homes: Any) -> None:
                        [lookup_hash(KEY_CHECK), json.dumps({**counts, "logins": city.logins}), json.dumps(phases.seconds)])  # fmt: skip
 
 
-def finish_rollups(phases: Any) -> None:
-    """The dashboard's own backfill over the campaign (dashboard.rollups.rollup_range), once."""
+def finish_rollups(phases: Any, last_days: int = 0) -> None:
+    """The dashboard's own backfill (dashboard.rollups.rollup_range) over the campaign, or over its `last_days`
+    days (enough for the usual periods but "campaign to date"), once."""
     from django.db import connection
     from tqdm import tqdm
 
@@ -116,9 +117,12 @@ def finish_rollups(phases: Any) -> None:
     first = Campaign.objects.order_by("start_date").values_list("start_date", flat=True).first()
     if first is None:
         return
+    if last_days:
+        first = max(first, today() - dt.timedelta(days=last_days - 1))
     days = (today() - first).days + 1
     with tqdm(total=days, unit="day", desc="rollups", disable=None) as bar:
-        phases.run("dashboard rollups (rollup_range)", rollup_range, date_from=first, date_to=today(), progress=bar.update)  # fmt: skip
+        phases.run(f"dashboard rollups of {days} days (rollup_range)", rollup_range, date_from=first, date_to=today(),
+                   progress=bar.update)  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {MARKER} SET rollups = true, phases = phases || %s", [json.dumps(phases.seconds)])  # noqa: S608  (a constant table name)
 
