@@ -5,7 +5,7 @@
                                         [--logins var/bench/city.json]
 
 At scale 1: 8 districts (each a tree root: OrgUnit has no city level), 72 streets, 576 communities, 3,456 grids,
-72 departments; ~9,700 accounts at every level (a city superuser, per district an admin, a leader and 2 dispatchers,
+72 departments; 7,881 accounts at every level (a city superuser, per district an admin, a leader and 2 dispatchers,
 3 handlers per department, a leader and a dispatcher per street, a leader per community, 2 cadres per grid: 6,912);
 2,000,000 households (ID numbers encrypted as the app does), 200,000 enterprises, 1,000,000 tickets with ~6M events
 over the last ~13 months, and 10,000,000 visits. `--scale 0.001` builds a small city in seconds (tests).
