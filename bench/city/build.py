@@ -42,6 +42,8 @@ def build(args: Any, phases: Any) -> None:
     from campaign.days import today
     from campaign.models import CalendarDay, Campaign
 
+    from campaign.partitions import partitions_between
+
     phases.run("migrate", call_command, "migrate", verbosity=0)
     scale, seed = args.scale, args.seed
     counts = {k: max(1, round(v * scale)) for k, v in FULL.items()}
@@ -53,6 +55,8 @@ def build(args: Any, phases: Any) -> None:
         cursor.execute(f"CREATE TABLE {MARKER} (started_at timestamptz, finished_at timestamptz, rollups boolean, "
                        "scale float8, seed int, key_check text, counts jsonb, phases jsonb)")  # fmt: skip
         cursor.execute(f"INSERT INTO {MARKER} VALUES (now(), NULL, false, %s, %s, '', '{{}}', '{{}}')", [scale, seed])  # noqa: S608  (a constant table name)
+        # Every month of the history gets its partitions of visits and events first (not the default partitions).
+        phases.run("partitions", partitions_between, now - dt.timedelta(days=WINDOW_DAYS + 31), now)
         _session(cursor)
         tables = [m._meta.db_table for m in _loaded_models()]
         dropped = phases.run("drop secondary indexes", drop_secondary_indexes, cursor, tables)
@@ -71,11 +75,20 @@ def build(args: Any, phases: Any) -> None:
         counts["visits"] = phases.run("visits", build_visits, cursor, city, homes, firms, extra, total=counts["visits"],
                                       first=first, days=WINDOW_DAYS, now_us=now_us, campaign=campaign.pk, seed=seed)  # fmt: skip
         counts.update(ticket_counts, users=city.users, grids=len(city.grids), districts=len(city.districts))
+        # The visit key table is filled by a trigger, and session_replication_role = replica silenced it.
+        phases.run("visit keys", _visit_keys, cursor)
         phases.run("rebuild indexes", restore_indexes, cursor, dropped)
         reset_sequences(cursor, _loaded_models())
         cursor.execute("SET session_replication_role = origin")
     phases.run("vacuum analyze", _vacuum)
     _finish(counts, phases, city, homes)
+
+
+def _visit_keys(cursor: Any) -> None:
+    from visits.models import Visit, VisitKey
+
+    keys, visits = VisitKey._meta.db_table, Visit._meta.db_table
+    cursor.execute(f'INSERT INTO "{keys}" (id) SELECT id FROM "{visits}" ON CONFLICT DO NOTHING')  # noqa: S608
 
 
 def _vacuum() -> None:

@@ -63,6 +63,10 @@ def test_the_city_has_the_counts_asked_for_and_people_at_every_level(city):
     assert _one(url, "SELECT count(*) FROM issues_ticket") == 1000
     assert _one(url, "SELECT count(*) FROM visits_visit") == 10000
     assert _one(url, "SELECT count(*) FROM issues_ticketevent") > 5000
+    # Partitioned history: every visit's id in the key table, no row in a default partition (a month was made first).
+    assert _one(url, "SELECT count(*) FROM visits_visitkey") == 10000
+    assert _one(url, "SELECT count(*) FROM visits_visit_default") == 0
+    assert _one(url, "SELECT count(*) FROM issues_ticketevent_default") == 0
     kinds = dict(_rows(url, "SELECT kind, count(*) FROM campaign_orgunit GROUP BY kind"))
     assert kinds["district"] == 1 and kinds["grid"] == 8 and kinds["department"] == 9
     roles = dict(_rows(url, "SELECT u.role || '@' || coalesce(o.kind, 'city'), count(*) FROM campaign_user u "
