@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from campaign.errors import OutOfScope
@@ -87,28 +87,11 @@ def extension_pending_q() -> Q:
 
 
 def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
-    """priority = 2 supervised (any card) and overdue, 1 either, 0 neither; for `?ordering=priority`."""
+    """`live_priority` = 2 supervised (any card) and overdue now, 1 either, 0 neither, computed per row: for small
+    sets (the dashboard's overdue list). The inbox orders by the stored Ticket.priority instead (issues.inbox)."""
     overdue = Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
     supervised = Case(When(supervision__gt=0, status__in=OPEN_STATUSES, then=Value(1)), default=Value(0))
-    return qs.annotate(priority=overdue + supervised)
-
-
-def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
-    """Counts per status, plus open overdue, open supervised and pending extension requests, in one query."""
-    now = timezone.now()
-    aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in Status.values}
-    aggregates["overdue"] = Count("pk", filter=overdue_q(now))
-    aggregates["supervised"] = Count("pk", filter=Q(status__in=OPEN_STATUSES, supervision__gt=0))
-    aggregates["extension_requested"] = Count("pk", filter=extension_pending_q())
-    aggregates["total"] = Count("pk")
-    row = qs.order_by().aggregate(**aggregates)
-    return {
-        "by_status": {s: row[s] for s in Status.values},
-        "overdue": row["overdue"],
-        "supervised": row["supervised"],
-        "extension_requested": row["extension_requested"],
-        "total": row["total"],
-    }
+    return qs.annotate(live_priority=overdue + supervised)
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:
