@@ -204,8 +204,6 @@ class Ticket(models.Model):
             models.Index(fields=["status", "priority", "created_at", "id"], name="ticket_status_priority_idx"),
             # The category filter, newest first.
             models.Index(fields=["category", "created_at", "id"], name="ticket_category_idx"),
-            # The campaign filter, newest first.
-            models.Index(fields=["campaign", "created_at", "id"], name="ticket_campaign_idx"),
             # The supervision filter and counter: the open tickets with a card.
             models.Index(
                 fields=["supervision", "created_at"],

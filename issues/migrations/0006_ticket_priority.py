@@ -49,10 +49,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['campaign', 'created_at', 'id'], name='ticket_campaign_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='ticket',
             index=models.Index(condition=models.Q(('status__in', ['reported', 'dispatched', 'accepted', 'in_progress']), ('supervision__gt', 0)), fields=['supervision', 'created_at'], name='ticket_open_card_idx'),
         ),
         migrations.AddIndex(
