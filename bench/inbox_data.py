@@ -143,8 +143,8 @@ def build_tickets(n: int) -> None:
     }
     with connection.cursor() as cursor:
         cursor.execute(TICKETS_SQL, params)
+        cursor.execute("ANALYZE issues_ticket")  # before the co-units' join: an empty table's plan would loop
         cursor.execute(CO_UNITS_SQL)
-        cursor.execute("ANALYZE issues_ticket")
         cursor.execute("ANALYZE issues_ticketcounit")
         cursor.execute("ANALYZE campaign_orgunit")
 
@@ -158,6 +158,17 @@ def build(n: int) -> None:
         build_tree()
     if not Ticket.objects.filter(code__startswith="IB").exists():
         build_tickets(n)
+    _search_indexes()
+
+
+def _search_indexes() -> None:
+    """Migration 0006's search indexes, for a database migrated before they joined it (idempotent)."""
+    from importlib import import_module
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(import_module("issues.migrations.0006_ticket_priority").SEARCH)
 
 
 def roles() -> Roles:

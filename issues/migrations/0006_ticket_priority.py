@@ -15,6 +15,28 @@ def mark_overdue(apps, schema_editor):
     Ticket.objects.filter(status__in=OPEN, due_at__lt=timezone.now()).update(passed_due_at=models.F("due_at"))
 
 
+# The inbox's text search `q` (issues.filters: code iexact / code prefix / description icontains), index-served on
+# PostgreSQL: a trigram index for UPPER(description) LIKE '%…%' and one for UPPER(code) = …; the code prefix reads
+# the unique code's varchar_pattern_ops index. pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner
+# may create it. SQLite keeps its scan (the embedded demo's few thousand tickets).
+SEARCH = """
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX IF NOT EXISTS ticket_description_trgm_idx ON issues_ticket USING gin (UPPER(description) gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS ticket_code_upper_idx ON issues_ticket (UPPER(code::text));
+"""
+SEARCH_DROP = "DROP INDEX IF EXISTS ticket_description_trgm_idx; DROP INDEX IF EXISTS ticket_code_upper_idx;"
+
+
+def create_search_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SEARCH, params=None)
+
+
+def drop_search_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SEARCH_DROP, params=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -55,4 +77,5 @@ class Migration(migrations.Migration):
             model_name='ticket',
             index=models.Index(condition=models.Q(('status__in', ['reported', 'dispatched', 'accepted', 'in_progress']), models.Q(('passed_due_at__isnull', True), models.Q(('passed_due_at', models.F('due_at')), _negated=True), _connector='OR')), fields=['due_at'], name='ticket_unmarked_due_idx'),
         ),
+        migrations.RunPython(create_search_indexes, drop_search_indexes),
     ]

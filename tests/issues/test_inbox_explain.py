@@ -53,7 +53,8 @@ def filters(username: str) -> list[dict[str, str]]:
         {"unit": str(OrgUnit.objects.get(name=unit).pk)},
         {"lead_unit": str(OrgUnit.objects.get(name=lead_unit).pk)},
         {"category": inbox_data.CATEGORIES[3]},
-        {"q": "IB00099"},
+        {"q": "IB00000777"},
+        {"q": "内容 4242"},
         {"date_from": "2026-01-01", "date_to": "2026-01-31"},
     ]
 
