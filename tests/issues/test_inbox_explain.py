@@ -74,8 +74,13 @@ def test_no_sequential_scan_of_tickets_on_the_inbox_paths(client):
         user = User.objects.get(pk=user_id)
         client.force_login(user)
         for params in filters(user.username):
-            for path, extra in (("/tickets/", {}), ("/api/v1/tickets/", {}), ("/api/v1/tickets/", {"ordering": "priority"}),
-                                ("/api/v1/tickets/counters/", {})):  # fmt: skip
+            # The page sends the queries of the API's priority list and of counters/ (issues.page_data): rendered
+            # for the default and one filter per role, to keep the test short.
+            paths = [("/api/v1/tickets/", {}), ("/api/v1/tickets/", {"ordering": "priority"}),
+                     ("/api/v1/tickets/counters/", {})]  # fmt: skip
+            if params in ({}, {"status": "closed"}):
+                paths.append(("/tickets/", {}))
+            for path, extra in paths:
                 with CaptureQueriesContext(connection) as ctx:
                     response = client.get(path, {**params, **extra})
                 assert response.status_code == 200, (user.username, path, params, response.content[:300])
@@ -90,5 +95,5 @@ def test_no_sequential_scan_of_tickets_on_the_inbox_paths(client):
                     explained += 1
                     if seq_scans(plan[0]["Plan"]):
                         bad.append(f"{user.username} {path} {params}: {sql[:400]}")
-    assert explained > 100
+    assert explained > 150
     assert not bad, "\n".join(bad)
