@@ -61,6 +61,8 @@ EMBEDDED_SWEEP_S = 5.0
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every 15 minutes: supervise overdue and stalled tickets (yellow / red cards, issues/escalation.py)
     "supervise-tickets": {"task": "dashboard.tasks.supervise_tickets", "schedule": crontab(minute="*/15")},
+    # every minute: mark the tickets whose due_at has just passed in the inbox's stored priority (issues/inbox.py)
+    "mark-overdue-tickets": {"task": "dashboard.tasks.mark_overdue_tickets", "schedule": 60.0},
     # every minute: recompute the statistics of days marked dirty (catches up whatever a dead broker missed); in
     # the embedded default every few seconds: it is the only recompute there (a write only marks, SPEC §9)
     "rollup-dirty-sweep": {"task": "dashboard.tasks.rollup_dirty", "schedule": 60.0 if REDIS_URL else EMBEDDED_SWEEP_S},
@@ -98,6 +100,8 @@ TASK_QUEUE: dict[str, str] = {
     "dashboard.tasks.rollup_nightly": "statistics",
     "dashboard.tasks.rollup_backfill": "statistics",
     "dashboard.tasks.supervise_tickets": "escalation",
+    # every minute; the inbox reads the few not yet marked apart, so a late mark never changes its order
+    "dashboard.tasks.mark_overdue_tickets": "escalation",
     "campaign.audit.audit_upkeep_task": "escalation",
     "campaign.partitions.partitions_ahead_task": "escalation",
     "campaign.exports.export_run_task": "exports",

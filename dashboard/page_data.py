@@ -140,7 +140,7 @@ def overdue_and_supervised(user: User | None, unit: OrgUnit | None) -> list[Tick
     visible = tickets_for_list(user) if user is not None else Ticket.objects.select_related("unit", "lead_unit")
     qs: QuerySet[Ticket] = in_subtree(visible.filter(status__in=OPEN_STATUSES), unit)
     qs = qs.filter(overdue_q(now) | Q(supervision__gt=0))
-    rows = list(with_priority(qs, now).order_by("-priority", "-supervision", "due_at", "-id")[:OVERDUE_SHOWN])
+    rows = list(with_priority(qs, now).order_by("-live_priority", "-supervision", "due_at", "-id")[:OVERDUE_SHOWN])
     for ticket in rows:
         late = ticket.due_at is not None and ticket.due_at < now
         ticket.overdue_days = max(1, -(-int((now - ticket.due_at).total_seconds()) // 86400)) if late else 0  # type: ignore[attr-defined, operator]

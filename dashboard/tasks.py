@@ -49,8 +49,20 @@ def supervise_tickets(after_id: int = 0) -> int:
     """Every 15 minutes: raise yellow/red cards on overdue and stalled tickets, one bounded batch of ids per run;
     re-queues itself from the last id while batches come back full."""
     from issues.escalation import ESCALATION_BATCH, tickets_escalate
+    from issues.inbox import tickets_mark_overdue
 
+    if after_id == 0:
+        tickets_mark_overdue()
     raised, last_id, full = tickets_escalate(after_id=after_id, batch_size=ESCALATION_BATCH)
     if full:
         supervise_tickets.apply_async(kwargs={"after_id": last_id}, retry=False)
     return raised
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def mark_overdue_tickets() -> int:
+    """Every minute: mark the open tickets whose due_at has passed, so that the inbox's stored priority counts them
+    (issues.inbox; until then the inbox reads them apart, so its order is exact either way). One indexed UPDATE."""
+    from issues.inbox import tickets_mark_overdue
+
+    return tickets_mark_overdue()

@@ -26,7 +26,7 @@ from campaign.filters import (
 )
 from campaign.models import Role, User
 from issues.models import Kind, Mode, Source, Status, Ticket
-from issues.selectors import extension_pending_q, overdue_q, tickets_visible_to, with_priority
+from issues.selectors import extension_pending_q, overdue_q, tickets_visible_to
 
 MAX_QUERY_LENGTH = 100
 CATEGORY_MAX_LENGTH = 50
@@ -80,8 +80,9 @@ class TicketFilter(ScopedFilterSet):
         return qs.filter(created_by=self.user) if value and self.user.role == Role.CADRE else qs
 
     def filter_ordering(self, qs: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
-        """`priority`: supervised and overdue first (the list then pages by number, see issues.api)."""
-        return with_priority(qs, timezone.now()).order_by("-priority", "due_at", "-id")
+        """`priority`: overdue and supervised first, then newest. The order is the paginator's (issues.api.tickets
+        PriorityPage reads it with issues.inbox.priority_page): nothing to do here."""
+        return qs
 
 
 def tickets_filtered(user: User, params: Mapping[str, Any], qs: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:

@@ -46,6 +46,18 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.REPORTED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS)
+_OPEN = Q(status__in=[s.value for s in OPEN_STATUSES])
+
+# The inbox order (SPEC §5 "overdue and supervised first"), stored so that an index serves it: 1 for an open ticket
+# with a card, + 1 for an open ticket the overdue job has seen past its due_at (`passed_due_at` = `due_at`; a new
+# due_at ends the mark by itself). Computed by the database on every write, whoever writes (the machine, the
+# seed, COPY); what it cannot know — a due_at that passed since the job last ran — issues.inbox reads apart, so the
+# order stays exact (docs/decisions.md, "Issue 14 — a flat inbox").
+PRIORITY = models.Case(
+    models.When(_OPEN & Q(supervision__gt=0), then=models.Value(1)), default=models.Value(0)
+) + models.Case(models.When(_OPEN & Q(passed_due_at=models.F("due_at")), then=models.Value(1)), default=models.Value(0))
+# Open, past due and not yet marked: the few rows whose stored priority is one short (issues.inbox reads them apart).
+UNMARKED = _OPEN & (Q(passed_due_at__isnull=True) | ~Q(passed_due_at=models.F("due_at")))
 
 
 class Satisfaction(models.TextChoices):
@@ -130,6 +142,11 @@ class Ticket(models.Model):
     )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     supervision = models.PositiveSmallIntegerField(_("督办等级"), default=0)
+    # The due_at the overdue job (issues.inbox.tickets_mark_overdue) saw pass; feeds `priority` only.
+    passed_due_at = models.DateTimeField(_("已记超期"), null=True, blank=True, editable=False)
+    priority = models.GeneratedField(
+        expression=PRIORITY, output_field=models.SmallIntegerField(_("优先级")), db_persist=True
+    )
     version = models.PositiveIntegerField(_("版本"), default=1)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices, blank=True)
@@ -181,6 +198,20 @@ class Ticket(models.Model):
                 condition=Q(requested_due_at__isnull=False),
                 name="ticket_extension_idx",
             ),
+            # The inbox's default order (issues.inbox): priority DESC, created_at DESC, id DESC, read backwards.
+            models.Index(fields=["priority", "created_at", "id"], name="ticket_priority_idx"),
+            # The same order within one status (the status filter and the capped counters of closed statuses).
+            models.Index(fields=["status", "priority", "created_at", "id"], name="ticket_status_priority_idx"),
+            # The category filter, newest first.
+            models.Index(fields=["category", "created_at", "id"], name="ticket_category_idx"),
+            # The supervision filter and counter: the open tickets with a card.
+            models.Index(
+                fields=["supervision", "created_at"],
+                condition=_OPEN & Q(supervision__gt=0),
+                name="ticket_open_card_idx",
+            ),
+            # The overdue job and the inbox's unmarked rows: open, not yet marked past their due_at.
+            models.Index(fields=["due_at"], condition=UNMARKED, name="ticket_unmarked_due_idx"),
             # The live `overdue` figure (dashboard.figures.overdue_now): open AND due_at < now, by unit/campaign —
             # an index-only count over open tickets alone (bench/README.md, city scale: 337 ms → 57 ms).
             models.Index(

@@ -4,22 +4,20 @@ counters above it (each a link to its list) and the overdue days of a row. Used 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from campaign.models import User
 from campaign.params import read_int
 from issues.filters import tickets_filtered
+from issues.inbox import decode_cursor, encode_cursor, priority_page, ticket_counters
 from issues.models import Status, Ticket
-from issues.selectors import ticket_counters, with_priority
 
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 100  # a page renders every row: bounded whatever `page_size` asks for
@@ -36,24 +34,6 @@ def querystring(params: QueryDict, **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-def encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.priority}|{ticket.created_at.isoformat()}|{ticket.pk}"  # type: ignore[attr-defined]
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(value: str | None) -> tuple[int, dt.datetime, int] | None:
-    """The last row of the previous page: (priority, created_at, id); nonsense reads as "first page"."""
-    if not value:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        priority, created_at, pk = raw.split("|")
-        moment = dt.datetime.fromisoformat(created_at)
-        return int(priority), moment, int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        return None
-
-
 def page_size(params: QueryDict) -> int:
     """A page link never fails: a bad `page_size` reads as the default, any other is kept within 1..MAX_PAGE_SIZE."""
     try:
@@ -63,18 +43,10 @@ def page_size(params: QueryDict) -> int:
 
 
 def ordered_page(qs: QuerySet[Ticket], params: QueryDict, now: dt.datetime) -> tuple[list[Ticket], str | None]:
-    """Overdue and supervised first (with_priority), then newest; keyset pagination so a deep page costs the same."""
-    qs = with_priority(qs, now).order_by("-priority", "-created_at", "-id")
-    cursor = decode_cursor(params.get("cursor"))
-    if cursor is not None:
-        priority, created_at, pk = cursor
-        qs = qs.filter(
-            Q(priority__lt=priority)
-            | Q(priority=priority, created_at__lt=created_at)
-            | Q(priority=priority, created_at=created_at, pk__lt=pk)
-        )
+    """Overdue and supervised first, then newest (issues.inbox.priority_page: the stored priority's index); keyset
+    pagination so a deep page costs the same."""
     size = page_size(params)
-    rows = list(qs[: size + 1])
+    rows = priority_page(qs, decode_cursor(params.get("cursor")), size)
     more = encode_cursor(rows[size - 1]) if len(rows) > size else None
     return rows[:size], more
 
@@ -93,6 +65,7 @@ class Counter:
     count: int
     url: str
     active: bool
+    capped: bool = False  # a floor: "10,000+" (issues.inbox.COUNT_CAP)
 
 
 def counters(user: User, params: QueryDict) -> list[Counter]:
@@ -101,11 +74,11 @@ def counters(user: User, params: QueryDict) -> list[Counter]:
     others.pop("status", None)
     counts = ticket_counters(tickets_filtered(user, others))
     chosen = params.get("status", "")
-    rows = [Counter("", _("全部"), counts["total"], querystring(params, status=None), chosen == "")]
+    capped = set(counts["capped"])
+    rows = [Counter("", _("全部"), counts["total"], querystring(params, status=None), chosen == "", "total" in capped)]
     for value, label in Status.choices:
-        rows.append(
-            Counter(value, str(label), counts["by_status"][value], querystring(params, status=value), chosen == value)
-        )
+        n, url = counts["by_status"][value], querystring(params, status=value)
+        rows.append(Counter(value, str(label), n, url, chosen == value, value in capped))
     overdue = params.get("overdue") == "true"
     rows.append(Counter("overdue", _("超期"), counts["overdue"], querystring(params, overdue="true"), overdue))
     supervised = params.get("supervision") == "1,2"

@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
-    Count,
     Exists,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
@@ -21,7 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from campaign.errors import OutOfScope
-from campaign.models import User
+from campaign.models import OrgUnit, User
 from campaign.scope import sees_everything, subtree_q
 from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit, TicketEvent
 from issues.who import co_links
@@ -35,10 +39,39 @@ def ticket_scope_q(user: User) -> Q:
     if not user.is_authenticated:
         return Q(pk__in=[])
     q = Q(created_by=user) | Q(lead_official=user)
+    if user.unit is not None and connection.vendor == "postgresql":
+        return q | _scope_by_ids(user.unit)
     if user.unit is not None:
         co_unit_in_scope = TicketCoUnit.objects.filter(subtree_q(user.unit), ticket=OuterRef("pk"))
         q |= subtree_q(user.unit, "unit", "lead_unit") | Q(Exists(co_unit_in_scope))
     return q
+
+
+class _AnyOf(Func):
+    """`column = ANY(ARRAY(subquery))`: PostgreSQL runs the subquery once (an InitPlan) and reads the column's index
+    with the array, so an OR of such conditions becomes a BitmapOr of index scans (IN (subquery) inside an OR
+    cannot: it stays a per-row filter over a sequential scan)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
+        column, subquery = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        subquery_sql, subquery_params = compiler.compile(subquery)
+        return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
+
+
+def _scope_by_ids(unit: OrgUnit) -> Q:
+    """ticket_scope_q's unit conditions on the ticket's own columns (PostgreSQL): unit_id, lead_unit_id or id among
+    the ids of the subtree / of its co-unit links, each served by its index (issue 14, docs/decisions.md)."""
+    units = OrgUnit.objects.filter(path__startswith=unit.path).order_by().values("pk")
+    co_tickets = TicketCoUnit.objects.filter(_AnyOf(F("unit_id"), Subquery(units))).order_by().values("ticket_id")
+    return (
+        Q(_AnyOf(F("unit_id"), Subquery(units)))
+        | Q(_AnyOf(F("lead_unit_id"), Subquery(units)))
+        | Q(_AnyOf(F("id"), Subquery(co_tickets)))
+    )
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -109,28 +142,11 @@ def extension_pending_q() -> Q:
 
 
 def with_priority(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
-    """priority = 2 supervised (any card) and overdue, 1 either, 0 neither; for `?ordering=priority`."""
+    """`live_priority` = 2 supervised (any card) and overdue now, 1 either, 0 neither, computed per row: for small
+    sets (the dashboard's overdue list). The inbox orders by the stored Ticket.priority instead (issues.inbox)."""
     overdue = Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
     supervised = Case(When(supervision__gt=0, status__in=OPEN_STATUSES, then=Value(1)), default=Value(0))
-    return qs.annotate(priority=overdue + supervised)
-
-
-def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
-    """Counts per status, plus open overdue, open supervised and pending extension requests, in one query."""
-    now = timezone.now()
-    aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in Status.values}
-    aggregates["overdue"] = Count("pk", filter=overdue_q(now))
-    aggregates["supervised"] = Count("pk", filter=Q(status__in=OPEN_STATUSES, supervision__gt=0))
-    aggregates["extension_requested"] = Count("pk", filter=extension_pending_q())
-    aggregates["total"] = Count("pk")
-    row = qs.order_by().aggregate(**aggregates)
-    return {
-        "by_status": {s: row[s] for s in Status.values},
-        "overdue": row["overdue"],
-        "supervised": row["supervised"],
-        "extension_requested": row["extension_requested"],
-        "total": row["total"],
-    }
+    return qs.annotate(live_priority=overdue + supervised)
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:

@@ -41,7 +41,6 @@ def build(args: Any, phases: Any) -> None:
     from bench.city.visits import build_visits
     from campaign.days import today
     from campaign.models import CalendarDay, Campaign
-
     from campaign.partitions import partitions_between
 
     phases.run("migrate", call_command, "migrate", verbosity=0)

@@ -83,7 +83,9 @@ def copy_model(cursor: Any, model: type[models.Model], chunks: Iterable[Chunk], 
     first = next(stream, None)
     if first is None:
         return 0
-    fields = list(model._meta.concrete_fields)
+    fields = [
+        f for f in model._meta.concrete_fields if not getattr(f, "generated", False)
+    ]  # the database computes those
     given = list(first[1].get(COLUMNS, first[1]))
     unknown = set(given) - {f.column for f in fields}
     if unknown:

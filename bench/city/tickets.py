@@ -285,3 +285,5 @@ class TicketMaker:
         w.events.sort(key=lambda e: e[0])
         row["supervision"] = level
         row["priority"] = int(is_open and bool(due) and due < self.now) + int(is_open and level > 0)
+        # issues 0006: an open ticket past due is marked as the overdue job would have (`passed_due_at` = `due_at`)
+        row["passed_due_at"] = due if is_open and due and due < self.now else None

@@ -10,34 +10,54 @@ from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from campaign import reveal as personal_data
 from campaign.errors import Invalid
 from campaign.models import RevealReason, User
-from campaign.pagination import CursorPage, NumberPage
+from campaign.pagination import CursorPage, _PageSize
 from campaign.params import bbox_param
 from campaign.replica import reads_from_replica
 from issues import selectors, services
 from issues.api.serializers import TicketDetailSerializer, TicketListSerializer
 from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
+from issues.inbox import decode_cursor, encode_cursor, priority_page, ticket_counters
 from issues.inputs import TicketInput
 from issues.models import OPEN_STATUSES, Ticket
 
 GEO_LIMIT = 2000
-PRIORITY_MAX_PAGE = 20  # ?ordering=priority pages by number: bounded to the first 20 pages (≤ 4,000 rows)
 
 
-class PriorityPage(NumberPage):
-    """Supervised and overdue first: ordered by a computed priority, so numbered pages, bounded in depth."""
+class PriorityPage(_PageSize, BasePagination):
+    """`ordering=priority`: overdue and supervised first, then newest, by keyset (issues.inbox.priority_page, the
+    page's own cursor): flat however deep, and no count. Forward only: `next` is a link, `previous` is null."""
 
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
-        page = request.query_params.get(self.page_query_param, "1")
-        if not page.isdigit() or int(page) > PRIORITY_MAX_PAGE:
-            raise Invalid.field("page", f"按优先级排序时最多翻到第{PRIORITY_MAX_PAGE}页，请用筛选条件缩小范围。")
-        return super().paginate_queryset(queryset, request, view)
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        raw = request.query_params.get(self.cursor_query_param)
+        after = decode_cursor(raw)
+        if raw and after is None:
+            raise Invalid.field(self.cursor_query_param, "无效的分页游标。")
+        size = self.get_page_size(request)
+        rows = priority_page(queryset, after, size)
+        url = request.build_absolute_uri()
+        self.next = (
+            replace_query_param(url, self.cursor_query_param, encode_cursor(rows[size - 1]))
+            if len(rows) > size
+            else None
+        )
+        return rows[:size]
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response({"next": self.next, "previous": None, "results": data})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return CursorPage().get_paginated_response_schema(schema)
 
 
 class TicketPage(CursorPage):
@@ -45,8 +65,8 @@ class TicketPage(CursorPage):
 
 
 class TicketList(generics.ListCreateAPIView):
-    """The tickets in my scope, filtered by TicketFilter (documented from it); newest first by cursor, or
-    `ordering=priority` (supervised and overdue first) by numbered pages."""
+    """The tickets in my scope, filtered by TicketFilter (documented from it); newest first, or `ordering=priority`
+    (overdue and supervised first, then newest); both by cursor, neither counts."""
 
     serializer_class = TicketListSerializer
     filterset_class = TicketFilter
@@ -101,6 +121,11 @@ CountersSerializer = inline_serializer(
         "supervised": serializers.IntegerField(),
         "extension_requested": serializers.IntegerField(),
         "total": serializers.IntegerField(),
+        "capped": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="keys (a status, or `total`) counted only up to 10,000: the figure is a floor, shown as "
+            '"10,000+"; the open statuses, overdue, supervised and extension_requested are always exact',
+        ),
     },
 )
 
@@ -110,7 +135,7 @@ class TicketCounters(APIView):
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
         qs = tickets_filtered(user, request.query_params)
-        return Response(selectors.ticket_counters(qs))
+        return Response(ticket_counters(qs))
 
 
 class TicketGeo(APIView):

@@ -23,7 +23,7 @@ def unpartition(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0005_extension_request_public_reply"),
+        ("issues", "0006_ticket_priority"),
     ]
 
     operations = [migrations.RunPython(partition, unpartition)]

@@ -21,6 +21,7 @@ def test_every_periodic_job_is_in_the_beat_schedule():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert tasks == {
         "dashboard.tasks.supervise_tickets",
+        "dashboard.tasks.mark_overdue_tickets",
         "dashboard.tasks.rollup_dirty",
         "dashboard.tasks.rollup_nightly",
         "campaign.audit.audit_upkeep_task",

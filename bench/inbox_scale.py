@@ -1,0 +1,158 @@
+"""The officials' inbox at 10,000 and 1,000,000 tickets (issue 14, item 1): is it flat?
+
+    .venv/bin/python bench/inbox_scale.py [--repeat 30] [--sizes 10000,1000000]
+
+For each size, in a database of its own (zf_inbox_10k, zf_inbox_1m on the local PostgreSQL; built once by
+bench/inbox_data.py in SQL — the same shape at both sizes — and kept between runs), a child process migrates,
+builds if needed, then times through Django's test Client in-process (the whole middleware stack, a logged-in
+session, no network) the page /tickets/ and the API list /api/v1/tickets/ for the default order and each filter,
+as a district dispatcher, a department handler and a street leader: `--repeat` requests each after 2 warm-ups,
+p50 and p95 in ms. The parent prints one table with both sizes and the ratio 1M/10k of p95 (target ≤ 1.5).
+Touches nothing outside its two databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database, throwaway_keys  # noqa: E402
+
+BASE = "postgres://postgres@127.0.0.1:5432/"
+DATABASES = {10_000: "zf_inbox_10k", 1_000_000: "zf_inbox_1m"}
+ROLES = ("bench_dispatcher", "bench_handler", "bench_leader")
+PATHS = {"page": "/tickets/", "api": "/api/v1/tickets/"}
+
+
+def cases(username: str) -> list[tuple[str, dict[str, str]]]:
+    """(label, query) per filter; units inside the role's scope (out of scope answers 404)."""
+    from bench import inbox_data
+    from campaign.models import OrgUnit
+
+    unit, lead_unit = {
+        "bench_dispatcher": ("社区0-0-0", "部门0-1"),
+        "bench_handler": ("部门0-0", "部门0-0"),
+        "bench_leader": ("社区0-0-0", "网格0-0-0-1"),
+    }[username]
+    return [
+        ("default", {}),
+        ("status=in_progress", {"status": "in_progress"}),
+        ("status=closed", {"status": "closed"}),
+        ("overdue", {"overdue": "true"}),
+        ("supervision", {"supervision": "1,2"}),
+        ("extension", {"extension": "true"}),
+        ("unit", {"unit": str(OrgUnit.objects.get(name=unit).pk)}),
+        ("lead_unit", {"lead_unit": str(OrgUnit.objects.get(name=lead_unit).pk)}),
+        ("category", {"category": inbox_data.CATEGORIES[3]}),
+        ("q code", {"q": "IB00000777"}),
+        ("q text", {"q": "内容 4242"}),
+        ("date range", {"date_from": _days_ago(60), "date_to": _days_ago(30)}),
+        ("next page", {"cursor": "next"}),
+    ]
+
+
+def _days_ago(n: int) -> str:
+    import datetime as dt
+
+    return (dt.date.today() - dt.timedelta(days=n)).isoformat()
+
+
+def measure(size: int, repeat: int) -> dict[str, list[float]]:
+    """In the child: build if needed, then p50/p95 per (role, path, case)."""
+    os.environ["DATABASE_URL"] = BASE + DATABASES[size]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    throwaway_keys()
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from bench import inbox_data
+    from campaign.models import User
+
+    call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    inbox_data.build(size)
+    print(f"{size} tickets built in {time.monotonic() - started:.0f} s (0: kept)", file=sys.stderr)
+    results: dict[str, list[float]] = {}
+    for username in ROLES:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for label, query in cases(username):
+            for kind, path in PATHS.items():
+                if query.get("cursor") == "next":  # the second page of the default order
+                    first = client.get(path, {"ordering": "priority"} if kind == "api" else {})
+                    query = {"cursor": _next_cursor(first, kind)}
+                params = {**query, **({"ordering": "priority"} if kind == "api" and label != "default" else {})}
+                times = []
+                for i in range(repeat + 2):
+                    t0 = time.perf_counter()
+                    response = client.get(path, params)
+                    if i >= 2:
+                        times.append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200, (username, path, params, response.status_code)
+                times.sort()
+                p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+                results[f"{username}|{kind}|{label}"] = [statistics.median(times), p95]
+    return results
+
+
+def _next_cursor(response, kind: str) -> str:  # type: ignore[no-untyped-def]
+    from urllib.parse import parse_qs, urlsplit
+
+    if kind == "api":
+        link = response.json()["next"]
+    else:
+        html = response.content.decode()
+        start = html.index("?cursor=") if "?cursor=" in html else html.index("cursor=")
+        link = html[start : html.index('"', start)].replace("&amp;", "&")
+    return parse_qs(urlsplit(link).query)["cursor"][0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.repeat)))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    figures = {}
+    for size in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(size), "--repeat", str(args.repeat)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        sys.stderr.write(out.stderr[-2000:])
+        figures[size] = json.loads(out.stdout.strip().splitlines()[-1])
+    small, big = sizes[0], sizes[-1]
+    print(f"Django test Client in-process; {args.repeat} requests each; ms; load: {os.getloadavg()}")
+    print(
+        f"{'role':<17} {'path':<5} {'case':<19} {'p50 10k':>8} {'p95 10k':>8} {'p50 1M':>8} {'p95 1M':>8} {'1M/10k':>7}"
+    )
+    worst = 0.0
+    for key, (p50s, p95s) in figures[small].items():
+        role, kind, label = key.split("|")
+        p50b, p95b = figures[big][key]
+        ratio = p95b / p95s
+        worst = max(worst, ratio)
+        print(f"{role:<17} {kind:<5} {label:<19} {p50s:>8.1f} {p95s:>8.1f} {p50b:>8.1f} {p95b:>8.1f} {ratio:>7.2f}")
+    print(f"worst p95 ratio 1M/10k: {worst:.2f} (target ≤ 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""The inbox's reads at city scale (SPEC §5, §7, §9): the priority order served by an index, its keyset pages, the
+counters (exact for open tickets, capped for the others) and the overdue job that keeps the stored priority current.
+
+The order is "overdue and supervised first, then newest": `Ticket.priority` (issues.models.PRIORITY) is stored, so
+`ORDER BY priority DESC, created_at DESC, id DESC` reads ticket_priority_idx backwards and stops after a page. The one
+thing a stored value cannot know is time: a ticket whose due_at passed since the overdue job last ran has a stored
+priority one short. Those rows (open, past due_at, not marked: ticket_unmarked_due_idx, a handful at any time) are
+read apart and merged, so a page is exact whenever the job ran last (docs/decisions.md, "Issue 14 — a flat inbox").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from django.db import connections
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from issues.models import OPEN_STATUSES, UNMARKED, Status, Ticket
+
+# A status outside the open ones is counted up to COUNT_CAP and shown as "10,000+" beyond (no COUNT(*) over the
+# whole history on a request path); the open statuses are counted exactly (partial indexes over open tickets).
+COUNT_CAP = 10_000
+CLOSED_STATUSES = tuple(s for s in Status.values if s not in OPEN_STATUSES)
+Key = tuple[int, dt.datetime, int]
+_ORDER = ("-priority", "-created_at", "-id")
+_AFTER = "({}, {}.created_at, {}.id) < (%s, %s, %s)"
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.priority}|{ticket.created_at.isoformat()}|{ticket.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str | None) -> tuple[int, dt.datetime, int] | None:
+    """The last row of the previous page: (priority, created_at, id); nonsense reads as "first page"."""
+    if not value:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        priority, created_at, pk = raw.split("|")
+        moment = dt.datetime.fromisoformat(created_at)
+        return int(priority), moment, int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def unmarked_q(now: dt.datetime) -> Q:
+    """Open, past due_at, and not yet marked by the overdue job: stored priority is one short."""
+    return UNMARKED & Q(due_at__lt=now)
+
+
+def _after(qs: QuerySet[Ticket], key: Key | None, *, bump: int) -> QuerySet[Ticket]:
+    """Rows strictly after `key` in the order (priority + bump, created_at, id) DESC: one row comparison, which
+    PostgreSQL reads as an index range (and SQLite as a row value)."""
+    if key is None:
+        return qs
+    table = Ticket._meta.db_table
+    priority = f"{table}.priority" + (f" + {bump}" if bump else "")
+    return qs.extra(where=[_AFTER.format(priority, table, table)], params=list(key))
+
+
+def priority_page(qs: QuerySet[Ticket], after: Key | None, size: int) -> list[Ticket]:
+    """Up to size + 1 rows of `qs` after `after`, overdue and supervised first, then newest. Two queries: the
+    marked rows in stored order (an index scan that stops after size + 1 rows), and the few unmarked overdue rows
+    (priority + 1); merged in Python. Each row's `priority` is its true priority now (the cursor reads it)."""
+    unmarked = unmarked_q(timezone.now())
+    rows = list(_after(qs.exclude(unmarked), after, bump=0).order_by(*_ORDER)[: size + 1])
+    late = list(_after(qs.filter(unmarked), after, bump=1).order_by(*_ORDER)[: size + 1])
+    for ticket in late:
+        ticket.priority += 1
+    rows += late
+    rows.sort(key=lambda t: (t.priority, t.created_at, t.pk), reverse=True)
+    return rows[: size + 1]
+
+
+def tickets_mark_overdue(now: dt.datetime | None = None) -> int:
+    """The overdue job (every minute, dashboard.tasks.mark_overdue_tickets, and before each escalation run): mark
+    the open tickets whose due_at has passed, so that their stored priority counts it. Reads only the unmarked
+    open tickets past due_at (ticket_unmarked_due_idx); one UPDATE."""
+    return Ticket.objects.filter(unmarked_q(now or timezone.now())).update(passed_due_at=F("due_at"))
+
+
+def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...]) -> list[int]:
+    """Per status, COUNT over at most COUNT_CAP + 1 rows, all in one query:
+    SELECT (SELECT COUNT(*) FROM (… status = s1 LIMIT n) c0), (… s2 …): each a bounded index range."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, status in enumerate(statuses):
+        sql, sub_params = qs.filter(status=status).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) c{i})")  # noqa: S608 -- Django-compiled SQL, params apart
+        params += sub_params
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return list(cursor.fetchone())
+
+
+def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
+    """Counts per status, open overdue, open supervised and pending extension requests for `qs`.
+
+    The open figures are exact, in one query over the open tickets (the partial indexes). Each other status is
+    counted up to COUNT_CAP + 1 rows; a figure past the cap reads COUNT_CAP and its key is listed in `capped`
+    (shown as "10,000+"), and so is `total` then."""
+    now = timezone.now()
+    aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in OPEN_STATUSES}
+    aggregates["overdue"] = Count("pk", filter=Q(due_at__lt=now))
+    aggregates["supervised"] = Count("pk", filter=Q(supervision__gt=0))
+    extension = Q(requested_due_at__isnull=False, status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+    aggregates["extension_requested"] = Count("pk", filter=extension)
+    row = qs.filter(status__in=OPEN_STATUSES).order_by().aggregate(**aggregates)
+    by_status: dict[str, int] = {str(s): row[s] for s in OPEN_STATUSES}
+    capped: list[str] = []
+    for status, n in zip(CLOSED_STATUSES, _capped_counts(qs, CLOSED_STATUSES), strict=True):
+        by_status[status] = min(n, COUNT_CAP)
+        if n > COUNT_CAP:
+            capped.append(status)
+    total = sum(by_status.values())
+    return {
+        "by_status": {s: by_status[s] for s in Status.values},
+        "overdue": row["overdue"],
+        "supervised": row["supervised"],
+        "extension_requested": row["extension_requested"],
+        "total": total,
+        "capped": [*capped, "total"] if capped else [],
+    }

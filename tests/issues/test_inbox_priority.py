@@ -1,0 +1,87 @@
+"""The inbox's stored priority (issue 14): kept by the database on every write, exact before the overdue job runs,
+paged by keyset on the page and the API; counters exact for open statuses and capped for the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from issues import inbox
+from issues.inbox import tickets_mark_overdue
+from issues.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(client, **params):
+    return [t["id"] for t in client.get("/api/v1/tickets/", {"ordering": "priority", **params}).json()["results"]]
+
+
+def test_priority_follows_cards_and_marked_due_dates(tickets, dispatcher):
+    ticket = tickets.at("in_progress")
+    assert Ticket.objects.get(pk=ticket.pk).priority == 0
+    past = timezone.now() - dt.timedelta(hours=2)
+    Ticket.objects.filter(pk=ticket.pk).update(supervision=1, due_at=past)
+    assert Ticket.objects.get(pk=ticket.pk).priority == 1  # the card counts at once; the due date once marked
+    assert tickets_mark_overdue() == 1
+    assert Ticket.objects.get(pk=ticket.pk).priority == 2
+    assert tickets_mark_overdue() == 0  # nothing left to mark
+    Ticket.objects.filter(pk=ticket.pk).update(due_at=timezone.now() + dt.timedelta(days=3))
+    assert Ticket.objects.get(pk=ticket.pk).priority == 1  # a new due_at ends the mark by itself
+    Ticket.objects.filter(pk=ticket.pk).update(status="closed")
+    assert Ticket.objects.get(pk=ticket.pk).priority == 0  # closed: nothing is urgent
+
+
+def test_the_order_is_exact_before_the_overdue_job_runs(api, tickets, dispatcher):
+    late = tickets.at("accepted")
+    newer = tickets.at("accepted")
+    carded = tickets.at("accepted")
+    Ticket.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))  # not marked yet
+    Ticket.objects.filter(pk=carded.pk).update(supervision=1)
+    client = api.as_user(dispatcher)
+    # carded (1, newest) and late (1 by due date, unmarked) before newer (0); ties newest first
+    assert _ids(client) == [carded.pk, late.pk, newer.pk]
+    tickets_mark_overdue()
+    assert _ids(client) == [carded.pk, late.pk, newer.pk]
+    Ticket.objects.filter(pk=late.pk).update(supervision=1)  # now 2: first
+    assert _ids(client) == [late.pk, carded.pk, newer.pk]
+
+
+def test_keyset_pages_cover_every_ticket_once_on_the_page_and_the_api(api, web, tickets, dispatcher):
+    made = [tickets.at("dispatched") for _ in range(7)]
+    Ticket.objects.filter(pk__in=[made[1].pk, made[4].pk]).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    tickets_mark_overdue()
+    Ticket.objects.filter(pk=made[2].pk).update(due_at=timezone.now() - dt.timedelta(hours=1))  # unmarked
+    client = api.as_user(dispatcher)
+    seen, url = [], "/api/v1/tickets/?ordering=priority&page_size=2"
+    while url:
+        body = client.get(url).json()
+        assert "count" not in body
+        seen += [t["id"] for t in body["results"]]
+        url = body["next"]
+    assert seen[:3] == [made[4].pk, made[2].pk, made[1].pk]
+    assert sorted(seen) == sorted(t.pk for t in made)
+    page = web(dispatcher).get("/tickets/", {"page_size": 3})
+    assert [t.pk for t in page.context["rows"]] == seen[:3]
+    assert client.get("/api/v1/tickets/", {"ordering": "priority", "cursor": "%%%"}).status_code == 400
+
+
+def test_counters_are_exact_for_open_and_capped_for_the_others(api, web, tickets, dispatcher, monkeypatch):
+    for _ in range(3):
+        tickets.at("cancelled")
+    tickets.at("reported")
+    client = api.as_user(dispatcher)
+    counts = client.get("/api/v1/tickets/counters/").json()
+    assert counts["by_status"]["cancelled"] == 3 and counts["capped"] == []
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    counts = client.get("/api/v1/tickets/counters/").json()
+    assert counts["by_status"]["cancelled"] == 2
+    assert counts["by_status"]["reported"] == 1
+    assert counts["capped"] == ["cancelled", "total"]
+    assert counts["total"] == 3
+    page = web(dispatcher).get("/tickets/")
+    capped = {c.key: (c.count, c.capped) for c in page.context["counters"]}
+    assert capped["cancelled"] == (2, True) and capped["reported"] == (1, False)
+    assert "2+" in page.content.decode()
