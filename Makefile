@@ -42,7 +42,7 @@ TEST_ENV = SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(
 # The suite runs without the read replica's router (DATABASE_REPLICA_URL unset for it); tests/replica runs on its own
 # with it, against the replica scripts/replica.sh made (.ci/run), or is skipped, saying so, when none is configured.
 pytest: install
-	$(TEST_ENV) env -u DATABASE_REPLICA_URL $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+	$(TEST_ENV) env -u DATABASE_REPLICA_URL $(PY) -m pytest --ignore=tests/replica $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 pytest-replica: install
 	@if [ -z "$$DATABASE_REPLICA_URL" ]; then echo "==> tests/replica skipped: DATABASE_REPLICA_URL is not set (scripts/replica.sh)"; \
