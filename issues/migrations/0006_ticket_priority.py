@@ -56,7 +56,6 @@ class Migration(migrations.Migration):
             name='priority',
             field=models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.Case(models.When(models.Q(('status__in', ['reported', 'dispatched', 'accepted', 'in_progress']), ('supervision__gt', 0)), then=models.Value(1)), default=models.Value(0)), '+', models.Case(models.When(models.Q(('status__in', ['reported', 'dispatched', 'accepted', 'in_progress']), ('passed_due_at', models.F('due_at'))), then=models.Value(1)), default=models.Value(0))), output_field=models.SmallIntegerField(verbose_name='优先级')),
         ),
-        migrations.RunPython(mark_overdue, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(fields=['priority', 'created_at', 'id'], name='ticket_priority_idx'),
@@ -78,4 +77,7 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('status__in', ['reported', 'dispatched', 'accepted', 'in_progress']), models.Q(('passed_due_at__isnull', True), models.Q(('passed_due_at', models.F('due_at')), _negated=True), _connector='OR')), fields=['due_at'], name='ticket_unmarked_due_idx'),
         ),
         migrations.RunPython(create_search_indexes, drop_search_indexes),
+        # Last: its UPDATE leaves deferred foreign-key checks pending, and PostgreSQL refuses CREATE INDEX on a table
+        # with pending trigger events in the same transaction (an upgrade over existing tickets failed so).
+        migrations.RunPython(mark_overdue, migrations.RunPython.noop),
     ]
