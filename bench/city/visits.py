@@ -196,8 +196,12 @@ def build_visits(cursor: Any, city: City, homes: Registry, firms: Registry, extr
     ctx = {"campaign": str(campaign), "notes": notes, "answers": answers}
     exceptions = dict(CalendarDay.objects.values_list("date", "kind"))
     routine = max(0, total - len(extra.ids))
-    chunks = routine_chunks(city, homes, firms, ctx, total=routine, first=first,
-                            weights=day_weights(first, days, exceptions), now_us=now_us, seed=seed)  # fmt: skip
+    # Routine visits up to yesterday: today's share would be cut at `now` (none yet just after midnight in Shanghai),
+    # and the city would hold fewer visits than asked for, by the hour of the build.
+    weights = day_weights(first, days, exceptions)
+    weights[-1] = 0.0
+    chunks = routine_chunks(city, homes, firms, ctx, total=routine, first=first, weights=weights, now_us=now_us,
+                            seed=seed)  # fmt: skip
     written = copy_model(cursor, Visit, chunks, total=routine, desc="visits")
     written += copy_model(cursor, Visit, extra_chunks(city, extra, ctx, seed + 1), total=len(extra.ids), desc="visits (tickets)")  # fmt: skip
     return written
