@@ -176,3 +176,30 @@ def roles() -> Roles:
 
     ids = dict(User.objects.filter(username__startswith="bench_").values_list("username", "pk"))
     return Roles(ids["bench_dispatcher"], ids["bench_handler"], ids["bench_leader"])
+
+
+def filter_cases(username: str, date_from: str, date_to: str) -> list[tuple[str, dict[str, str]]]:
+    """(label, query) per inbox filter for one of roles()' users, with units inside the user's scope (a unit out of
+    scope answers 404 before any query): what bench/inbox_scale.py times and tests/issues/test_inbox_explain.py
+    EXPLAINs."""
+    from campaign.models import OrgUnit
+
+    unit, lead_unit = {
+        "bench_dispatcher": ("社区0-0-0", "部门0-1"),
+        "bench_handler": ("部门0-0", "部门0-0"),
+        "bench_leader": ("社区0-0-0", "网格0-0-0-1"),
+    }[username]
+    return [
+        ("default", {}),
+        ("status=in_progress", {"status": "in_progress"}),
+        ("status=closed", {"status": "closed"}),
+        ("overdue", {"overdue": "true"}),
+        ("supervision", {"supervision": "1,2"}),
+        ("extension", {"extension": "true"}),
+        ("unit", {"unit": str(OrgUnit.objects.get(name=unit).pk)}),
+        ("lead_unit", {"lead_unit": str(OrgUnit.objects.get(name=lead_unit).pk)}),
+        ("category", {"category": CATEGORIES[3]}),
+        ("q code", {"q": "IB00000777"}),
+        ("q text", {"q": "内容 4242"}),
+        ("date range", {"date_from": date_from, "date_to": date_to}),
+    ]

@@ -33,30 +33,10 @@ PATHS = {"page": "/tickets/", "api": "/api/v1/tickets/"}
 
 
 def cases(username: str) -> list[tuple[str, dict[str, str]]]:
-    """(label, query) per filter; units inside the role's scope (out of scope answers 404)."""
+    """(label, query) per filter (bench.inbox_data.filter_cases), then a second page."""
     from bench import inbox_data
-    from campaign.models import OrgUnit
 
-    unit, lead_unit = {
-        "bench_dispatcher": ("社区0-0-0", "部门0-1"),
-        "bench_handler": ("部门0-0", "部门0-0"),
-        "bench_leader": ("社区0-0-0", "网格0-0-0-1"),
-    }[username]
-    return [
-        ("default", {}),
-        ("status=in_progress", {"status": "in_progress"}),
-        ("status=closed", {"status": "closed"}),
-        ("overdue", {"overdue": "true"}),
-        ("supervision", {"supervision": "1,2"}),
-        ("extension", {"extension": "true"}),
-        ("unit", {"unit": str(OrgUnit.objects.get(name=unit).pk)}),
-        ("lead_unit", {"lead_unit": str(OrgUnit.objects.get(name=lead_unit).pk)}),
-        ("category", {"category": inbox_data.CATEGORIES[3]}),
-        ("q code", {"q": "IB00000777"}),
-        ("q text", {"q": "内容 4242"}),
-        ("date range", {"date_from": _days_ago(60), "date_to": _days_ago(30)}),
-        ("next page", {"cursor": "next"}),
-    ]
+    return [*inbox_data.filter_cases(username, _days_ago(60), _days_ago(30)), ("next page", {"cursor": "next"})]
 
 
 def _days_ago(n: int) -> str:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench import inbox_data
-from campaign.models import OrgUnit, User
+from campaign.models import User
 from issues.models import OPEN_STATUSES, Ticket
 
 pytestmark = [
@@ -38,25 +38,7 @@ def seq_scans(plan: dict[str, Any]) -> list[str]:
 
 def filters(username: str) -> list[dict[str, str]]:
     """The inbox filters, with units in the role's scope (a unit out of scope answers 404 before any query)."""
-    unit, lead_unit = {
-        "bench_dispatcher": ("社区0-0-0", "部门0-1"),
-        "bench_handler": ("部门0-0", "部门0-0"),
-        "bench_leader": ("社区0-0-0", "网格0-0-0-1"),
-    }[username]
-    return [
-        {},
-        {"status": "in_progress"},
-        {"status": "closed"},
-        {"overdue": "true"},
-        {"supervision": "1,2"},
-        {"extension": "true"},
-        {"unit": str(OrgUnit.objects.get(name=unit).pk)},
-        {"lead_unit": str(OrgUnit.objects.get(name=lead_unit).pk)},
-        {"category": inbox_data.CATEGORIES[3]},
-        {"q": "IB00000777"},
-        {"q": "内容 4242"},
-        {"date_from": "2026-01-01", "date_to": "2026-01-31"},
-    ]
+    return [query for _, query in inbox_data.filter_cases(username, "2026-01-01", "2026-01-31")]
 
 
 def test_no_sequential_scan_of_tickets_on_the_inbox_paths(client):
