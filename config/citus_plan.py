@@ -9,10 +9,11 @@ A district's tickets, visits, households and statistics live on one shard, so a 
 - REFERENCE: small, read by every query, rarely written: a full copy on every node (joins with them stay local).
 - LOCAL: on the coordinator only (Citus "local tables"): sessions, logins, jobs and logs no shard query joins.
 
-Today only TicketSequence carries `district`. The gaps, each with the change that closes it: KEY_TO_ADD (the
-distributed tables without the column), UNIQUE_TO_WIDEN (the unique keys that must then include it), FK_TO_COLOCATE
-(the foreign keys between distributed tables, which Citus accepts only when they include the key on both sides:
-composite FKs Django cannot declare, so they become `db_constraint=False` kept by the code, as visit photos → visits).
+Today TicketSequence and Ticket (issue 14: the district staff's scope) carry `district`. The gaps, each with the
+change that closes it: KEY_TO_ADD (the distributed tables without the column), UNIQUE_TO_WIDEN (the unique keys that
+must then include it), FK_TO_COLOCATE (the foreign keys between distributed tables, which Citus accepts only when they
+include the key on both sides: composite FKs Django cannot declare, so they become `db_constraint=False` kept by the
+code, as visit photos → visits).
 """
 
 from __future__ import annotations
@@ -88,7 +89,6 @@ KEY_TO_ADD: dict[str, str] = {
     "visits.Visit": f"visits: {_FROM_UNIT}",
     "visits.VisitPhoto": "visits: add district FK, fill from the photo's visit",
     "visits.VisitKey": "visits: add district_id to the key table, filled by the same trigger from the visit",
-    "issues.Ticket": f"issues: {_FROM_UNIT} (the district its code's prefix already names)",
     "issues.TicketEvent": "issues: add district FK, fill from the event's ticket",
     "issues.TicketCoUnit": "issues: add district FK, fill from the link's ticket (not the co-unit's own district)",
     "issues.Notification": "issues: add district FK, fill from the notification's ticket",

@@ -11,9 +11,16 @@ from issues.models import Notification, Ticket, TicketCoUnit, TicketEvent
 
 
 class TicketCoUnitInline(admin.TabularInline):
+    """Co-units change through the machine (dispatch, reassign, assist): shown, not edited here."""
+
     model = TicketCoUnit
     extra = 0
-    raw_id_fields = ["unit", "submitted_by"]
+    can_delete = False
+    fields = ("unit", "part", "submitted_at", "submitted_by")
+    readonly_fields = ("unit", "part", "submitted_at", "submitted_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class TicketEventInline(admin.TabularInline):
@@ -40,15 +47,17 @@ class TicketAdmin(PersonalDataAdmin):
         "campaign",
         "requester_household",
         "requester_enterprise",
-        "unit",
-        "lead_unit",
         "lead_official",
         "merge_into",
         "created_by",
     ]
     # The workflow fields move only through issues.machine (one event per change).
+    # Where the matter lies and who leads it, too: a ticket and its units lie in one district (Ticket.district).
     readonly_fields = [
         "code",
+        "unit",
+        "district",
+        "lead_unit",
         "status",
         "version",
         "supervision",

@@ -84,13 +84,18 @@ def tickets_mark_overdue(now: dt.datetime | None = None) -> int:
     return Ticket.objects.filter(unmarked_q(now or timezone.now())).update(passed_due_at=F("due_at"))
 
 
-def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...]) -> list[int]:
+def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...], *, wide: bool) -> list[int]:
     """Per status, COUNT over at most COUNT_CAP + 1 rows, all in one query:
-    SELECT (SELECT COUNT(*) FROM (… status = s1 LIMIT n) c0), (… s2 …): each a bounded index range."""
+    SELECT (SELECT COUNT(*) FROM (… status = s1 LIMIT n) c0), (… s2 …): each a bounded index range.
+
+    For a wide scope (a district's staff, or everything) the rows are taken in the inbox order: the planner then
+    reads the (district,) status, priority index and stops at the cap, where unordered it would pick a sequential
+    scan that stops there too but reads ~6 rows for each one counted."""
     parts: list[str] = []
     params: list[Any] = []
     for i, status in enumerate(statuses):
-        sql, sub_params = qs.filter(status=status).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        rows = qs.filter(status=status).order_by(*(_ORDER if wide else ())).values("pk")[: COUNT_CAP + 1]
+        sql, sub_params = rows.query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) c{i})")  # noqa: S608 -- Django-compiled SQL, params apart
         params += sub_params
     with connections[qs.db].cursor() as cursor:
@@ -98,8 +103,9 @@ def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...]) -> list[int]
         return list(cursor.fetchone())
 
 
-def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
-    """Counts per status, open overdue, open supervised and pending extension requests for `qs`.
+def ticket_counters(qs: QuerySet[Ticket], *, wide: bool = False) -> dict[str, Any]:
+    """Counts per status, open overdue, open supervised and pending extension requests for `qs`; `wide`: `qs` is
+    a district's or everything (issues.selectors.scope_is_wide).
 
     The open figures are exact, in one query over the open tickets (the partial indexes). Each other status is
     counted up to COUNT_CAP + 1 rows; a figure past the cap reads COUNT_CAP and its key is listed in `capped`
@@ -113,7 +119,7 @@ def ticket_counters(qs: QuerySet[Ticket]) -> dict[str, Any]:
     row = qs.filter(status__in=OPEN_STATUSES).order_by().aggregate(**aggregates)
     by_status: dict[str, int] = {str(s): row[s] for s in OPEN_STATUSES}
     capped: list[str] = []
-    for status, n in zip(CLOSED_STATUSES, _capped_counts(qs, CLOSED_STATUSES), strict=True):
+    for status, n in zip(CLOSED_STATUSES, _capped_counts(qs, CLOSED_STATUSES, wide=wide), strict=True):
         by_status[status] = min(n, COUNT_CAP)
         if n > COUNT_CAP:
             capped.append(status)

@@ -5,6 +5,8 @@ The state machine that moves a ticket lives in issues/machine.py; this module on
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -102,6 +104,18 @@ class Ticket(models.Model):
     unit = models.ForeignKey(
         "campaign.OrgUnit", verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="tickets"
     )
+    # The district the matter lies in: the root of `unit`'s tree, kept by save() and, on PostgreSQL, by a trigger
+    # on every insert and change of unit_id (migration 0009), so that rows COPY'd in carry it too. Lead and co-units
+    # lie in it as well (issues.rules.fields.unit_field), so a district's staff see exactly `district = theirs`:
+    # one indexed column for the widest scope (issue 14), and the key the Citus plan shards by (config/citus_plan).
+    district = models.ForeignKey(
+        "campaign.OrgUnit",
+        verbose_name=_("所在区"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # led by the two district indexes below
+    )
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
     description = models.TextField(_("诉求内容"), max_length=4000)
@@ -198,6 +212,12 @@ class Ticket(models.Model):
                 condition=Q(requested_due_at__isnull=False),
                 name="ticket_extension_idx",
             ),
+            # A district's inbox (its staff's scope is the district: issues.selectors.ticket_scope_q): the default
+            # order, and the same within one status (status filter, open counters, capped counts of closed ones).
+            models.Index(fields=["district", "priority", "created_at", "id"], name="ticket_district_priority_idx"),
+            models.Index(
+                fields=["district", "status", "priority", "created_at", "id"], name="ticket_district_status_idx"
+            ),
             # The inbox's default order (issues.inbox): priority DESC, created_at DESC, id DESC, read backwards.
             models.Index(fields=["priority", "created_at", "id"], name="ticket_priority_idx"),
             # The same order within one status (the status filter and the capped counters of closed statuses).
@@ -210,6 +230,8 @@ class Ticket(models.Model):
                 condition=_OPEN & Q(supervision__gt=0),
                 name="ticket_open_card_idx",
             ),
+            # The supervision filter over every status (a card stays on a closed ticket): the few carded tickets.
+            models.Index(fields=["supervision", "created_at"], condition=Q(supervision__gt=0), name="ticket_card_idx"),
             # The overdue job and the inbox's unmarked rows: open, not yet marked past their due_at.
             models.Index(fields=["due_at"], condition=UNMARKED, name="ticket_unmarked_due_idx"),
             # The live `overdue` figure (dashboard.figures.overdue_now): open AND due_at < now, by unit/campaign —
@@ -239,6 +261,11 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.unit_id is not None and (self._state.adding or self.district_id is None):
+            self.district_id = self.unit.district_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -38,6 +38,12 @@ def ticket_scope_q(user: User) -> Q:
         return Q()
     if not user.is_authenticated:
         return Q(pk__in=[])
+    if user.unit is not None and user.unit.depth == 0:
+        # A district's own staff: every unit of a ticket lies in its district (Ticket.district), and so does every
+        # ticket they could raise or lead (a ticket's place and its lead official are checked against the scope),
+        # so the conditions below are exactly `district = theirs`: one indexed column however wide the district,
+        # which the planner estimates and reads as an index range (counters, pages; docs/decisions.md).
+        return Q(district_id=user.unit.pk)
     q = Q(created_by=user) | Q(lead_official=user)
     if user.unit is not None and connection.vendor == "postgresql":
         return q | _scope_by_ids(user.unit)
@@ -72,6 +78,11 @@ def _scope_by_ids(unit: OrgUnit) -> Q:
         | Q(_AnyOf(F("lead_unit_id"), Subquery(units)))
         | Q(_AnyOf(F("id"), Subquery(co_tickets)))
     )
+
+
+def scope_is_wide(user: User) -> bool:
+    """The user sees a whole district (or everything): one indexed key, rows by the hundred thousand."""
+    return sees_everything(user) or (user.is_authenticated and user.unit is not None and user.unit.depth == 0)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:

@@ -48,7 +48,7 @@ def _moments(values: list[Any]) -> list[str]:
     return [NULL if v is None else out[i] for i, v in enumerate(values)]
 
 
-def _ticket_chunk(rows: list[dict[str, Any]], priority: bool, marks: bool) -> dict[str, Any]:
+def _ticket_chunk(rows: list[dict[str, Any]], priority: bool, marks: bool, keyed: bool) -> dict[str, Any]:
     # Generated text holds no tab, newline or backslash (the pools are ours): str() is the COPY text.
     chunk: dict[str, Any] = {c: [str(r.get(c) or "") for r in rows] for c in TEXT}
     chunk.update({c: [NULL if (v := r.get(c)) is None else str(v) for r in rows] for c in NUMBERS})
@@ -60,6 +60,8 @@ def _ticket_chunk(rows: list[dict[str, Any]], priority: bool, marks: bool) -> di
         chunk["priority"] = [str(r["priority"]) for r in rows]
     if marks:  # issues 0006: the generated priority reads the overdue job's mark
         chunk["passed_due_at"] = _moments([r["passed_due_at"] for r in rows])
+    if keyed:  # issues 0008: the ticket's district (the trigger of 0009 would also fill it, one lookup a row)
+        chunk["district_id"] = [str(r["district"]) for r in rows]
     return chunk
 
 
@@ -104,6 +106,7 @@ def build_tickets(cursor: Any, city: City, homes: Registry, *, total: int, first
     fields = [f for f in Ticket._meta.concrete_fields if not getattr(f, "generated", False)]
     priority = any(f.column == "priority" for f in fields)
     marks = any(f.column == "passed_due_at" for f in fields)
+    keyed = any(f.column == "district_id" for f in fields)
     counts = {"events": 0}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as events, tempfile.TemporaryFile("w+", encoding="utf-8") as links:  # fmt: skip
 
@@ -117,7 +120,7 @@ def build_tickets(cursor: Any, city: City, homes: Registry, *, total: int, first
                     walk.row["events_at"] = walk.events[-1][0]
                     rows.append(walk.row), walks.append(walk)  # type: ignore[func-returns-value]
                 counts["events"] += _spill(rows, walks, events, links)
-                yield len(rows), _ticket_chunk(rows, priority, marks)
+                yield len(rows), _ticket_chunk(rows, priority, marks, keyed)
 
         copy_model(cursor, Ticket, chunks(), total=total, desc="tickets")
         copy_model(cursor, TicketEvent, _file_chunks(events, EVENT_COLUMNS), total=counts["events"], desc="ticket events")  # fmt: skip

@@ -122,6 +122,11 @@ class OrgUnit(models.Model):
     def contains(self, other: OrgUnit) -> bool:
         return other.path.startswith(self.path)
 
+    @property
+    def district_id(self) -> int:
+        """The id of the unit's district (the root of its tree), read off the path: no query."""
+        return int(self.path[: PATH_STEP - 1])
+
     def district(self) -> OrgUnit:
         root_path = self.path[:PATH_STEP]
         return self if self.path == root_path else OrgUnit.objects.get(path=root_path)

@@ -55,6 +55,11 @@ def unit_field(ctx: Ctx, raw: Any, name: str) -> OrgUnit | None:
     unit = units_visible_to(ctx.actor).filter(pk=pk).first() if ctx.actor else OrgUnit.objects.filter(pk=pk).first()
     if unit is None:
         ctx.error(name, _("单位不存在或不在您的管辖范围内。"))
+    elif unit.district_id != ctx.ticket.district_id:
+        # A ticket and every unit on it lie in one district (the scope of a district's staff is that key alone:
+        # issues.selectors.ticket_scope_q, docs/decisions.md); another district's unit is not offered.
+        ctx.error(name, _("只能指定工单所在区的单位。"))
+        return None
     return unit
 
 
