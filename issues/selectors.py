@@ -100,6 +100,8 @@ def ticket_in_scope(ticket: Ticket, user: User) -> bool:
         return True
     if not user.is_authenticated:
         return False
+    if user.unit is not None and user.unit.depth == 0:
+        return ticket.district_id == user.unit.pk
     if user.pk in (ticket.created_by_id, ticket.lead_official_id):
         return True
     if user.unit is None:

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from campaign.errors import Invalid
+from campaign.errors import Invalid, OutOfScope
 from campaign.models import OrgUnit, Role, UnitKind
 from issues.models import Status, Ticket, TicketEvent
 from issues.selectors import scope_is_wide, tickets_visible_to
@@ -106,5 +106,7 @@ def test_district_staff_see_exactly_their_district(tickets, org, other, dispatch
     client.force_login(dispatcher)
     assert client.get(f"/api/v1/tickets/{elsewhere.pk}/").status_code == 404
     assert client.get(f"/api/v1/tickets/{mine[0].pk}/").status_code == 200
+    with pytest.raises(OutOfScope):  # the machine's check on the locked row says the same (ticket_in_scope)
+        tickets.act(elsewhere, "cancel", dispatcher, reason="重复")
     counters = client.get("/api/v1/tickets/counters/").json()
     assert counters["total"] == 3 and counters["by_status"]["closed"] == 1 and counters["capped"] == []
