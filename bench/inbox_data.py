@@ -2,8 +2,9 @@
 test_inbox_explain.py (100,000 tickets) and bench/inbox_scale.py (10,000 and 1,000,000).
 
 The shape does not depend on the size: 4 districts × 10 streets × 5 communities × 4 grids and 20 departments each
-(1,123 units; each district a tree root); tickets over the last 365 days, newest last in the heap, spread over every grid; one in 10 of the
-last 30 days' tickets, and one in 1,000 older ones (tracking matters), still open — ~1.2 % open in all; of the open,
+(1,124 units; each district a tree root, as SPEC §1); tickets over the last 365 days, newest last in the heap,
+spread over every grid; one in 10 of the last 30 days' tickets, and one in 1,000 older ones (tracking matters), still
+open — ~1.2 % open in all; of the open,
 ~10 % past due_at (most with a yellow card, a few red, a few not yet marked by the overdue job), ~5 % carded
 while on time, ~2 % with a pending extension request; dispatched tickets have a lead department of their district,
 one in 20 a co-unit department too; 40 % of the tickets belong to one of 3 campaigns, 20 categories.

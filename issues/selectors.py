@@ -38,12 +38,12 @@ def ticket_scope_q(user: User) -> Q:
         return Q()
     if not user.is_authenticated:
         return Q(pk__in=[])
-    if user.unit is not None and user.unit.depth == 0:
+    if (district := staff_district(user)) is not None:
         # A district's own staff: every unit of a ticket lies in its district (Ticket.district), and so does every
         # ticket they could raise or lead (a ticket's place and its lead official are checked against the scope),
         # so the conditions below are exactly `district = theirs`: one indexed column however wide the district,
         # which the planner estimates and reads as an index range (counters, pages; docs/decisions.md).
-        return Q(district_id=user.unit.pk)
+        return Q(district_id=district)
     q = Q(created_by=user) | Q(lead_official=user)
     if user.unit is not None and connection.vendor == "postgresql":
         return q | _scope_by_ids(user.unit)
@@ -80,9 +80,17 @@ def _scope_by_ids(unit: OrgUnit) -> Q:
     )
 
 
+def staff_district(user: User) -> int | None:
+    """The district whose staff the user is (their unit is a tree root), or None: their scope is then that
+    district's tickets exactly (ticket_scope_q, ticket_in_scope)."""
+    if user.is_authenticated and user.unit is not None and user.unit.depth == 0:
+        return user.unit.pk
+    return None
+
+
 def scope_is_wide(user: User) -> bool:
     """The user sees a whole district (or everything): one indexed key, rows by the hundred thousand."""
-    return sees_everything(user) or (user.is_authenticated and user.unit is not None and user.unit.depth == 0)
+    return sees_everything(user) or staff_district(user) is not None
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -100,8 +108,8 @@ def ticket_in_scope(ticket: Ticket, user: User) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    if user.unit is not None and user.unit.depth == 0:
-        return ticket.district_id == user.unit.pk
+    if (district := staff_district(user)) is not None:
+        return ticket.district_id == district
     if user.pk in (ticket.created_by_id, ticket.lead_official_id):
         return True
     if user.unit is None:

@@ -1,6 +1,7 @@
-"""Ticket.district NOT NULL, its two inbox indexes, an index of the carded tickets (the supervision filter), and (PostgreSQL) the trigger that sets it from unit_id on every
-insert and every change of unit_id, so that rows written by COPY or raw SQL (bench/make_city.py) carry it too.
-Django's Ticket.save() sets it as well (SQLite has no such trigger)."""
+"""Ticket.district NOT NULL, its two inbox indexes, an index of the carded tickets (the supervision filter), and
+(PostgreSQL) the trigger that sets it from unit_id on every insert and every change of unit_id, so that rows written
+by COPY or raw SQL (bench/make_city.py) carry it too. Django's Ticket.save() sets it as well (SQLite has no such
+trigger)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
