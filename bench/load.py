@@ -280,7 +280,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=16, help="simulated users (8 cadres : 4 handlers : 2 : 2)")
     parser.add_argument("--rate", type=float, default=0.5, help="task runs per second per user")
     parser.add_argument("--pin-server", action="store_true", help="gunicorn on CPUs 1.. only (a quiet machine)")
-    parser.add_argument("--no-refresh", action="store_true", help="skip the refresh of every unit's cache rows")
+    parser.add_argument("--no-refresh", action="store_true", help="skip the refresh of the statistics' cache rows")
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker (the statistics then age)")
     args = parser.parse_args()
     if not (args.district or args.city):

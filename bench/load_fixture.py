@@ -8,7 +8,7 @@ first), the district's and a street's dispatcher, the district's and a street's 
 (knox) and the page users a session (Django's own login, as the login form would). Lists, for each handler, open
 tickets led by its department, and for each dispatcher reported tickets in its scope, so that no two simulated
 users act on the same ticket. Then brings the statistics up to date once (the dirty sweep and the usual periods'
-cache rows of every unit), as the running sweep keeps them. Writes the JSON that bench/load_users.py reads.
+cache rows of every unit that keeps them), as the running sweep keeps them. Writes the JSON that bench/load_users.py reads.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def leaders() -> list[dict[str, Any]]:
 
 
 def statistics_current() -> None:
-    """What the running sweep does, once: recompute marked days, then every unit's usual-period cache rows."""
+    """What the running sweep does, once: recompute marked days, then the usual-period cache rows (every unit that keeps them)."""
     from dashboard.models import DirtyDay
     from dashboard.periods import periods_refresh
     from dashboard.rollups import rollup_dirty

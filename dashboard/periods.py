@@ -6,6 +6,10 @@ the one path computes (dashboard.figures.range_figures and unit_state; a departm
 rows' first visit days), as at `computed_at`. A read uses a row only while it is younger than CACHE_MAX_AGE; else it
 computes through the one path. Nothing else decides between them.
 
+Only the wide units keep rows (CACHED_KINDS: districts, streets, departments, parks): a community or a grid is a few
+thousand households, which the one path answers in milliseconds, while refreshing their rows was most of the sweep's
+work (a city: 4,032 of its 4,192 units; bench/README.md, the mixed load) and ran on the cores the requests need.
+
 `periods_refresh` (called at the end of every sweep, rollups.rollup_dirty, and after a backfill or the nightly
 recompute) rewrites the rows of the ancestors of the leaf units the sweep just recomputed, and of every unit whose
 rows are older than REFRESH_AFTER (or missing, or of another day): so a change shows in the usual periods one sweep
@@ -34,6 +38,7 @@ REFRESH_AFTER = dt.timedelta(minutes=3)
 # A refresh holds this transaction-scoped advisory lock (PostgreSQL): refreshes run one at a time. Far from the
 # rollups' lock keys.
 _REFRESH_LOCK = -(1 << 41)
+CACHED_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.PARK)
 Period = tuple[int, str, dt.date, dt.date]  # (campaign id or 0, period key, date_from, date_to)
 
 
@@ -63,6 +68,11 @@ def usual_period(date_from: dt.date, date_to: dt.date, campaign: Campaign | None
     return lengths.get((day - date_from).days)
 
 
+def is_cached(unit: OrgUnit | None) -> bool:
+    """Whether the unit keeps cache rows (a unit of CACHED_KINDS; the whole city, None, computes live)."""
+    return unit is not None and unit.kind in CACHED_KINDS
+
+
 def _fresh() -> Q:
     return Q(computed_at__gte=timezone.now() - CACHE_MAX_AGE)
 
@@ -71,7 +81,7 @@ def cached(
     unit: OrgUnit | None, campaign: Campaign | None, date_from: dt.date, date_to: dt.date
 ) -> PeriodSummary | None:
     """The cache row of exactly this period, if it is a usual one and its row is younger than CACHE_MAX_AGE."""
-    period = usual_period(date_from, date_to, campaign) if unit is not None else None
+    period = usual_period(date_from, date_to, campaign) if is_cached(unit) else None
     if period is None:
         return None
     key = {"campaign_id": campaign.pk if campaign else 0, "period": period, "date_from": date_from, "date_to": date_to}
@@ -82,6 +92,7 @@ def cached_rows(
     units: list[OrgUnit], campaign: Campaign | None, date_from: dt.date, date_to: dt.date
 ) -> dict[int, Any]:
     """{unit id: figures} of the units' cache rows of this usual period (young enough), or {} (not a usual period)."""
+    units = [u for u in units if is_cached(u)]
     period = usual_period(date_from, date_to, campaign)
     if period is None or not units:
         return {}
@@ -93,7 +104,7 @@ def cached_rows(
 def anchor(unit: OrgUnit | None, campaign_id: int) -> PeriodSummary | None:
     """The unit's cache row of today (the campaign's, else every campaign's), young enough: what does not depend on
     the range (registry count, overdue, first visit days) for any other read. One query."""
-    if unit is None:
+    if not is_cached(unit):
         return None
     day = today()
     rows = PeriodSummary.objects.filter(
@@ -103,9 +114,9 @@ def anchor(unit: OrgUnit | None, campaign_id: int) -> PeriodSummary | None:
 
 
 def periods_refresh(*, leaves: set[int] | None = None, everything: bool = False) -> int:
-    """Rewrite the cache rows of the ancestors of `leaves` (and every department), of every unit whose rows are
-    older than REFRESH_AFTER or not of today — or of every unit; returns the number of rows written. Cheap when
-    nothing is due. Call outside any transaction of the caller's.
+    """Rewrite the cache rows (of units of CACHED_KINDS) of the ancestors of `leaves` and every department, of every
+    unit whose rows are older than REFRESH_AFTER or not of today — or of all of them; returns the number of rows
+    written. Cheap when nothing is due. Call outside any transaction of the caller's.
 
     PostgreSQL computes and writes under one advisory lock. SQLite (the embedded default: one writer for the whole
     database, and a transaction takes it when it begins) computes first, outside any transaction (WAL: reads
@@ -148,10 +159,11 @@ def _rows_write(rows: list[PeriodSummary], day: dt.date) -> None:
 
 
 def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[OrgUnit]:
-    """Every unit, or: those without a row of today younger than REFRESH_AFTER, the ancestors of `leaves`, and —
-    when leaves changed — every department (a department's `lead` sums count tickets anywhere)."""
+    """Every unit of CACHED_KINDS, or those of them without a row of today younger than REFRESH_AFTER, the ancestors
+    of `leaves`, and — when leaves changed — every department (a department's `lead` sums count tickets anywhere)."""
+    wide = OrgUnit.objects.filter(kind__in=CACHED_KINDS).order_by("path")
     if everything:
-        return list(OrgUnit.objects.order_by("path"))
+        return list(wide)
     young = PeriodSummary.objects.filter(
         campaign_id=0, period=PeriodSummary.TODAY, as_of=day, computed_at__gte=now - REFRESH_AFTER
     )
@@ -160,7 +172,7 @@ def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, e
         paths = OrgUnit.objects.filter(pk__in=leaves).values_list("path", flat=True)
         prefixes = {prefix for path in paths for prefix in path_prefixes(path)}
         due |= Q(path__in=prefixes) | Q(kind=UnitKind.DEPARTMENT)
-    return list(OrgUnit.objects.filter(due).order_by("path"))
+    return list(wide.filter(due))
 
 
 def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[PeriodSummary]:
