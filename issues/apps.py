@@ -7,7 +7,11 @@ class IssuesConfig(AppConfig):
 
     def ready(self) -> None:
         from campaign import exports
-        from issues import notices  # noqa: F401 - registers its Celery task (notices_send_task) in every process
+        from issues import (
+            notices,  # noqa: F401 - registers its Celery task (notices_send_task) in every process
+            placement,
+        )
         from issues.ledgers import TICKETS
 
         exports.register(TICKETS)
+        placement.connect()

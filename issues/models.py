@@ -116,6 +116,19 @@ class Ticket(models.Model):
         editable=False,
         db_index=False,  # led by the two district indexes below
     )
+    # The street (or department, or park) the matter lies in: the depth-1 ancestor of `unit` (None when the unit is
+    # the district itself), kept like `district` (save(), the trigger; a unit moved to another street carries its
+    # tickets along: issues.signals). A street's or a department's staff see `branch = theirs` plus the tickets led
+    # by or shared with their units: one indexed column for the bulk of a street's scope (issue 14).
+    branch = models.ForeignKey(
+        "campaign.OrgUnit",
+        verbose_name=_("所在街道"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        null=True,
+        db_index=False,  # led by the two branch indexes below
+    )
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
     description = models.TextField(_("诉求内容"), max_length=4000)
@@ -218,6 +231,9 @@ class Ticket(models.Model):
             models.Index(
                 fields=["district", "status", "priority", "created_at", "id"], name="ticket_district_status_idx"
             ),
+            # A street's (or a department's) inbox: the same two orders within the branch.
+            models.Index(fields=["branch", "priority", "created_at", "id"], name="ticket_branch_priority_idx"),
+            models.Index(fields=["branch", "status", "priority", "created_at", "id"], name="ticket_branch_status_idx"),
             # The inbox's default order (issues.inbox): priority DESC, created_at DESC, id DESC, read backwards.
             models.Index(fields=["priority", "created_at", "id"], name="ticket_priority_idx"),
             # The same order within one status (the status filter and the capped counters of closed statuses).
@@ -264,7 +280,7 @@ class Ticket(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.unit_id is not None and (self._state.adding or self.district_id is None):
-            self.district_id = self.unit.district_id
+            self.district_id, self.branch_id = self.unit.district_id, self.unit.branch_id
         super().save(*args, **kwargs)
 
     @property

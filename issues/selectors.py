@@ -45,12 +45,17 @@ def ticket_scope_q(user: User) -> Q:
         # which the planner estimates and reads as an index range (counters, pages; docs/decisions.md).
         return Q(district_id=district)
     q = Q(created_by=user) | Q(lead_official=user)
-    if user.unit is not None and connection.vendor == "postgresql":
-        return q | _scope_by_ids(user.unit)
-    if user.unit is not None:
-        co_unit_in_scope = TicketCoUnit.objects.filter(subtree_q(user.unit), ticket=OuterRef("pk"))
-        q |= subtree_q(user.unit, "unit", "lead_unit") | Q(Exists(co_unit_in_scope))
-    return q
+    if user.unit is None:
+        return q
+    if user.unit.depth == 1:
+        # A street's (or a department's, or a park's) staff: the tickets placed in their subtree are exactly
+        # `branch = theirs` (Ticket.branch, one index range in the inbox's order); the rest of the OR — tickets led
+        # by or shared with their units, raised or led by them — is the few crossing in from elsewhere.
+        return q | Q(branch_id=user.unit.pk) | _led_or_shared(user.unit)
+    if connection.vendor == "postgresql":
+        units = OrgUnit.objects.filter(path__startswith=user.unit.path).order_by().values("pk")
+        return q | Q(_AnyOf(F("unit_id"), Subquery(units))) | _led_or_shared(user.unit)
+    return q | subtree_q(user.unit, "unit") | _led_or_shared(user.unit)
 
 
 class _AnyOf(Func):
@@ -68,16 +73,16 @@ class _AnyOf(Func):
         return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
 
 
-def _scope_by_ids(unit: OrgUnit) -> Q:
-    """ticket_scope_q's unit conditions on the ticket's own columns (PostgreSQL): unit_id, lead_unit_id or id among
-    the ids of the subtree / of its co-unit links, each served by its index (issue 14, docs/decisions.md)."""
+def _led_or_shared(unit: OrgUnit) -> Q:
+    """Tickets whose lead unit or a co-unit lies in `unit`'s subtree. On PostgreSQL on the ticket's own columns —
+    lead_unit_id or id among the ids of the subtree / of its co-unit links, each served by its index (issue 14,
+    docs/decisions.md); elsewhere a subtree join and an EXISTS."""
+    if connection.vendor != "postgresql":
+        co_unit_in_scope = TicketCoUnit.objects.filter(subtree_q(unit), ticket=OuterRef("pk"))
+        return subtree_q(unit, "lead_unit") | Q(Exists(co_unit_in_scope))
     units = OrgUnit.objects.filter(path__startswith=unit.path).order_by().values("pk")
     co_tickets = TicketCoUnit.objects.filter(_AnyOf(F("unit_id"), Subquery(units))).order_by().values("ticket_id")
-    return (
-        Q(_AnyOf(F("unit_id"), Subquery(units)))
-        | Q(_AnyOf(F("lead_unit_id"), Subquery(units)))
-        | Q(_AnyOf(F("id"), Subquery(co_tickets)))
-    )
+    return Q(_AnyOf(F("lead_unit_id"), Subquery(units))) | Q(_AnyOf(F("id"), Subquery(co_tickets)))
 
 
 def staff_district(user: User) -> int | None:

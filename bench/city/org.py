@@ -65,6 +65,7 @@ class City:
     streets: list[int] = field(default_factory=list)
     grids: list[int] = field(default_factory=list)
     grid_district: list[int] = field(default_factory=list)  # per grid index: its district id
+    grid_street: list[int] = field(default_factory=list)  # per grid index: its street id (the ticket's branch)
     grid_centre: list[tuple[float, float]] = field(default_factory=list)
     grid_rect: list[tuple[float, float, float, float]] = field(default_factory=list)  # s, w, n, e
     lattice: Any = None  # np.ndarray [row, col] → grid id, -1 outside every grid
@@ -137,6 +138,7 @@ def build_org(cursor: Any, shape: Shape) -> tuple[City, _Units]:
                     grid = units.add(f"{stem}第{gi + 1}网格", "grid", community, gi, g_rect)
                     city.grids.append(grid)
                     city.grid_district.append(district)
+                    city.grid_street.append(street)
                     city.grid_rect.append(g_rect)
                     city.grid_centre.append(((g_rect[0] + g_rect[2]) / 2, (g_rect[1] + g_rect[3]) / 2))
                     r = int(round((NORTH - g_rect[2]) / CELL_LAT))

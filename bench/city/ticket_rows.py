@@ -48,7 +48,7 @@ def _moments(values: list[Any]) -> list[str]:
     return [NULL if v is None else out[i] for i, v in enumerate(values)]
 
 
-def _ticket_chunk(rows: list[dict[str, Any]], priority: bool, marks: bool, keyed: bool) -> dict[str, Any]:
+def _ticket_chunk(rows: list[dict[str, Any]], priority: bool, marks: bool, keyed: set[str]) -> dict[str, Any]:
     # Generated text holds no tab, newline or backslash (the pools are ours): str() is the COPY text.
     chunk: dict[str, Any] = {c: [str(r.get(c) or "") for r in rows] for c in TEXT}
     chunk.update({c: [NULL if (v := r.get(c)) is None else str(v) for r in rows] for c in NUMBERS})
@@ -60,8 +60,10 @@ def _ticket_chunk(rows: list[dict[str, Any]], priority: bool, marks: bool, keyed
         chunk["priority"] = [str(r["priority"]) for r in rows]
     if marks:  # issues 0006: the generated priority reads the overdue job's mark
         chunk["passed_due_at"] = _moments([r["passed_due_at"] for r in rows])
-    if keyed:  # issues 0008: the ticket's district (the trigger of 0009 would also fill it, one lookup a row)
+    if "district_id" in keyed:  # issues 0008: the ticket's district (the trigger is off during the load)
         chunk["district_id"] = [str(r["district"]) for r in rows]
+    if "branch_id" in keyed:  # issues 0010: its street
+        chunk["branch_id"] = [str(r["branch"]) for r in rows]
     return chunk
 
 
@@ -106,7 +108,7 @@ def build_tickets(cursor: Any, city: City, homes: Registry, *, total: int, first
     fields = [f for f in Ticket._meta.concrete_fields if not getattr(f, "generated", False)]
     priority = any(f.column == "priority" for f in fields)
     marks = any(f.column == "passed_due_at" for f in fields)
-    keyed = any(f.column == "district_id" for f in fields)
+    keyed = {f.column for f in fields} & {"district_id", "branch_id"}
     counts = {"events": 0}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as events, tempfile.TemporaryFile("w+", encoding="utf-8") as links:  # fmt: skip
 

@@ -9,9 +9,13 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 PATH_STEP = 7  # each level: a zero-padded id of 6 digits and a "/"
+# Sent (sender=OrgUnit, unit=…) after a unit and its subtree moved under another parent, in the saving transaction:
+# what keeps a copy of a unit's place follows it (issues: the tickets' branch key).
+unit_moved = Signal()
 
 
 def path_prefixes(path: str) -> list[str]:
@@ -96,6 +100,7 @@ class OrgUnit(models.Model):
         super().save(*args, **kwargs)
         if old_path != self.path:
             self._move_descendants(old_path)
+            unit_moved.send(sender=OrgUnit, unit=self)
 
     def _set_path(self) -> None:
         self.path = self.path_for(self.pk, self.parent)
@@ -126,6 +131,12 @@ class OrgUnit(models.Model):
     def district_id(self) -> int:
         """The id of the unit's district (the root of its tree), read off the path: no query."""
         return int(self.path[: PATH_STEP - 1])
+
+    @property
+    def branch_id(self) -> int | None:
+        """The id of the district's direct child the unit lies in (a street, a department or a park: the unit itself
+        at depth 1), read off the path; None for a district itself. Tickets keep it (issues.Ticket.branch)."""
+        return int(self.path[PATH_STEP : 2 * PATH_STEP - 1]) if self.depth >= 1 else None
 
     def district(self) -> OrgUnit:
         root_path = self.path[:PATH_STEP]

@@ -100,6 +100,10 @@ def test_every_ticket_s_events_are_in_order_and_lead_to_its_status(city):
                         e WHERE e.ticket_id = t.id ORDER BY at DESC, id DESC LIMIT 1)""") == 0  # fmt: skip
     assert _one(url, """SELECT count(*) FROM issues_ticket t WHERE version <> 1 + (SELECT count(*) FROM
                         issues_ticketevent e WHERE e.ticket_id = t.id AND action NOT IN ('report', 'supervise'))""") == 0  # fmt: skip
+    # the keys the trigger would have set (it is off during the load): the unit's district and street
+    assert _one(url, """SELECT count(*) FROM issues_ticket t JOIN campaign_orgunit u ON u.id = t.unit_id
+                        WHERE t.district_id <> CAST(substr(u.path, 1, 6) AS INTEGER)
+                           OR t.branch_id IS DISTINCT FROM CAST(substr(u.path, 8, 6) AS INTEGER)""") == 0  # fmt: skip
     assert _one(url, """SELECT count(*) FROM issues_ticket WHERE dispatched_at < created_at OR accepted_at < dispatched_at
                         OR resolved_at < accepted_at OR closed_at < resolved_at OR (status = 'closed') <> (closed_at IS
                         NOT NULL) OR (status <> 'reported' AND status <> 'cancelled' AND mode = '')""") == 0  # fmt: skip
