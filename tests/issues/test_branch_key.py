@@ -21,7 +21,13 @@ pytestmark = pytest.mark.django_db
 
 def _ticket(unit, code, **extra):
     return Ticket.objects.create(
-        code=code, source="hotline", kind="request", description="路灯不亮", unit=unit, created_at=timezone.now(), **extra
+        code=code,
+        source="hotline",
+        kind="request",
+        description="路灯不亮",
+        unit=unit,
+        created_at=timezone.now(),
+        **extra,
     )
 
 
@@ -55,7 +61,9 @@ def test_a_ticket_carries_its_branch(org):
 def test_the_trigger_sets_the_branch_of_raw_rows_and_of_a_changed_unit(org):
     ticket = _ticket(org.grid1, "GX-B-4")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE issues_ticket SET branch_id = NULL, unit_id = %s WHERE id = %s", [org.grid2.pk, ticket.pk])
+        cursor.execute(
+            "UPDATE issues_ticket SET branch_id = NULL, unit_id = %s WHERE id = %s", [org.grid2.pk, ticket.pk]
+        )
     ticket.refresh_from_db()
     assert (ticket.district_id, ticket.branch_id) == (org.district.pk, org.street2.pk)
 
