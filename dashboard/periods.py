@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from campaign.days import today
 from campaign.models import Campaign, OrgUnit, UnitKind
-from campaign.models.org import path_prefixes
+from campaign.models.org import PATH_STEP, path_prefixes
 from dashboard.figures import first_visits, range_figures, range_sums, unit_state
 from dashboard.models import PeriodSummary
 
@@ -160,7 +160,8 @@ def _rows_write(rows: list[PeriodSummary], day: dt.date) -> None:
 
 def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[OrgUnit]:
     """Every unit of CACHED_KINDS, or those of them without a row of today younger than REFRESH_AFTER, the ancestors
-    of `leaves`, and — when leaves changed — every department (a department's `lead` sums count tickets anywhere)."""
+    of `leaves`, and every department of their districts (a department's `lead` sums count the tickets it leads
+    anywhere in its district: a lead unit lies in the ticket's district, issues.rules.fields.unit_field)."""
     wide = OrgUnit.objects.filter(kind__in=CACHED_KINDS).order_by("path")
     if everything:
         return list(wide)
@@ -171,7 +172,10 @@ def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, e
     if leaves:
         paths = OrgUnit.objects.filter(pk__in=leaves).values_list("path", flat=True)
         prefixes = {prefix for path in paths for prefix in path_prefixes(path)}
-        due |= Q(path__in=prefixes) | Q(kind=UnitKind.DEPARTMENT)
+        departments = Q(pk__in=[])
+        for district in {path[:PATH_STEP] for path in prefixes}:
+            departments |= Q(path__startswith=district)
+        due |= Q(path__in=prefixes) | (Q(kind=UnitKind.DEPARTMENT) & departments)
     return list(wide.filter(due))
 
 

@@ -66,7 +66,7 @@ class Counter:
     count: int
     url: str
     active: bool
-    capped: bool = False  # a floor: "10,000+" (issues.inbox.COUNT_CAP)
+    capped: bool = False  # a floor: "1000+" (issues.inbox.COUNT_CAP)
 
 
 def counters(user: User, params: QueryDict) -> list[Counter]:

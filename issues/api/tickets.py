@@ -123,8 +123,8 @@ CountersSerializer = inline_serializer(
         "total": serializers.IntegerField(),
         "capped": serializers.ListField(
             child=serializers.CharField(),
-            help_text="keys (a status, or `total`) counted only up to 10,000: the figure is a floor, shown as "
-            '"10,000+"; the open statuses, overdue, supervised and extension_requested are always exact',
+            help_text="keys (a status, or `total`) counted only up to 1,000: the figure is a floor, shown as "
+            '"1000+"; the open statuses, overdue, supervised and extension_requested are always exact',
         ),
     },
 )

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.importer import registry_import
+from campaign.models import OrgUnit
 from dashboard import periods
 from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, PeriodSummary, TargetSpan, VisitTargetDay
 from dashboard.periods import CACHE_MAX_AGE, REFRESH_AFTER, usual_periods
@@ -322,3 +323,18 @@ def test_only_wide_units_keep_rows_and_a_community_is_answered_live_and_exact(or
         # pending marks, overdue now, open_in_time (no cache lookups: a community has no rows)
         params = {"unit": org.community1.pk, "date_from": q.date_from}
         assert _queries(api, leader, "/api/v1/stats/summary/", params) == 8
+
+
+def test_a_sweep_refreshes_the_departments_of_the_changed_district_only(org, leader):
+    other = OrgUnit.objects.create(name="雁塔区", kind="district", code="YT")
+    other_dept = OrgUnit.objects.create(name="雁塔城管局", kind="department", parent=other)
+    with time_machine.travel(NOW, tick=False) as clock:
+        rollup_range(date_from=TODAY, date_to=TODAY)  # every wide unit's rows, computed at NOW
+        clock.shift(dt.timedelta(minutes=1))
+        periods.periods_refresh(leaves={org.grid1.pk})  # a sweep that recomputed a grid of the first district
+    written = dict(PeriodSummary.objects.filter(campaign_id=0, period="today").values_list("unit_id", "computed_at"))
+    later = NOW + dt.timedelta(minutes=1)
+    assert (
+        written[org.dept1.pk] == written[org.dept2.pk] == written[org.street1.pk] == written[org.district.pk] == later
+    )
+    assert written[org.street2.pk] == written[other_dept.pk] == written[other.pk] == NOW
