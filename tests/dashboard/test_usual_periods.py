@@ -338,3 +338,20 @@ def test_a_sweep_refreshes_the_departments_of_the_changed_district_only(org, lea
         written[org.dept1.pk] == written[org.dept2.pk] == written[org.street1.pk] == written[org.district.pk] == later
     )
     assert written[org.street2.pk] == written[other_dept.pk] == written[other.pk] == NOW
+
+
+def test_a_refresh_past_its_budget_leaves_the_rest_for_the_next_sweep_oldest_first(org, leader, monkeypatch):
+    with time_machine.travel(NOW, tick=False) as clock:
+        rollup_range(date_from=TODAY, date_to=TODAY)  # every wide unit's rows at NOW
+        monkeypatch.setattr(periods, "REFRESH_BUDGET", dt.timedelta(seconds=-1))  # spent after one unit
+        clock.shift(REFRESH_AFTER + dt.timedelta(seconds=1))  # every row due
+        ages = []
+        for _ in range(3):
+            clock.shift(dt.timedelta(seconds=1))
+            periods.periods_refresh()
+            rows = PeriodSummary.objects.filter(campaign_id=0, period="today")
+            ages.append(sorted(rows.values_list("computed_at", flat=True)))
+    wide = PeriodSummary.objects.filter(campaign_id=0, period="today").count()
+    assert wide == 5  # the district, two streets, two departments
+    # each sweep rewrote one unit (the oldest row), and the next sweep another one
+    assert [sum(a > NOW for a in row) for row in ages] == [1, 2, 3]
