@@ -24,13 +24,29 @@ from campaign.filters import (
     SubtreeFilter,
     query_parameters,
 )
-from campaign.models import Role, User
+from campaign.models import OrgUnit, Role, User
 from issues.models import Kind, Mode, Source, Status, Ticket
 from issues.selectors import extension_pending_q, overdue_q, tickets_visible_to
 
 MAX_QUERY_LENGTH = 100
 CATEGORY_MAX_LENGTH = 50
 SUPERVISION_LEVELS = ("0", "1", "2")
+
+
+class PlaceFilter(SubtreeFilter):
+    """`unit` / `lead_unit`: this unit and its subtree, read through the ticket's own keys where one says it — a
+    district's or a street's tickets are `district` / `branch = it` (Ticket's keys, kept with the unit), a unit
+    without children is its id — each an index range in the inbox's order (the subtree's join reads every row of it
+    before the order applies: bench/README.md, "Inbox at city scale"). Other units: the subtree."""
+
+    def filter(self, qs: QuerySet[Any], value: OrgUnit | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        if self.field_name == "unit" and value.depth <= 1:
+            return qs.filter(**{"district_id" if value.depth == 0 else "branch_id": value.pk})
+        if not OrgUnit.objects.filter(parent=value).exists():
+            return qs.filter(**{f"{self.field_name}_id": value.pk})
+        return super().filter(qs, value)
 
 
 class TicketFilter(ScopedFilterSet):
@@ -42,8 +58,8 @@ class TicketFilter(ScopedFilterSet):
     kind = ChoicesFilter(values=Kind.values)
     source = ChoicesFilter(values=Source.values)
     category = django_filters.CharFilter(method="filter_category", help_text="the category, exactly")
-    unit = SubtreeFilter(help_text="where the matter is: this unit and its subtree")
-    lead_unit = SubtreeFilter("lead_unit", help_text="lead unit and its subtree")
+    unit = PlaceFilter(help_text="where the matter is: this unit and its subtree")
+    lead_unit = PlaceFilter("lead_unit", help_text="lead unit and its subtree")
     overdue = BoolFilter(method="filter_overdue", help_text="open and past due_at (true/false)")
     supervision = ChoicesFilter(values=SUPERVISION_LEVELS)
     extension = BoolFilter(method="filter_extension", help_text="a pending extension request (申请延期): true/false")

@@ -213,8 +213,9 @@ class Ticket(models.Model):
             models.Index(fields=["status", "due_at"], name="ticket_status_due_idx"),
             # Scope by where the matter is (unit__path LIKE) joins through unit_id.
             models.Index(fields=["unit", "created_at"], name="ticket_unit_idx"),
-            # A department's inbox: lead_unit = … AND status = ….
+            # A department's inbox: lead_unit = … AND status = …; and the lead_unit filter in the inbox's order.
             models.Index(fields=["lead_unit", "status"], name="ticket_lead_unit_idx"),
+            models.Index(fields=["lead_unit", "priority", "created_at", "id"], name="ticket_lead_priority_idx"),
             # A cadre's "tickets I raised".
             models.Index(fields=["created_by", "created_at"], name="ticket_created_by_idx"),
             # The visit → tickets link (visit detail).

@@ -101,3 +101,26 @@ def test_street_and_department_staff_see_what_the_general_rule_gives(tickets, or
     assert {placed.pk, shared.pk, raised.pk} <= seen and not {elsewhere.pk, in_park.pk} & seen
     assert led.pk in set(tickets_visible_to(handler).values_list("pk", flat=True))
     assert in_park.branch_id == park.pk
+
+
+def test_the_unit_and_lead_unit_filters_by_key_give_the_subtree(tickets, org, dispatcher, client):
+    # given: tickets in both streets, at the district itself, led by each department
+    for status in ("reported", "dispatched", "closed"):
+        tickets.at(status)
+    _ticket(org.grid2, "GX-B-11")
+    _ticket(org.district, "GX-B-12")
+    client.force_login(dispatcher)
+    # then: each filter (by the district key, the branch key, a leaf's id, or the subtree) gives the subtree's rows
+    for field, unit in (
+        ("unit", org.district),
+        ("unit", org.street1),
+        ("unit", org.community1),
+        ("unit", org.grid2),
+        ("lead_unit", org.dept1),
+        ("lead_unit", org.district),
+    ):
+        answer = client.get("/api/v1/tickets/", {field: unit.pk, "ordering": "priority"})
+        assert answer.status_code == 200
+        got = {row["id"] for row in answer.json()["results"]}
+        expected = set(Ticket.objects.filter(**{f"{field}__path__startswith": unit.path}).values_list("pk", flat=True))
+        assert got == expected and (expected or field == "lead_unit"), (field, unit.name)
