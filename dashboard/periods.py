@@ -13,10 +13,11 @@ work (a city: 4,032 of its 4,192 units; bench/README.md, the mixed load) and ran
 `periods_refresh` (called at the end of every sweep, rollups.rollup_dirty, and after a backfill or the nightly
 recompute) rewrites the rows of the ancestors of the leaf units the sweep just recomputed, and of every unit whose
 rows are older than REFRESH_AFTER (or missing, or of another day), oldest first, for at most REFRESH_BUDGET of work
-per sweep: in a district all of them (a second or two), so a change shows in the usual periods one sweep after it
-is made; in a city under a steady stream of visits every wide unit is due each minute (~50 s of work here), and the
-budget spreads them over the next sweeps, so a change shows within a few minutes, a row still never reaches
-CACHE_MAX_AGE, and the sweep takes at most a quarter of a core from the requests (bench/README.md, the mixed load).
+per sweep. In a district that is all of them (a second or two), so a change shows in the usual periods by the first
+sweep once the rows above it are a minute old (REFRESH_CHANGED_AFTER: a sweep follows every write within seconds).
+In a city under a steady stream of visits every wide unit is due each minute (~50 s of work here): the budget
+spreads them over the next sweeps, so a change shows within a few minutes, a row still never reaches CACHE_MAX_AGE,
+and the sweep takes at most a quarter of a core from the requests (bench/README.md, the mixed load).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ from dashboard.models import PeriodSummary
 # the sweep recomputes a row, stays below it by more than the sweep's period (a minute) plus a city-wide refresh.
 CACHE_MAX_AGE = dt.timedelta(minutes=5)
 REFRESH_AFTER = dt.timedelta(minutes=3)
+# A changed unit's ancestors are rewritten by the next sweep once their rows are this old: a sweep follows every
+# write within seconds (dashboard.signals.request_sweep), and rewriting a district's rows at each (0.8 s at city size)
+# kept the worker busy all the time under a steady stream of visits; the leaf rollups themselves stay seconds behind.
+REFRESH_CHANGED_AFTER = dt.timedelta(seconds=60)
 # The work one sweep's refresh may do (the units are taken oldest row first; at least one unit per sweep). A whole
 # city's wide units take ~50 s here: with a sweep a minute every row is rewritten within ~4 minutes, under the bound.
 REFRESH_BUDGET = dt.timedelta(seconds=15)
@@ -172,9 +177,10 @@ def _rows_write(rows: list[PeriodSummary], day: dt.date) -> None:
 
 
 def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[OrgUnit]:
-    """Every unit of CACHED_KINDS, or, oldest row first (none first), those of them without a row of today younger than REFRESH_AFTER, the ancestors
-    of `leaves`, and every department of their districts (a department's `lead` sums count the tickets it leads
-    anywhere in its district: a lead unit lies in the ticket's district, issues.rules.fields.unit_field)."""
+    """Every unit of CACHED_KINDS, or, oldest row first (none first), those of them without a row of today younger
+    than REFRESH_AFTER, and — with rows older than REFRESH_CHANGED_AFTER — the ancestors of `leaves` and every
+    department of their districts (a department's `lead` sums count the tickets it leads anywhere in its district:
+    a lead unit lies in the ticket's district, issues.rules.fields.unit_field)."""
     wide = OrgUnit.objects.filter(kind__in=CACHED_KINDS).order_by("path")
     if everything:
         return list(wide)
@@ -188,7 +194,11 @@ def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, e
         departments = Q(pk__in=[])
         for district in {path[:PATH_STEP] for path in prefixes}:
             departments |= Q(path__startswith=district)
-        due |= Q(path__in=prefixes) | (Q(kind=UnitKind.DEPARTMENT) & departments)
+        recent = PeriodSummary.objects.filter(
+            campaign_id=0, period=PeriodSummary.TODAY, as_of=day, computed_at__gt=now - REFRESH_CHANGED_AFTER
+        )
+        changed = Q(path__in=prefixes) | (Q(kind=UnitKind.DEPARTMENT) & departments)
+        due |= changed & ~Q(pk__in=recent.values("unit_id"))
     computed = PeriodSummary.objects.filter(
         unit=OuterRef("pk"), campaign_id=0, period=PeriodSummary.TODAY, as_of=day
     ).values("computed_at")[:1]
