@@ -12,12 +12,12 @@ work (a city: 4,032 of its 4,192 units; bench/README.md, the mixed load) and ran
 
 `periods_refresh` (called at the end of every sweep, rollups.rollup_dirty, and after a backfill or the nightly
 recompute) rewrites the rows of the ancestors of the leaf units the sweep just recomputed, and of every unit whose
-rows are older than REFRESH_AFTER (or missing, or of another day), oldest first, for at most REFRESH_BUDGET of work
-per sweep. In a district that is all of them (a second or two), so a change shows in the usual periods by the first
-sweep once the rows above it are a minute old (REFRESH_CHANGED_AFTER: a sweep follows every write within seconds).
-In a city under a steady stream of visits every wide unit is due each minute (~50 s of work here): the budget
-spreads them over the next sweeps, so a change shows within a few minutes, a row still never reaches CACHE_MAX_AGE,
-and the sweep takes at most a quarter of a core from the requests (bench/README.md, the mixed load).
+rows are older than REFRESH_AFTER (or missing, or of another day), oldest first, for at most REFRESH_BUDGET of work,
+and a sweep refreshes at most once every REFRESH_CHANGED_AFTER (a sweep follows every write within seconds). In a
+district that is all of them (a second or two), so a change shows in the usual periods within a minute or two. In a
+city under a steady stream of visits every wide unit is due each minute (~50 s of work here): the budget spreads
+them over the next minutes, so a change shows within a few minutes, a row still never reaches CACHE_MAX_AGE, and
+the refresh takes at most a quarter of a core from the requests (bench/README.md, the mixed load).
 """
 
 from __future__ import annotations
@@ -125,10 +125,12 @@ def anchor(unit: OrgUnit | None, campaign_id: int) -> PeriodSummary | None:
     return rows.order_by("-campaign_id").first()
 
 
-def periods_refresh(*, leaves: set[int] | None = None, everything: bool = False) -> int:
+def periods_refresh(*, leaves: set[int] | None = None, everything: bool = False, paced: bool = False) -> int:
     """Rewrite the cache rows (of units of CACHED_KINDS) of the ancestors of `leaves` and every department, of every
     unit whose rows are older than REFRESH_AFTER or not of today — or of all of them; returns the number of rows
-    written. Cheap when nothing is due. Call outside any transaction of the caller's.
+    written. Cheap when nothing is due. Call outside any transaction of the caller's. `paced` (the sweep's call):
+    nothing if a refresh wrote rows less than REFRESH_CHANGED_AFTER ago — a sweep follows every write within
+    seconds, and each would otherwise spend its REFRESH_BUDGET, back to back, while visits keep coming.
 
     PostgreSQL computes and writes under one advisory lock. SQLite (the embedded default: one writer for the whole
     database, and a transaction takes it when it begins) computes first, outside any transaction (WAL: reads
@@ -137,6 +139,9 @@ def periods_refresh(*, leaves: set[int] | None = None, everything: bool = False)
     job at a time."""
     day, now = today(), timezone.now()
     if connection.vendor != "postgresql":
+        if paced and _refreshed_since(now - REFRESH_CHANGED_AFTER):
+            _mark_due(now, leaves)
+            return 0
         rows = _rows_due(day, now, leaves, everything)
         with transaction.atomic():
             _rows_write(rows, day)
@@ -144,9 +149,16 @@ def periods_refresh(*, leaves: set[int] | None = None, everything: bool = False)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
+        if paced and _refreshed_since(now - REFRESH_CHANGED_AFTER):
+            _mark_due(now, leaves)
+            return 0
         rows = _rows_due(day, now, leaves, everything)
         _rows_write(rows, day)
     return len(rows)
+
+
+def _refreshed_since(moment: dt.datetime) -> bool:
+    return PeriodSummary.objects.filter(computed_at__gt=moment).exists()
 
 
 def _rows_due(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[PeriodSummary]:
@@ -189,21 +201,35 @@ def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, e
     )
     due = ~Q(pk__in=young.values("unit_id"))
     if leaves:
-        paths = OrgUnit.objects.filter(pk__in=leaves).values_list("path", flat=True)
-        prefixes = {prefix for path in paths for prefix in path_prefixes(path)}
-        departments = Q(pk__in=[])
-        for district in {path[:PATH_STEP] for path in prefixes}:
-            departments |= Q(path__startswith=district)
         recent = PeriodSummary.objects.filter(
             campaign_id=0, period=PeriodSummary.TODAY, as_of=day, computed_at__gt=now - REFRESH_CHANGED_AFTER
         )
-        changed = Q(path__in=prefixes) | (Q(kind=UnitKind.DEPARTMENT) & departments)
-        due |= changed & ~Q(pk__in=recent.values("unit_id"))
+        due |= _above(leaves) & ~Q(pk__in=recent.values("unit_id"))
     computed = PeriodSummary.objects.filter(
         unit=OuterRef("pk"), campaign_id=0, period=PeriodSummary.TODAY, as_of=day
     ).values("computed_at")[:1]
     oldest_first = (F("computed").asc(nulls_first=True), "path")
     return list(wide.filter(due).annotate(computed=Subquery(computed)).order_by(*oldest_first))
+
+
+def _above(leaves: set[int]) -> Q:
+    """The units whose figures a change of `leaves` touches: their ancestors, and the departments of their districts."""
+    paths = OrgUnit.objects.filter(pk__in=leaves).values_list("path", flat=True)
+    prefixes = {prefix for path in paths for prefix in path_prefixes(path)}
+    departments = Q(pk__in=[])
+    for district in {path[:PATH_STEP] for path in prefixes}:
+        departments |= Q(path__startswith=district)
+    return Q(path__in=prefixes) | (Q(kind=UnitKind.DEPARTMENT) & departments)
+
+
+def _mark_due(now: dt.datetime, leaves: set[int] | None) -> None:
+    """A paced sweep that does not refresh: the rows above its changes become due for the next refresh by having
+    their `computed_at` pulled back to REFRESH_AFTER ago (a row so marked still answers, and expires two minutes
+    sooner than it would have; the next refresh, within a minute, rewrites it)."""
+    if leaves:
+        above = OrgUnit.objects.filter(_above(leaves)).values("pk")
+        rows = PeriodSummary.objects.filter(unit__in=above, computed_at__gt=now - REFRESH_AFTER)
+        rows.update(computed_at=now - REFRESH_AFTER)
 
 
 def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[PeriodSummary]:

@@ -254,7 +254,7 @@ def rollup_dirty(*, batch_size: int = DIRTY_BATCH) -> int:
     A mark is deleted only if nobody re-marked it meanwhile (same marked_at), so nothing changed mid-recompute is
     ever dropped. Safe to run in several workers at once: they may recompute a key twice, never wrongly. Then
     refreshes the cache of the usual periods above what it recomputed, and any cache row getting old
-    (dashboard.periods.periods_refresh).
+    (dashboard.periods.periods_refresh), at most once a minute.
     """
     marks = list(DirtyDay.objects.order_by("marked_at", "pk")[:batch_size])
     leaves: set[int] = set()
@@ -267,7 +267,7 @@ def rollup_dirty(*, batch_size: int = DIRTY_BATCH) -> int:
     whole = [mark for mark in marks if mark.unit_id == WHOLE_DAY]
     if whole:
         _recompute_days(sorted({mark.day for mark in whole}), {mark.day: mark.marked_at for mark in whole})
-    periods_refresh(leaves=None if whole else leaves)
+    periods_refresh(leaves=None if whole else leaves, paced=True)
     return len(marks)
 
 

@@ -144,6 +144,7 @@ class Seeder:
             requester_phone="" if household else f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
             unit=grid,
             district_id=grid.district_id,
+            branch_id=grid.branch_id,
             lat=(grid.lat or 34.2) + rng.uniform(-0.001, 0.001),
             lng=(grid.lng or 108.9) + rng.uniform(-0.001, 0.001),
             description=description,

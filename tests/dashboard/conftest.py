@@ -93,7 +93,9 @@ def visit_row(*, cadre: Any, target: Any, when: dt.datetime, campaign: Any = Non
 
 
 def ticket_row(*, unit: OrgUnit, created_at: dt.datetime, campaign: Any = None, **fields: Any) -> Ticket:
-    """An unsaved ticket; `fields` set its latest state (status, dispatched_at, satisfaction, …)."""
+    """An unsaved ticket; `fields` set its latest state (status, dispatched_at, satisfaction, …). Its place keys are
+    set here, as Ticket.save() does, so that bulk_create works on SQLite too (PostgreSQL's trigger would set them)."""
     values: dict[str, Any] = {"source": "hotline", "kind": "complaint", "category": "城市管理", "description": "诉求"}
     values.update(fields)
-    return Ticket(code=f"T-{next(_codes):08d}", unit=unit, campaign=campaign, created_at=created_at, **values)
+    keys = {"district_id": unit.district_id, "branch_id": unit.branch_id}
+    return Ticket(code=f"T-{next(_codes):08d}", unit=unit, campaign=campaign, created_at=created_at, **keys, **values)

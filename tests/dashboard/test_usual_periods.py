@@ -356,3 +356,20 @@ def test_a_refresh_past_its_budget_leaves_the_rest_for_the_next_sweep_oldest_fir
     assert wide == 5  # the district, two streets, two departments
     # each sweep rewrote one unit (the oldest row), and the next sweep another one
     assert [sum(a > NOW for a in row) for row in ages] == [1, 2, 3]
+
+
+def test_the_sweep_refreshes_at_most_once_a_minute(org, leader, django_capture_on_commit_callbacks):
+    with time_machine.travel(NOW, tick=False) as clock:
+        rollup_range(date_from=TODAY, date_to=TODAY)  # every wide unit's rows at NOW
+        # a visit 10 s later: its sweep recomputes the grid's day, the rows above it wait for their minute
+        clock.shift(dt.timedelta(seconds=10))
+        with django_capture_on_commit_callbacks(execute=True):
+            visit_row(cadre=leader, target=household(org.grid1), when=at(TODAY, 14)).save()
+        assert rollup_dirty() == 1
+        assert not PeriodSummary.objects.filter(computed_at__gt=NOW).exists()
+        q = StatsQuery(unit=org.district, date_from=TODAY, date_to=TODAY)
+        assert stats_summary(q)["visits"] == 0  # the row, 10 s old, does not count it yet
+        # the next sweep a minute after the last refresh rewrites the rows above the change
+        clock.shift(periods.REFRESH_CHANGED_AFTER)
+        rollup_dirty()
+        assert stats_summary(q)["visits"] == 1
