@@ -58,12 +58,15 @@ def unmarked_q(now: dt.datetime) -> Q:
 
 def _after(qs: QuerySet[Ticket], key: Key | None, *, bump: int) -> QuerySet[Ticket]:
     """Rows strictly after `key` in the order (priority + bump, created_at, id) DESC: one row comparison, which
-    PostgreSQL reads as an index range (and SQLite as a row value)."""
+    PostgreSQL reads as an index range (and SQLite as a row value). The moment goes in as the database stores it
+    (SQLite keeps text without an offset, and a raw aware datetime compared as text with "+00:00" on the end)."""
     if key is None:
         return qs
     table = Ticket._meta.db_table
     priority = f"{table}.priority" + (f" + {bump}" if bump else "")
-    return qs.extra(where=[_AFTER.format(priority, table, table)], params=list(key))
+    level, moment, pk = key
+    stored = connections[qs.db].ops.adapt_datetimefield_value(moment)
+    return qs.extra(where=[_AFTER.format(priority, table, table)], params=[level, stored, pk])
 
 
 def priority_page(qs: QuerySet[Ticket], after: Key | None, size: int) -> list[Ticket]:
