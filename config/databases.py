@@ -46,6 +46,10 @@ EMBEDDED_DATABASE: dj_database_url.DBConfig = {
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
     },
+    # Tests use a file too, not Django's default in-memory database: the browser tests' live server answers the
+    # page's parallel requests in threads, which an in-memory database makes share one connection (and one
+    # transaction: "cannot start a transaction within a transaction", a hang) — a file gives each its own, as served.
+    "TEST": {"NAME": str(var_dir() / "test-zoufang.sqlite3")},
 }
 DATABASES = {"default": _postgres(DATABASE_URL) if DATABASE_URL else EMBEDDED_DATABASE}
 
