@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -30,11 +30,22 @@ from campaign.models import Household, OrgUnit
 from campaign.replica import read_connection
 from campaign.scope import in_subtree
 from dashboard.daybits import TARGET_SQL, hit_sql
-from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, SharedTarget, TargetSpan
+from dashboard.models import (
+    SUMS,
+    WHOLE_DAY,
+    DailyRollup,
+    DayReach,
+    DirtyDay,
+    OverdueSnapshot,
+    SharedTarget,
+    TargetSpan,
+)
 from issues.models import OPEN_STATUSES, Ticket
+from issues.placement import placed_in
 
 Range = tuple[dt.date, dt.date]
 DISTINCT = ("households_visited", "enterprises_visited", "people_covered", "households_ever")
+DAY_FIGURES = (*SUMS, "households", "enterprises", "people")  # a day's figures in stats/daily (DayReach's columns)
 
 
 def range_figures(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> list[dict[str, int]]:
@@ -164,6 +175,54 @@ def first_visits(unit: OrgUnit | None, campaign_id: int, up_to: dt.date) -> dict
     return found
 
 
+def day_series(
+    unit: OrgUnit | None, campaign_id: int, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, list[int]]:
+    """{day: its DAY_FIGURES, in that order} of the days of [date_from, date_to] with any row: every figure of
+    stats/daily but coverage and overdue — one GROUP BY over the subtree's DayReach rows (a row per leaf and day)."""
+    reach = in_subtree(DayReach.objects.filter(day__gte=date_from, day__lte=date_to, campaign_id=campaign_id), unit)
+    rows = reach.values("day").annotate(**{name: Sum(name) for name in DAY_FIGURES}).order_by()
+    return {row["day"]: [int(row[name] or 0) for name in DAY_FIGURES] for row in rows}
+
+
+def series_sums(series: dict[dt.date, list[int]], date_from: dt.date, date_to: dt.date) -> dict[str, int]:
+    """The sums of [date_from, date_to] from a day_series covering it: what range_sums reads from the same DayReach
+    rows (the cache refresh reads the rows once for both)."""
+    totals = [0] * len(SUMS)
+    for day, values in series.items():
+        if date_from <= day <= date_to:
+            for i in range(len(SUMS)):
+                totals[i] += values[i]
+    return dict(zip(SUMS, totals, strict=True))
+
+
+def overdue_series(unit: OrgUnit | None, campaign_id: int, date_from: dt.date, date_to: dt.date) -> dict[dt.date, int]:
+    """{day: open tickets past due at its end} from the nightly snapshots of the subtree (campaign 0: all)."""
+    qs = in_subtree(OverdueSnapshot.objects.filter(day__gte=date_from, day__lte=date_to), unit)
+    if campaign_id:
+        qs = qs.filter(campaign_id=campaign_id)
+    return {row["day"]: int(row["n"] or 0) for row in qs.values("day").annotate(n=Sum("overdue")).order_by()}
+
+
+def category_sums(unit: OrgUnit | None, ranges: list[Range]) -> list[dict[str, list[int]]]:
+    """Per range: {category: [issues, suggestions]} of the tickets created in it (every campaign), over the subtree's
+    DailyRollup rows — one GROUP BY over the days of all the ranges (the dashboard's category breakdown)."""
+    start, end = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    qs = in_subtree(DailyRollup.objects.filter(day__gte=start, day__lte=end).exclude(category=""), unit)
+    columns = {}
+    for i, (date_from, date_to) in enumerate(ranges):
+        within = Q(day__gte=date_from, day__lte=date_to)
+        columns[f"i{i}"] = Sum("issues_collected", filter=within)
+        columns[f"s{i}"] = Sum("suggestions", filter=within)
+    found: list[dict[str, list[int]]] = [{} for _ in ranges]
+    for row in qs.values("category").annotate(**columns).order_by():
+        for i, per_range in enumerate(found):
+            issues, suggestions = int(row[f"i{i}"] or 0), int(row[f"s{i}"] or 0)
+            if issues or suggestions:
+                per_range[row["category"]] = [issues, suggestions]
+    return found
+
+
 def registered_households(unit: OrgUnit | None) -> int:
     """Coverage's denominator: households registered in the subtree now."""
     return in_subtree(Household.objects.all(), unit).count()
@@ -187,7 +246,7 @@ def open_in_time_by_day(
     start, end = day_bounds(date_from)[0], day_bounds(date_to)[1]
     in_time = Q(due_at__isnull=True) | Q(due_at__gte=timezone.now())
     qs = Ticket.objects.filter(in_time, status__in=OPEN_STATUSES, created_at__gte=start, created_at__lt=end)
-    qs = in_subtree(qs, unit)
+    qs = placed_in(qs, unit)  # a district's or street's by its key: the subtree's join read ~60 ms per 1,000 units
     if campaign_id:
         qs = qs.filter(campaign_id=campaign_id)
     days = qs.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone())).values("day")

@@ -276,13 +276,17 @@ class DayReach(DayFigures):
 class PeriodSummary(models.Model):
     """A cache of a leaders' usual period (SPEC §6; issue 6) for a unit: what dashboard.figures computes for it.
 
-    Periods end today (`as_of`): today, the last 7 and 30 days, and a campaign from its start. `campaign_id` 0 =
-    every campaign. `figures` holds dashboard.figures.range_figures and unit_state as computed at `computed_at`
-    (a department's also `lead`, the TODAY rows also `first_days`). A read uses a row only while it is younger than
+    Periods of the day `as_of`: today, the last 7 and 30 days, a campaign from its start; every campaign together
+    (`campaign_id` 0) also the page's previous periods and its "全周期" (dashboard.periods). `figures` holds
+    dashboard.figures.range_figures and unit_state as computed at `computed_at`, the period's `days` and
+    `overdue_days` (stats/daily), campaign 0's `categories` (a department's also `lead`, the TODAY rows also
+    `first_days`). A read uses a row only while it is younger than
     dashboard.periods.CACHE_MAX_AGE; else it computes through the same functions.
     """
 
     TODAY, LAST_7, LAST_30, CAMPAIGN = "today", "last_7", "last_30", "campaign"
+    # every campaign together: the dashboard page's previous periods, and its "全周期" (dashboard.periods)
+    PREV_TODAY, PREV_7, PREV_30, SINCE = "prev_today", "prev_7", "prev_30", "since"
 
     unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+")
     campaign_id = models.BigIntegerField(default=0)

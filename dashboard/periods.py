@@ -1,9 +1,12 @@
 """The cache of the leaders' usual periods (issue 6): PeriodSummary rows, each what dashboard.figures computes.
 
-Usual periods all end today: today, the last 7 days, the last 30 days (every campaign together, and each running
-campaign), and each running campaign from its start. A row holds, for one unit, campaign and period, exactly what
-the one path computes (dashboard.figures.range_figures and unit_state; a department's lead-unit sums, the TODAY
-rows' first visit days), as at `computed_at`. A read uses a row only while it is younger than CACHE_MAX_AGE; else it
+Usual periods: today, the last 7 days, the last 30 days (every campaign together, and each running campaign), each
+running campaign from its start, and — every campaign together, what the dashboard page shows beside them — the
+periods just before today's, the last 7 and the last 30 days (PREVIOUS) and the unit's "全周期" (SINCE: from the
+start of its campaigns). A row holds, for one unit, campaign and period, exactly what the one path computes
+(dashboard.figures: range_figures and unit_state; its days' figures and overdue snapshots for stats/daily; every
+campaign together, its categories; a department's lead-unit sums, the TODAY rows' first visit days), as at
+`computed_at`. A read uses a row only while it is younger than CACHE_MAX_AGE; else it
 computes through the one path. Nothing else decides between them.
 
 Only the wide units keep rows (CACHED_KINDS: districts, streets, departments, parks): a community or a grid is a few
@@ -27,13 +30,22 @@ import time
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from campaign.days import today
 from campaign.models import Campaign, OrgUnit, UnitKind
 from campaign.models.org import PATH_STEP, path_prefixes
-from dashboard.figures import first_visits, range_figures, range_sums, unit_state
+from dashboard.figures import (
+    category_sums,
+    day_series,
+    first_visits,
+    overdue_series,
+    range_sums,
+    series_sums,
+    span_figures,
+    unit_state,
+)
 from dashboard.models import PeriodSummary
 
 # A cached row answers while younger than this; the page says how old ("数据更新于"). REFRESH_AFTER, the age at which
@@ -54,14 +66,24 @@ CACHED_KINDS = (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.DEPARTMENT, UnitKin
 Period = tuple[int, str, dt.date, dt.date]  # (campaign id or 0, period key, date_from, date_to)
 
 
+# The dashboard page's previous periods (page_data.Period.previous), every campaign together: {(days from the end to
+# today, length in days): key}. The page shows each usual period beside the one just before it.
+PREVIOUS = {(1, 1): PeriodSummary.PREV_TODAY, (7, 7): PeriodSummary.PREV_7, (30, 30): PeriodSummary.PREV_30}
+SINCE_DEFAULT_DAYS = 90  # the page's "全周期" of a unit in no active campaign: the last 90 days
+
+
 def usual_periods(day: dt.date) -> list[Period]:
-    """The usual periods as of `day`: for every campaign together (0) and for each campaign running on `day`."""
+    """The usual periods as of `day`: for every campaign together (0, with the page's previous periods) and for each
+    campaign running on `day`. A unit's "全周期" (SINCE) is its own (since_start), added by the refresh."""
     last = (
         (PeriodSummary.TODAY, day),
         (PeriodSummary.LAST_7, day - dt.timedelta(days=6)),
         (PeriodSummary.LAST_30, day - dt.timedelta(days=29)),
     )
     periods: list[Period] = [(0, key, start, day) for key, start in last]
+    for (back, length), key in PREVIOUS.items():
+        end = day - dt.timedelta(days=back)
+        periods.append((0, key, end - dt.timedelta(days=length - 1), end))
     for campaign in Campaign.objects.filter(start_date__lte=day, end_date__gte=day).order_by("pk"):
         periods += [(campaign.pk, key, start, day) for key, start in last]
         periods.append((campaign.pk, PeriodSummary.CAMPAIGN, campaign.start_date, day))
@@ -69,15 +91,27 @@ def usual_periods(day: dt.date) -> list[Period]:
 
 
 def usual_period(date_from: dt.date, date_to: dt.date, campaign: Campaign | None) -> str | None:
-    """The key of the usual period [date_from, date_to] (PeriodSummary.TODAY …), or None: not one, or not ending
-    today. A campaign's own start wins over a coinciding last-7/30-days start (same figures)."""
+    """The key of the usual period [date_from, date_to] (PeriodSummary.TODAY …), or None: not one. A campaign's own
+    start wins over a coinciding last-7/30-days start (same figures). Every campaign together, a range ending today
+    of another length may be a unit's SINCE and one ending before today a PREVIOUS period: the row, matched on its
+    dates too, says (a lookup that finds none computes)."""
     day = today()
     if date_to != day:
-        return None
+        return PREVIOUS.get(((day - date_to).days, (date_to - date_from).days + 1)) if campaign is None else None
     if campaign is not None and campaign.start_date == date_from and campaign.start_date <= day <= campaign.end_date:
         return PeriodSummary.CAMPAIGN
     lengths = {0: PeriodSummary.TODAY, 6: PeriodSummary.LAST_7, 29: PeriodSummary.LAST_30}
-    return lengths.get((day - date_from).days)
+    return lengths.get((day - date_from).days, PeriodSummary.SINCE if campaign is None else None)
+
+
+def since_start(unit: OrgUnit | None, day: dt.date) -> dt.date:
+    """The first day of the dashboard's "全周期" for the unit: the earliest start of the active campaigns it takes
+    part in (through itself or an ancestor), else SINCE_DEFAULT_DAYS back. One query."""
+    qs = Campaign.objects.filter(is_active=True)
+    if unit is not None:
+        qs = qs.filter(units__path__in=path_prefixes(unit.path))
+    first = qs.aggregate(first=Min("start_date"))["first"]
+    return first or day - dt.timedelta(days=SINCE_DEFAULT_DAYS - 1)
 
 
 def is_cached(unit: OrgUnit | None) -> bool:
@@ -233,16 +267,27 @@ def _mark_due(now: dt.datetime, leaves: set[int] | None) -> None:
 
 
 def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[PeriodSummary]:
-    """The cache rows of one unit: per campaign, the one path's figures of its usual periods (a few queries)."""
+    """The cache rows of one unit: per campaign, the one path's figures of its usual periods, each with its days'
+    figures (stats/daily) and — every campaign together — its categories (the page). A few queries per campaign."""
+    day = max(p[3] for p in periods)
+    periods = [*periods, (0, PeriodSummary.SINCE, since_start(unit, day), day)]
     rows = []
     for campaign_id in sorted({p[0] for p in periods}):
         mine = [p for p in periods if p[0] == campaign_id]
         ranges = [(start, end) for _, _, start, end in mine]
-        figures = range_figures(unit, campaign_id, ranges)
+        series = day_series(unit, campaign_id, min(start for start, _ in ranges), day)
+        spans = span_figures(unit, campaign_id, ranges)
+        figures = [{**series_sums(series, *r), **spans[i]} for i, r in enumerate(ranges)]  # = range_figures
         state = unit_state(unit, campaign_id)
         lead = range_sums(unit, campaign_id, ranges, field="lead_unit_id") if unit.kind == UnitKind.DEPARTMENT else None
+        snapshots = overdue_series(unit, campaign_id, min(start for start, _ in ranges), day)
+        kinds = category_sums(unit, ranges) if campaign_id == 0 else None
         for i, (_, key, start, end) in enumerate(mine):
             values: dict[str, Any] = {**figures[i], **state}
+            values["days"] = {d.isoformat(): v for d, v in series.items() if start <= d <= end}
+            values["overdue_days"] = {d.isoformat(): n for d, n in snapshots.items() if start <= d <= end}
+            if kinds is not None:
+                values["categories"] = kinds[i]
             if lead is not None:
                 values["lead"] = lead[i]
             if key == PeriodSummary.TODAY:
@@ -254,7 +299,7 @@ def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[P
                     period=key,
                     date_from=start,
                     date_to=end,
-                    as_of=end,
+                    as_of=day,
                     figures=values,
                     computed_at=now,
                 )  # fmt: skip

@@ -27,18 +27,20 @@ from campaign.models.org import path_prefixes
 from campaign.scope import in_subtree
 from dashboard import periods
 from dashboard.figures import (
+    DAY_FIGURES,
+    day_series,
     first_visits,
     open_in_time_by_day,
     overdue_now,
+    overdue_series,
     pending_since,
     range_figures,
     registered_households,
 )
-from dashboard.models import SUMS, DailyRollup, DayReach, OverdueSnapshot, PeriodSummary
+from dashboard.models import SUMS, DailyRollup, PeriodSummary
 
 # Ranking score: satisfaction weighs most (群众满意是最终标准), response and closure alike. A rate that is null
 # (no denominator) drops out and the others' weights are renormalised.
-DISTINCT = ("households", "enterprises", "people")  # DayReach's distinct figures
 RANKING_WEIGHTS = {"response_rate": 0.3, "closure_rate": 0.3, "satisfaction_rate": 0.4}
 RANKABLE_LEVELS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.DEPARTMENT, UnitKind.PARK)
 
@@ -139,17 +141,16 @@ def stats_summary(q: StatsQuery) -> dict[str, Any]:
 
 def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
     """One row per day of the period: the summary's figures for that day; coverage as at the end of the day,
-    overdue from the nightly snapshot (today: now; a future day: null)."""
-    # Every figure of each day but coverage and overdue: one GROUP BY over DayReach (a row per leaf unit and day).
-    reach = in_subtree(DayReach.objects.filter(day__gte=q.date_from, day__lte=q.date_to), q.unit)
-    per_day = {
-        row["day"]: row
-        for row in reach.filter(campaign_id=q.campaign_id)
-        .values("day")
-        .annotate(**{name: Sum(name) for name in (*SUMS, *DISTINCT)})
-        .order_by()
-    }
+    overdue from the nightly snapshot (today: now; a future day: null). A usual period's per-day sums and snapshots
+    come from its cache row while it is young (dashboard.periods: a year of a district is ~150,000 DayReach rows)."""
     now_day = today()
+    cache = periods.cached(q.unit, q.campaign, q.date_from, q.date_to)
+    if cache is not None and "days" in cache.figures:
+        per_day = {dt.date.fromisoformat(d): v for d, v in cache.figures["days"].items()}
+        snapshots = {dt.date.fromisoformat(d): n for d, n in cache.figures["overdue_days"].items()}
+    else:
+        per_day = day_series(q.unit, q.campaign_id, q.date_from, q.date_to)
+        snapshots = overdue_series(q.unit, q.campaign_id, q.date_from, q.date_to)
     row = periods.anchor(q.unit, q.campaign_id)
     registered = _registered(q, row)
     overdue = _overdue(q, row) if q.date_from <= now_day <= q.date_to else None
@@ -158,22 +159,21 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
     else:
         first_days = first_visits(q.unit, q.campaign_id, q.date_to)
     new_by_day = {d: n for d, n in ((dt.date.fromisoformat(d), n) for d, n in first_days.items()) if d <= q.date_to}
-    snapshots = _overdue_snapshots(q)
     in_time = open_in_time_by_day(q.unit, q.campaign_id, q.date_from, q.date_to)
     rows = []
     covered = sum(n for d, n in new_by_day.items() if d < q.date_from)
     for i in range((q.date_to - q.date_from).days + 1):
         day = q.date_from + dt.timedelta(days=i)
         covered += new_by_day.get(day, 0)
-        counts = per_day.get(day, {})
+        counts = dict(zip(DAY_FIGURES, per_day.get(day, ()), strict=False))
         figures = _figures(counts)
         rows.append(
             {
                 "date": day.isoformat(),
                 "visits": figures.pop("visits"),
-                "households_visited": counts.get("households") or 0,
-                "enterprises_visited": counts.get("enterprises") or 0,
-                "people_covered": counts.get("people") or 0,
+                "households_visited": counts.get("households", 0),
+                "enterprises_visited": counts.get("enterprises", 0),
+                "people_covered": counts.get("people", 0),
                 "coverage": _ratio(covered, registered),
                 **figures,
                 "open_in_time": in_time.get(day, 0),
@@ -186,14 +186,7 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
 def overdue_at_end_of(q: StatsQuery, day: dt.date) -> int:
     """`overdue` as stats/daily gives it for a past day (the nightly snapshot of its end): the previous period's own
     "当前超期" on the dashboard and in its workbook, beside today's live count."""
-    return _overdue_snapshots(StatsQuery(unit=q.unit, date_from=day, date_to=day, campaign=q.campaign)).get(day, 0)
-
-
-def _overdue_snapshots(q: StatsQuery) -> dict[dt.date, int]:
-    qs = in_subtree(OverdueSnapshot.objects.filter(day__gte=q.date_from, day__lte=q.date_to), q.unit)
-    if q.campaign:
-        qs = qs.filter(campaign_id=q.campaign.pk)
-    return {row["day"]: row["n"] for row in qs.values("day").annotate(n=Sum("overdue")).order_by()}
+    return overdue_series(q.unit, q.campaign_id, day, day).get(day, 0)
 
 
 def stats_ranking(q: StatsQuery, *, level: str) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from campaign.filters import (
 )
 from campaign.models import OrgUnit, Role, User
 from issues.models import Kind, Mode, Source, Status, Ticket
+from issues.placement import placed_in
 from issues.selectors import extension_pending_q, overdue_q, tickets_visible_to
 
 MAX_QUERY_LENGTH = 100
@@ -43,7 +44,7 @@ class PlaceFilter(SubtreeFilter):
         if value is None:
             return qs
         if self.field_name == "unit" and value.depth <= 1:
-            return qs.filter(**{"district_id" if value.depth == 0 else "branch_id": value.pk})
+            return placed_in(qs, value)
         if not OrgUnit.objects.filter(parent=value).exists():
             return qs.filter(**{f"{self.field_name}_id": value.pk})
         return super().filter(qs, value)

@@ -5,11 +5,26 @@ is not supported (docs/decisions.md, "the district key on tickets"): its tickets
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db.models import QuerySet
 
 from campaign.models import OrgUnit
 from campaign.models.org import unit_moved
+from campaign.scope import in_subtree
 from issues.models import Ticket
+
+T = TypeVar("T", bound=Ticket)
+
+
+def placed_in(qs: QuerySet[T], unit: OrgUnit | None) -> QuerySet[T]:
+    """The tickets of `qs` whose matter lies in the unit's subtree, read through the ticket's own keys where one says
+    it: a district's are `district = it`, a street's (department's, park's) `branch = it` — each the leading column
+    of indexes over open tickets; the subtree's join otherwise read every matching ticket of every unit below
+    through a per-unit plan (bench/README.md). Other units (and None: every ticket) as campaign.scope.in_subtree."""
+    if unit is not None and unit.depth <= 1:
+        return qs.filter(**{"district_id" if unit.depth == 0 else "branch_id": unit.pk})
+    return in_subtree(qs, unit)
 
 
 def tickets_follow_unit(unit: OrgUnit) -> int:
