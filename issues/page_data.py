@@ -18,7 +18,7 @@ from campaign.params import read_int
 from issues.filters import tickets_filtered
 from issues.inbox import decode_cursor, encode_cursor, priority_page, ticket_counters
 from issues.models import Status, Ticket
-from issues.selectors import scope_is_wide
+from issues.selectors import scope_arms
 
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 100  # a page renders every row: bounded whatever `page_size` asks for
@@ -73,7 +73,7 @@ def counters(user: User, params: QueryDict) -> list[Counter]:
     """Counts per status for the same filters (the status filter aside), so each counter is a link to its list."""
     others = params.copy()
     others.pop("status", None)
-    counts = ticket_counters(tickets_filtered(user, others), wide=scope_is_wide(user))
+    counts = ticket_counters(tickets_filtered(user, others), arms=scope_arms(user))
     chosen = params.get("status", "")
     capped = set(counts["capped"])
     rows = [Counter("", _("全部"), counts["total"], querystring(params, status=None), chosen == "", "total" in capped)]

@@ -44,18 +44,33 @@ def ticket_scope_q(user: User) -> Q:
         # so the conditions below are exactly `district = theirs`: one indexed column however wide the district,
         # which the planner estimates and reads as an index range (counters, pages; docs/decisions.md).
         return Q(district_id=district)
-    q = Q(created_by=user) | Q(lead_official=user)
+    arms = scope_arms(user) or [Q(pk__in=[])]
+    scope = arms[0]
+    for arm in arms[1:]:
+        scope |= arm
+    return scope
+
+
+def scope_arms(user: User) -> list[Q] | None:
+    """The conditions whose OR is the user's scope (ticket_scope_q), each served by an index of its own; None for
+    a scope that is one condition (everything, a district's staff). The inbox's capped counts read them apart
+    (issues.inbox.ticket_counters): over their OR the planner, unable to estimate the arrays, scanned the table."""
+    if sees_everything(user) or not user.is_authenticated or staff_district(user) is not None:
+        return None
+    arms = [Q(created_by=user), Q(lead_official=user)]
     if user.unit is None:
-        return q
+        return arms
     if user.unit.depth == 1:
         # A street's (or a department's, or a park's) staff: the tickets placed in their subtree are exactly
         # `branch = theirs` (Ticket.branch, one index range in the inbox's order); the rest of the OR — tickets led
         # by or shared with their units, raised or led by them — is the few crossing in from elsewhere.
-        return q | Q(branch_id=user.unit.pk) | _led_or_shared(user.unit)
-    if connection.vendor == "postgresql":
+        arms.append(Q(branch_id=user.unit.pk))
+    elif connection.vendor == "postgresql":
         units = OrgUnit.objects.filter(path__startswith=user.unit.path).order_by().values("pk")
-        return q | Q(_AnyOf(F("unit_id"), Subquery(units))) | _led_or_shared(user.unit)
-    return q | subtree_q(user.unit, "unit") | _led_or_shared(user.unit)
+        arms.append(Q(_AnyOf(F("unit_id"), Subquery(units))))
+    else:
+        arms.append(subtree_q(user.unit, "unit"))
+    return [*arms, *_led_or_shared(user.unit)]
 
 
 class _AnyOf(Func):
@@ -73,16 +88,16 @@ class _AnyOf(Func):
         return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
 
 
-def _led_or_shared(unit: OrgUnit) -> Q:
-    """Tickets whose lead unit or a co-unit lies in `unit`'s subtree. On PostgreSQL on the ticket's own columns —
-    lead_unit_id or id among the ids of the subtree / of its co-unit links, each served by its index (issue 14,
-    docs/decisions.md); elsewhere a subtree join and an EXISTS."""
+def _led_or_shared(unit: OrgUnit) -> list[Q]:
+    """Tickets whose lead unit lies in `unit`'s subtree, and those of which a co-unit does. On PostgreSQL on the
+    ticket's own columns — lead_unit_id or id among the ids of the subtree / of its co-unit links, each served by its
+    index (issue 14, docs/decisions.md); elsewhere a subtree join and an EXISTS."""
     if connection.vendor != "postgresql":
         co_unit_in_scope = TicketCoUnit.objects.filter(subtree_q(unit), ticket=OuterRef("pk"))
-        return subtree_q(unit, "lead_unit") | Q(Exists(co_unit_in_scope))
+        return [subtree_q(unit, "lead_unit"), Q(Exists(co_unit_in_scope))]
     units = OrgUnit.objects.filter(path__startswith=unit.path).order_by().values("pk")
     co_tickets = TicketCoUnit.objects.filter(_AnyOf(F("unit_id"), Subquery(units))).order_by().values("ticket_id")
-    return Q(_AnyOf(F("lead_unit_id"), Subquery(units))) | Q(_AnyOf(F("id"), Subquery(co_tickets)))
+    return [Q(_AnyOf(F("lead_unit_id"), Subquery(units))), Q(_AnyOf(F("id"), Subquery(co_tickets)))]
 
 
 def staff_district(user: User) -> int | None:
@@ -91,11 +106,6 @@ def staff_district(user: User) -> int | None:
     if user.is_authenticated and user.unit is not None and user.unit.depth == 0:
         return user.unit.pk
     return None
-
-
-def scope_is_wide(user: User) -> bool:
-    """The user sees a whole district (or everything): one indexed key, rows by the hundred thousand."""
-    return sees_everything(user) or staff_district(user) is not None
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:

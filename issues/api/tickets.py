@@ -135,7 +135,7 @@ class TicketCounters(APIView):
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
         qs = tickets_filtered(user, request.query_params)
-        return Response(ticket_counters(qs, wide=selectors.scope_is_wide(user)))
+        return Response(ticket_counters(qs, arms=selectors.scope_arms(user)))
 
 
 class TicketGeo(APIView):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaign.errors import Invalid, OutOfScope
 from campaign.models import OrgUnit, Role, UnitKind
 from issues.models import Status, Ticket, TicketEvent
-from issues.selectors import scope_is_wide, tickets_visible_to
+from issues.selectors import scope_arms, tickets_visible_to
 from tests.factories import UserFactory, square
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_district_staff_see_exactly_their_district(tickets, org, other, dispatch
         unit=grid2,
         created_at=timezone.now(),
     )
-    assert scope_is_wide(dispatcher) and not scope_is_wide(handler) and not scope_is_wide(street_leader)
+    assert scope_arms(dispatcher) is None and scope_arms(handler) and scope_arms(street_leader)
     # The district key and the general rule (unit, lead unit or a co-unit in the subtree) give the same rows.
     by_key = set(tickets_visible_to(dispatcher).values_list("pk", flat=True))
     by_rule = set(Ticket.objects.filter(unit__path__startswith=org.district.path).values_list("pk", flat=True)) | set(

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from issues import inbox
 from issues.inbox import tickets_mark_overdue
-from issues.models import Ticket
+from issues.models import Ticket, TicketCoUnit
+from issues.selectors import tickets_visible_to
+from tests.dashboard.conftest import ticket_row
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +87,36 @@ def test_counters_are_exact_for_open_and_capped_for_the_others(api, web, tickets
     capped = {c.key: (c.count, c.capped) for c in page.context["counters"]}
     assert capped["cancelled"] == (2, True) and capped["reported"] == (1, False)
     assert "2+" in page.content.decode()
+
+
+def test_a_narrow_scope_counts_each_ticket_once_across_its_arms_and_caps(org, api, web, handler, monkeypatch):
+    """A department handler's scope is an OR (raised or led by them, led by or shared with their unit): the capped
+    counts read each arm apart and count the union, so a ticket in two arms counts once and one in none not at all."""
+    now = timezone.now()
+
+    def row(status, lead, **extra):
+        return ticket_row(unit=org.grid1, created_at=now, status=status, lead_unit=lead, **extra)
+
+    made = Ticket.objects.bulk_create([
+        row("closed", org.dept1, created_by=handler),  # raised by them and led by their unit
+        row("closed", org.dept1),
+        row("closed", org.dept2),  # shared with their unit, below
+        row("closed", org.dept2),  # nobody's of theirs: out of scope
+        row("cancelled", org.dept1, lead_official=handler),  # led by them and by their unit
+        row("resolved", None),  # out of scope
+    ])  # fmt: skip
+    TicketCoUnit.objects.create(ticket=made[2], unit=org.dept1)
+    client = api.as_user(handler)
+    counts = client.get("/api/v1/tickets/counters/").json()
+    assert (counts["by_status"]["closed"], counts["by_status"]["cancelled"], counts["by_status"]["resolved"]) == (
+        3,
+        1,
+        0,
+    )
+    assert counts["capped"] == [] and counts["total"] == tickets_visible_to(handler).count() == 4
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    counts = client.get("/api/v1/tickets/counters/").json()
+    assert (counts["by_status"]["closed"], counts["by_status"]["cancelled"]) == (2, 1)
+    assert counts["capped"] == ["closed", "total"]
+    capped = {c.key: (c.count, c.capped) for c in web(handler).get("/tickets/").context["counters"]}
+    assert capped["closed"] == (2, True) and capped["cancelled"] == (1, False)
