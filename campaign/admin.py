@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign import admin_calendar  # noqa: F401  the calendar's days and years
 from campaign.admin_import import register_import_view
 from campaign.admin_personal import PersonalDataAdmin
-from campaign.models import AccessLog, AuditEvent, Campaign, Enterprise, Export, Household, OrgUnit, User
+from campaign.models import AccessLog, AuditEvent, Campaign, Category, Enterprise, Export, Household, OrgUnit, User
 from campaign.scope import may_reveal_personal_data
 from campaign.validators import mask_id_number, mask_name, mask_phone, normalize_id_number, validate_id_number
 
@@ -44,7 +44,23 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "start_date", "end_date", "is_active", "working_days"]
-    filter_horizontal = ["units"]
+    filter_horizontal = ["units", "categories"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """Categories: a name is fixed once saved (tickets and rollups are keyed by it): deactivate, never rename."""
+
+    list_display = ["name", "code", "parent", "active", "position"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]
+    list_editable = ["active", "position"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> list[str]:
+        return ["name", "code"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Category | None = None) -> bool:
+        return False
 
 
 @admin.action(description=_("确认所选住户"))

@@ -55,6 +55,10 @@ REFERENCE: frozenset[str] = frozenset(
         "campaign.PasswordHistory",
         "campaign.Campaign",
         "campaign.Campaign_units",
+        "campaign.Category",  # the categories: a ticket names one, every intake and directory lookup reads them
+        "campaign.Campaign_categories",
+        "issues.DirectoryRow",  # the dispatch directory: a few thousand rows, read with every dispatch and suggestion
+        "issues.DirectoryRow_co_units",
         "campaign.CalendarDay",  # the working-day calendar: every SLA computation reads it
         "campaign.CalendarYear",
         "dashboard.DisplayLink",  # a wall display's token: looked up by hash before any district is known
@@ -77,6 +81,7 @@ LOCAL: frozenset[str] = frozenset(
         "campaign.Export",  # one row per background export; the worker reads the ledger from the shards
         "campaign.AuditEvent",  # append-only, partitioned by month, read by time range by auditors
         "campaign.AccessLog",  # who read which personal value: append-only, read by auditors
+        "issues.RouterModel",  # the router's trained models: a few rows for the whole deployment, read by version
     }
 )
 

@@ -74,6 +74,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every night at 02:20: make this month's and the next two months' partitions of visits, ticket events and the
     # audit trail (PostgreSQL; campaign/partitions.py), and log an error if a default partition holds rows
     "partitions-ahead": {"task": "campaign.partitions.partitions_ahead_task", "schedule": crontab(hour=2, minute=20)},
+    # every night at 03:40: retrain the intake's category and lead-unit suggestions on the newest dispatched tickets
+    # (issues/router); a new version reaches the web processes within a minute
+    "router-train": {"task": "issues.tasks.router_train_nightly", "schedule": crontab(hour=3, minute=40)},
 }
 
 # The queues, each with the longest a task should wait in it before a worker takes it (SPEC §9; the Procfile's
@@ -99,6 +102,8 @@ TASK_QUEUE: dict[str, str] = {
     "dashboard.tasks.rollup_dirty": "statistics",
     "dashboard.tasks.rollup_nightly": "statistics",
     "dashboard.tasks.rollup_backfill": "statistics",
+    # nightly, a few CPU minutes: beside the nightly recompute, on the queue that has two processes
+    "issues.tasks.router_train_nightly": "statistics",
     "dashboard.tasks.supervise_tickets": "escalation",
     # every minute; the inbox reads the few not yet marked apart, so a late mark never changes its order
     "dashboard.tasks.mark_overdue_tickets": "escalation",

@@ -248,6 +248,8 @@ SPECTACULAR_SETTINGS = {
         "TicketKindEnum": "issues.models.Kind",
         "NotificationKindEnum": "issues.models.NotificationKind",
         "UnitKindEnum": "campaign.models.UnitKind",
+        "TicketSourceEnum": "issues.models.Source",
+        "SuggestedUnitSourceEnum": ["directory", "model"],
     },
 }
 

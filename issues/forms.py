@@ -17,17 +17,18 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Role, UnitKind, User
-from campaign.models.campaigns import Campaign, default_categories
+from campaign.models import Category, Role, UnitKind, User
 from campaign.models.org import path_prefixes
 from campaign.scope import subtree_q, units_visible_to
+from issues.directory import proposal_for
 from issues.inputs import check_action_body
-from issues.models import Kind, Mode, Satisfaction, Status, Ticket
+from issues.models import Kind, Mode, ReturnReason, Satisfaction, Status, Ticket
 from issues.who import co_links
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 UNIT_CHOICES_LIMIT = 300  # a select, not a search: departments, streets and communities of a district fit
 LEADER_CHOICES_LIMIT = 200
+CATEGORY_CHOICES_LIMIT = 300
 
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
@@ -51,9 +52,10 @@ def unit_choices(user: User) -> list[tuple[str, str]]:
 
 
 def category_choices() -> list[tuple[str, str]]:
-    names = list(default_categories())
-    for categories in Campaign.objects.filter(is_active=True).values_list("categories", flat=True)[:20]:
-        names += [c for c in categories or [] if isinstance(c, str) and c not in names]
+    """Every category, active ones first (a filter may look for tickets of a category no longer offered)."""
+    names = Category.objects.order_by("-active", "position", "id").values_list("name", flat=True)[
+        :CATEGORY_CHOICES_LIMIT
+    ]
     return [(c, c) for c in names]
 
 
@@ -173,14 +175,19 @@ class DispatchForm(ActionForm):
         _set_choices(f["lead_unit"], _blank(_("请选择")) + units)
         _set_choices(f["co_units"], units)
         _set_choices(f["lead_official"], _blank(_("无")) + leader_choices(self.user, t))
+        co_units = [str(link.unit_id) for link in co_links(t)]
+        proposal = proposal_for(t.category, t.unit) if t.lead_unit_id is None else None
+        if proposal is not None:  # never dispatched: the directory's most specific row pre-fills the form
+            f["lead_unit"].help_text = _("派单目录：%(u)s") % {"u": proposal.lead_unit_name}
+            co_units = co_units or [str(pk) for pk in proposal.co_unit_ids]
         self.initial.update(
-            mode=t.mode,
+            mode=t.mode or (proposal.mode if proposal else ""),
             problem=t.problem or t.description[:2000],
-            lead_unit=t.lead_unit_id or "",
+            lead_unit=t.lead_unit_id or (proposal.lead_unit_id if proposal else ""),
             responsible_person=t.responsible_person,
             measures=t.measures,
             expected_effect=t.expected_effect,
-            co_units=[str(link.unit_id) for link in co_links(t)],
+            co_units=co_units,
             lead_official=t.lead_official_id or "",
         )
 
@@ -196,7 +203,8 @@ def leader_choices(user: User, ticket: Ticket) -> list[tuple[str, str]]:
 
 class ReturnForm(ActionForm):
     submit_label = _("退回")
-    reason = _text(_("退回理由（如：非本单位职责）"), rows=2)
+    reason_code = forms.ChoiceField(label=_("退回原因"), choices=ReturnReason.choices, initial=ReturnReason.OTHER)
+    reason = _text(_("退回说明"), rows=2)
 
 
 class AcceptForm(ActionForm):

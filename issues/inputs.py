@@ -164,3 +164,20 @@ def check_action_body(data: Mapping[str, Any]) -> None:
             errors[str(name)] = [message]
     if errors:
         raise Invalid(errors)
+
+
+class SuggestInput(serializers.Serializer):
+    """The body of POST /api/v1/tickets/suggest/: the resident's words and, optionally, where the matter is."""
+
+    description = CleanCharField(
+        max_length=DESCRIPTION_MAX,
+        error_messages={**_limit(DESCRIPTION_MAX), **dict.fromkeys(("required", "blank", "null"), _("此项必填。"))},
+    )
+    lat = _coordinate(90)
+    lng = _coordinate(180)
+    crs = crs_field(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs.get("lat") is None) != (attrs.get("lng") is None):
+            raise serializers.ValidationError({"lat": [PAIR]})
+        return point_as_wgs84(attrs, attrs.pop("crs", None))

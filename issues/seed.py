@@ -16,26 +16,17 @@ from typing import Any
 
 from django.db import transaction
 
+from campaign import categories
 from campaign.days import local_day
 from campaign.models import OrgUnit, User
 from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
 from issues.sla import due_at_for
+from issues.texts import CATEGORIES, complaint_text
 
 COUNTS = {"small": 150, "district": 6000, "city": 20000}
 BATCH = 2000
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
-ISSUES = {
-    "城市管理": ["小区门口占道经营，影响通行", "路边违章搭建影响采光", "夜间施工噪音扰民"],
-    "社会保障": ["咨询养老保险补缴政策", "失业金申领进度查询", "灵活就业人员医保办理"],
-    "住房物业": ["楼道灯长期不亮", "物业服务收费不透明", "电梯频繁故障"],
-    "环境卫生": ["垃圾清运不及时，异味大", "小区绿化带杂草丛生", "污水井冒水"],
-    "道路交通": ["路口缺少红绿灯，存在安全隐患", "人行道破损", "公交站台遮雨棚损坏"],
-    "医疗卫生": ["社区卫生站开放时间短", "老人上门体检需求"],
-    "教育": ["学区划分咨询", "校门口接送拥堵"],
-    "治安": ["小区监控损坏", "电动车充电乱拉线"],
-    "企业服务": ["企业招工难，希望对接招聘会", "厂区周边道路需要硬化", "咨询高新技术企业认定"],
-}
 MODE_WEIGHTS = [
     (Mode.IMMEDIATE, 25),
     (Mode.DOOR_TO_DOOR, 25),
@@ -105,7 +96,7 @@ class Seeder:
         self.households_by_grid: dict[int, list[Any]] = {}
         for household in ctx.households:
             self.households_by_grid.setdefault(household.unit_id, []).append(household)
-        self.categories = [c for c in (ctx.campaign.categories or ISSUES) if c in ISSUES] or list(ISSUES)
+        self.categories = [c for c in categories.allowed_names(ctx.campaign) if c in CATEGORIES] or list(CATEGORIES)
         district = ctx.district
         self.prefix = district.code or "ZF"
         self.sequences = dict(TicketSequence.objects.filter(district=district).values_list("day", "last"))
@@ -125,7 +116,7 @@ class Seeder:
         rng, ctx = self.rng, self.ctx
         grid = rng.choice(ctx.grids)
         category = rng.choice(self.categories)
-        description = rng.choice(ISSUES[category])
+        description = complaint_text(rng, category)
         household = (
             rng.choice(self.households_by_grid[grid.pk])
             if self.households_by_grid.get(grid.pk) and rng.random() < 0.6

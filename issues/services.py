@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign import categories
 from campaign.days import local_day
 from campaign.errors import Invalid, NotAllowed, OutOfScope
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
@@ -105,8 +106,8 @@ def _check_place(
 
 def _check_fields(campaign: Campaign | None, category: str, resolve_on_site_result: str | None) -> None:
     errors: dict[str, list[str]] = {}
-    if campaign is not None and category and campaign.categories and category not in campaign.categories:
-        errors["category"] = [_("类别应为活动配置的类别之一。")]
+    if category and not categories.is_allowed(campaign, category):
+        errors["category"] = [_("类别应为启用的类别之一（活动配置了类别时，为活动的类别之一）。")]
     if resolve_on_site_result is not None and not resolve_on_site_result.strip():
         errors["result"] = [_("现场解决需填写办理结果。")]
     if errors:

@@ -6,6 +6,7 @@ from issues import api
 
 urlpatterns = [
     path("tickets/", api.TicketList.as_view(), name="api-tickets"),
+    path("tickets/suggest/", api.TicketSuggest.as_view(), name="api-ticket-suggest"),
     path("tickets/counters/", api.TicketCounters.as_view(), name="api-ticket-counters"),
     path("tickets/export.xlsx", api.TicketExport.as_view(), name="api-ticket-export"),
     path("tickets/<int:pk>/", api.TicketDetail.as_view(), name="api-ticket"),

@@ -28,6 +28,7 @@ from campaign.models import RevealReason, UnitKind, User
 from campaign.validators import mask_name, mask_phone
 from issues.filters import tickets_filtered
 from issues.forms import ACTION_FORMS, ActionForm, FilterForm, action_form
+from issues.intake import ticket_page_intake
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
 from issues.models import Mode, Notification, Satisfaction, Status, Ticket, TicketEvent
 from issues.page_data import counters, ordered_page, overdue_days, querystring
@@ -189,9 +190,10 @@ def _render_ticket(
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
+    actions = allowed_actions(ticket, user)
     forms = [
         bound if bound is not None and bound.action == name else action_form(name, ticket=ticket, user=user)
-        for name in allowed_actions(ticket, user)
+        for name in actions
         if name in ACTION_FORMS
     ]
     point = _map_point(ticket)
@@ -212,6 +214,7 @@ def _render_ticket(
         "action_errors": errors or [],
         "callback_phone": callback_phone,
         "has_phone": bool(requester_phone(ticket)[0]),
+        **ticket_page_intake(user, ticket, actions),
     }
     return render(request, "tickets/ticket.html", context, status=status)
 

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaign import categories
 from campaign.errors import Invalid
 from campaign.models import Campaign, Enterprise, Household, User
 from campaign.params import read_int
@@ -48,7 +49,7 @@ def campaign_brief(campaign: Campaign | None) -> dict[str, Any] | None:
             for item in campaign.checklist
             if isinstance(item, dict) and item.get("key")
         ],
-        "categories": [str(c) for c in campaign.categories],
+        "categories": categories.allowed_names(campaign),
     }
 
 

@@ -75,12 +75,12 @@ class _Walk:
 
 class TicketMaker:
     def __init__(self, city: City, homes: Registry, *, campaign: int, now: int, seed: int) -> None:
-        from issues.seed import ISSUES
+        from issues.texts import CATEGORIES, complaint_text
 
         self.city, self.homes, self.campaign, self.now = city, homes, campaign, now
         self.rng = random.Random(seed)
-        self.issues = ISSUES
-        self.categories = list(ISSUES)
+        self.complaint = complaint_text
+        self.categories = list(CATEGORIES)
         self.lead_weights = list(itertools.accumulate(w for _n, _s, w in DEPARTMENTS))
         self.sequences: dict[tuple[int, int], int] = {}
         self.extra = Extra()
@@ -117,7 +117,7 @@ class TicketMaker:
             "branch": city.grid_street[g], "g": g,
             "lat": round(float(self.homes.lat[home - 1]) + rng.uniform(-3e-4, 3e-4), 6),
             "lng": round(float(self.homes.lng[home - 1]) + rng.uniform(-3e-4, 3e-4), 6),
-            "description": rng.choice(self.issues[category]), "status": "reported", "version": 1,
+            "description": self.complaint(rng, category), "status": "reported", "version": 1,
             "created_by_id": cadre if source in ("visit", "self_found") else city.dispatchers[district][0],
             "created_at": created, "supervision": 0, "reopen_count": 0, "unreachable_count": 0,
         }  # fmt: skip

@@ -1,5 +1,6 @@
 from campaign.models.audit import AuditAction, AuditEvent
 from campaign.models.campaigns import MODES, CalendarDay, CalendarYear, Campaign
+from campaign.models.categories import Category
 from campaign.models.exports import Export
 from campaign.models.org import OrgUnit, UnitKind
 from campaign.models.people import AccessLog, PasswordHistory, RevealReason, Role, User
@@ -14,6 +15,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Campaign",
+    "Category",
     "Enterprise",
     "Export",
     "Household",

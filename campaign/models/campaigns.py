@@ -43,7 +43,10 @@ class Campaign(models.Model):
     units = models.ManyToManyField("campaign.OrgUnit", verbose_name=_("参与单位"), related_name="campaigns")
     # [{"key": "family", "label": "家庭情况"}, ...]: the visit checklist (四情必问).
     checklist = models.JSONField(_("走访清单"), default=default_checklist, blank=True)
-    categories = models.JSONField(_("诉求类别"), default=default_categories, blank=True)
+    # The categories its tickets may take; none named: every active category (campaign.categories.allowed_names).
+    categories = models.ManyToManyField(
+        "campaign.Category", verbose_name=_("诉求类别"), related_name="campaigns", blank=True
+    )
     # {"door_to_door": 3, ...}: days overriding a mode's default SLA.
     sla_overrides = models.JSONField(_("时限覆盖 (天)"), default=dict, blank=True)
     # {"household_coverage": 1.0, ...}: e.g. every household visited once in the campaign.

@@ -5,6 +5,7 @@ The names issues/urls.py routes are re-exported here."""
 from issues.api.actions import ACTION_VIEWS
 from issues.api.exports import TicketExport
 from issues.api.notifications import NotificationList, NotificationRead
+from issues.api.suggest import TicketSuggest
 from issues.api.tickets import TicketCounters, TicketDetail, TicketGeo, TicketList
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "TicketExport",
     "TicketGeo",
     "TicketList",
+    "TicketSuggest",
 ]

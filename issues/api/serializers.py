@@ -10,7 +10,7 @@ from rest_framework import serializers
 from campaign.fields import CleanCharField
 from campaign.validators import mask_name, mask_phone
 from issues.machine import allowed_actions
-from issues.models import OPEN_STATUSES, Ticket, TicketCoUnit, TicketEvent
+from issues.models import OPEN_STATUSES, Mode, ReturnReason, Status, Ticket, TicketCoUnit, TicketEvent
 
 
 class CoUnitSerializer(serializers.ModelSerializer):
@@ -70,11 +70,66 @@ class TicketListSerializer(serializers.ModelSerializer):
         return bool(obj.status in OPEN_STATUSES and obj.due_at and obj.due_at < timezone.now())
 
     def to_representation(self, instance: Ticket) -> dict[str, Any]:
-        data = super().to_representation(instance)
+        data = super().to_representation(instance) if self._declared_path() else _list_row(instance, _moment)
         if not self.context.get("reveal"):
             data["requester_name"] = mask_name(data["requester_name"])
             data["requester_phone"] = mask_phone(data["requester_phone"])
         return data
+
+    def _declared_path(self) -> bool:
+        """DRF's field-by-field path: for the detail (more fields), and when the test of _list_row asks for it."""
+        return type(self) is not TicketListSerializer or bool(self.context.get("declared"))
+
+
+_moment = serializers.DateTimeField().to_representation
+# get_FOO_display hashes every lazy label of the choices on each call (a translation each): 0.1 ms a call.
+_STATUS_LABELS = dict(Status.choices)
+_MODE_LABELS = dict(Mode.choices)
+
+
+def _list_row(t: Ticket, moment: Any) -> dict[str, Any]:
+    """A list row as DRF's declared fields give it (the test compares the two on tickets in every state), built
+    directly: DRF's field-by-field path cost ~0.7 ms a row, most of a 50-row page's time (bench/README.md)."""
+
+    def when(value: Any) -> Any:
+        return moment(value) if value is not None else None
+
+    return {
+        "id": t.pk,
+        "code": t.code,
+        "source": t.source,
+        "kind": t.kind,
+        "category": t.category,
+        "status": t.status,
+        "status_label": str(_STATUS_LABELS.get(t.status, t.status)),
+        "mode": t.mode,
+        "mode_label": str(_MODE_LABELS.get(t.mode, t.mode)),
+        "unit": t.unit_id,
+        "unit_name": t.unit.name,
+        "lead_unit": t.lead_unit_id,
+        "lead_unit_name": t.lead_unit.name if t.lead_unit is not None else None,
+        "co_units": [
+            {"id": link.unit_id, "name": link.unit.name, "part": link.part, "submitted_at": when(link.submitted_at)}
+            for link in t.co_unit_links.all()
+        ],
+        "description": t.description,
+        "requester_name": t.requester_name,
+        "requester_phone": t.requester_phone,
+        "lat": t.lat,
+        "lng": t.lng,
+        "due_at": when(t.due_at),
+        "requested_due_at": when(t.requested_due_at),
+        "overdue": bool(t.status in OPEN_STATUSES and t.due_at and t.due_at < timezone.now()),
+        "supervision": t.supervision,
+        "version": t.version,
+        "reopen_count": t.reopen_count,
+        "satisfaction": t.satisfaction,
+        "resolved_on_site": t.resolved_on_site,
+        "created_at": when(t.created_at),
+        "dispatched_at": when(t.dispatched_at),
+        "accepted_at": when(t.accepted_at),
+        "resolved_at": when(t.resolved_at),
+    }
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -157,3 +212,9 @@ class ActionRequestSerializer(serializers.Serializer):
     )
     level = serializers.IntegerField(required=False, min_value=1, max_value=2)
     merge_into = CleanCharField(required=False, help_text="ticket id or code")
+    reason_code = serializers.ChoiceField(
+        choices=ReturnReason.choices,
+        required=False,
+        help_text="return: why (default other); not_our_duty counts "
+        "against the dispatch directory's row that chose the unit",
+    )

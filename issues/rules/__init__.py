@@ -21,7 +21,7 @@ from issues.rules.closing import (
     supervise_rule,
 )
 from issues.rules.context import Ctx, Notice
-from issues.rules.dispatch import accept, dispatch, dispatch_rule, reassign, reassign_rule, return_
+from issues.rules.dispatch import accept, dispatch, dispatch_rule, reassign, reassign_rule, return_, return_rule
 from issues.rules.extensions import (
     extend,
     extend_rule,
@@ -68,6 +68,7 @@ __all__ = [
     "resolve_on_site",
     "resolve_rule",
     "return_",
+    "return_rule",
     "supervise",
     "supervise_guard",
     "supervise_rule",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from campaign.models import OrgUnit, Role, User
-from issues.models import Mode, NotificationKind, TicketEvent
+from issues.directory import count_not_our_duty, proposal_for
+from issues.models import Mode, NotificationKind, ReturnReason, TicketEvent
 from issues.rules.context import Ctx
 from issues.rules.extensions import drop_request
 from issues.rules.fields import due_at_field, local_time, set_co_units, text_field, unit_field, units_field
@@ -90,6 +91,10 @@ def dispatch(ctx: Ctx) -> None:
         "co_units": [u.pk for u in c["co_units"]],
         "lead_official": c["lead_official"].pk if c["lead_official"] else None,
     }
+    # The directory row whose lead unit the dispatcher took: a "not our duty" return then counts against it.
+    proposal = proposal_for(ticket.category, ticket.unit)
+    if proposal is not None and proposal.lead_unit_id == c["lead_unit"].pk:
+        ctx.payload["directory_row"] = proposal.row_id
     text = _("新派单 %(code)s：%(p)s") % {"code": ticket.code, "p": c["problem"][:80]}
     ctx.notify(NotificationKind.DISPATCHED, text, unit_ids=[c["lead_unit"].pk, *(u.pk for u in c["co_units"])])
 
@@ -124,15 +129,27 @@ def reassign(ctx: Ctx) -> None:
     ctx.notify(NotificationKind.DISPATCHED, text, unit_ids=notify_units)
 
 
+def return_rule(ctx: Ctx) -> None:
+    """`reason_code`: one of ReturnReason (`other` when left out, as before the directory)."""
+    code = ctx.data.get("reason_code") or ReturnReason.OTHER
+    if code not in ReturnReason.values:
+        ctx.error("reason_code", _("退回原因应为以下之一：%(c)s") % {"c": ", ".join(ReturnReason.values)})
+    ctx.clean["reason_code"] = code
+
+
 def return_(ctx: Ctx) -> None:
-    ticket = ctx.ticket
-    last_dispatcher = (
+    ticket, code = ctx.ticket, ctx.clean["reason_code"]
+    last_dispatcher, dispatched = (
         TicketEvent.objects.filter(ticket=ticket, action__in=("dispatch", "reassign"))
         .order_by("-at", "-id")
-        .values_list("actor_id", flat=True)
+        .values_list("actor_id", "payload")
         .first()
-    )
-    ctx.payload = {"lead_unit": ticket.lead_unit_id}
+    ) or (None, {})
+    ctx.payload = {"lead_unit": ticket.lead_unit_id, "reason_code": code}
+    row = (dispatched or {}).get("directory_row")
+    if code == ReturnReason.NOT_OUR_DUTY and isinstance(row, int):
+        ctx.payload["directory_row"] = row
+        count_not_our_duty(row)
     text = _("工单 %(code)s 被%(unit)s退回：%(r)s") % {
         "code": ticket.code,
         "unit": ticket.lead_unit.name if ticket.lead_unit else "",

@@ -26,6 +26,7 @@ def test_every_periodic_job_is_in_the_beat_schedule():
         "dashboard.tasks.rollup_nightly",
         "campaign.audit.audit_upkeep_task",
         "campaign.partitions.partitions_ahead_task",
+        "issues.tasks.router_train_nightly",
     }
 
 

@@ -13,6 +13,7 @@ from campaign.seed import SIZES, already_seeded, demo_logins_text
 from config.seed import build_demo
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
+from issues.router.store import router_train
 
 
 class Command(BaseCommand):
@@ -42,6 +43,10 @@ class Command(BaseCommand):
             ctx = build_demo(size=options["size"], seed=options["seed"], stdout=self.stdout)
         self.stdout.write("==> 统计汇总（rollup）")
         rollup_range(date_from=ctx.campaign.start_date, date_to=ctx.now.date())
+        # The intake's suggestions learn from the demo's dispatched tickets, as the nightly task does in a deployment.
+        report = router_train()
+        trained = ", ".join(f"{kind} top-1 {fit.top1:.2f}" for kind, fit in report.trained.items()) or "未训练"
+        self.stdout.write(f"==> 分派模型（train_router）：{report.n_tickets} 张已派工单，{trained}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据已生成（{options['size']}，seed={options['seed']}）：{len(ctx.households)} 户，"

@@ -241,6 +241,8 @@ class Ticket(models.Model):
             models.Index(fields=["priority", "created_at", "id"], name="ticket_priority_idx"),
             # The same order within one status (the status filter and the capped counters of closed statuses).
             models.Index(fields=["status", "priority", "created_at", "id"], name="ticket_status_priority_idx"),
+            # Likely duplicates near a point (issues.duplicates): a band of latitude within one district.
+            models.Index(fields=["district", "lat", "lng"], name="ticket_place_idx"),
             # The category filter, newest first.
             models.Index(fields=["category", "created_at", "id"], name="ticket_category_idx"),
             # The supervision filter and counter: the open tickets with a card.

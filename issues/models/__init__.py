@@ -1,0 +1,41 @@
+"""The issues app's rows: tickets and their timeline (tickets.py), the router's stored models (router.py)."""
+
+from issues.models.directory import DirectoryRow, ReturnReason
+from issues.models.router import RouterKind, RouterModel
+from issues.models.tickets import (
+    OPEN_STATUSES,
+    PRIORITY,
+    UNMARKED,
+    Kind,
+    Mode,
+    Notification,
+    NotificationKind,
+    Satisfaction,
+    Source,
+    Status,
+    Ticket,
+    TicketCoUnit,
+    TicketEvent,
+    TicketSequence,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "PRIORITY",
+    "UNMARKED",
+    "DirectoryRow",
+    "Kind",
+    "Mode",
+    "Notification",
+    "NotificationKind",
+    "ReturnReason",
+    "RouterKind",
+    "RouterModel",
+    "Satisfaction",
+    "Source",
+    "Status",
+    "Ticket",
+    "TicketCoUnit",
+    "TicketEvent",
+    "TicketSequence",
+]
