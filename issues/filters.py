@@ -27,7 +27,7 @@ from campaign.filters import (
 from campaign.models import OrgUnit, Role, User
 from issues.models import Kind, Mode, Source, Status, Ticket
 from issues.placement import placed_in
-from issues.selectors import extension_pending_q, overdue_q, tickets_visible_to
+from issues.selectors import extension_pending_q, overdue_of_scope, overdue_q, tickets_visible_to
 
 MAX_QUERY_LENGTH = 100
 CATEGORY_MAX_LENGTH = 50
@@ -80,8 +80,12 @@ class TicketFilter(ScopedFilterSet):
         return qs.filter(category=value[:CATEGORY_MAX_LENGTH])
 
     def filter_overdue(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
-        overdue = overdue_q(timezone.now())
-        return qs.filter(overdue) if value else qs.exclude(overdue)
+        now = timezone.now()
+        overdue = overdue_q(now)
+        if not value:
+            return qs.exclude(overdue)
+        few = overdue_of_scope(self.user, now)  # a narrow scope's few overdue ids, read arm by arm
+        return qs.filter(overdue) if few is None else qs.filter(overdue, few)
 
     def filter_extension(self, qs: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
         pending = extension_pending_q()
