@@ -30,46 +30,67 @@ class Proposal:
     mode: str
 
 
-def _categories(name: str) -> list[tuple[int, int]]:
-    """(category id, rank) for `name` and its parent: rank 0 the exact category, 1 its parent."""
-    found = Category.objects.filter(name=name).values_list("pk", "parent_id").first()
-    if found is None:
-        return []
-    pk, parent = found
-    return [(pk, 0)] + ([(parent, 1)] if parent else [])
+def _ranks(names: list[str]) -> dict[str, dict[int, int]]:
+    """{category name: {category id: rank}} for `names`: rank 0 the exact category, 1 its parent (one query)."""
+    found = Category.objects.filter(name__in=names).values_list("name", "pk", "parent_id")
+    return {name: {pk: 0, **({parent: 1} if parent else {})} for name, pk, parent in found}
+
+
+def _rows(ids: set[int], unit: OrgUnit) -> list[DirectoryRow]:
+    """The active rows of the categories `ids` whose area holds `unit` and whose lead unit is of its district: only
+    what a proposal shows is read (a unit's boundary, a district's polygon, is not)."""
+    return list(
+        DirectoryRow.objects.filter(active=True, category_id__in=ids, lead_unit__path__startswith=unit.path[:PATH_STEP])
+        .filter(Q(area__isnull=True) | Q(area__path__in=path_prefixes(unit.path)))
+        .select_related("lead_unit", "area")
+        .only("pk", "category_id", "mode", "area__depth", "lead_unit__name")
+    )
+
+
+def _ranked(rows: list[DirectoryRow], ranks: dict[int, int]) -> list[DirectoryRow]:
+    mine = [r for r in rows if r.category_id in ranks]
+    return sorted(mine, key=lambda r: (ranks[r.category_id], -(r.area.depth if r.area else -1), r.pk))
 
 
 def matching_rows(category: str, unit: OrgUnit) -> list[DirectoryRow]:
     """Every active row that matches a ticket of `category` at `unit`, most specific first."""
-    ranks = dict(_categories(category))
+    ranks = _ranks([category]).get(category)
     if not ranks or not unit.path:
         return []
-    rows = (
-        DirectoryRow.objects.filter(
-            active=True, category_id__in=list(ranks), lead_unit__path__startswith=unit.path[:PATH_STEP]
+    return _ranked(_rows(set(ranks), unit), ranks)
+
+
+def proposals_for(categories: list[str], unit: OrgUnit | None) -> dict[str, Proposal]:
+    """The most specific row's proposal for each of `categories` at `unit` (those with a matching row), in three
+    queries however many categories: their ids, the rows, the chosen rows' co-units."""
+    if unit is None or not unit.path:
+        return {}
+    ranks = _ranks([c for c in categories if c])
+    rows = _rows({pk for by_id in ranks.values() for pk in by_id}, unit) if ranks else []
+    chosen = {name: found[0] for name, by_id in ranks.items() if (found := _ranked(rows, by_id))}
+    links = DirectoryRow.co_units.through.objects.filter(
+        directoryrow_id__in={row.pk for row in chosen.values()}, orgunit__path__startswith=unit.path[:PATH_STEP]
+    ).values_list("directoryrow_id", "orgunit_id")
+    co_units: dict[int, list[int]] = {}
+    for row_id, unit_id in links:
+        co_units.setdefault(row_id, []).append(unit_id)
+    return {
+        name: Proposal(
+            row_id=row.pk,
+            lead_unit_id=row.lead_unit_id,
+            lead_unit_name=row.lead_unit.name,
+            co_unit_ids=tuple(sorted(co_units.get(row.pk, []))),
+            mode=row.mode,
         )
-        .filter(Q(area__isnull=True) | Q(area__path__in=path_prefixes(unit.path)))
-        .select_related("lead_unit", "area")
-    )
-    return sorted(rows, key=lambda r: (ranks[r.category_id], -(r.area.depth if r.area else -1), r.pk))
+        for name, row in chosen.items()
+    }
 
 
 def proposal_for(category: str, unit: OrgUnit | None) -> Proposal | None:
     """The most specific row's proposal for a ticket of `category` at `unit`, or None (no row, no category)."""
-    if not category or unit is None:
+    if not category:
         return None
-    rows = matching_rows(category, unit)
-    if not rows:
-        return None
-    row = rows[0]
-    co_units = tuple(row.co_units.filter(path__startswith=unit.path[:PATH_STEP]).values_list("pk", flat=True))
-    return Proposal(
-        row_id=row.pk,
-        lead_unit_id=row.lead_unit_id,
-        lead_unit_name=row.lead_unit.name,
-        co_unit_ids=co_units,
-        mode=row.mode,
-    )
+    return proposals_for([category], unit).get(category)
 
 
 def count_not_our_duty(row_id: int) -> None:

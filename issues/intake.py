@@ -15,7 +15,7 @@ from campaign.models import Category, OrgUnit, User
 from campaign.models.org import PATH_STEP
 from campaign.scope import sees_everything
 from campaign.selectors import area_margin_m, campaign_of, grid_for_point, point_in_area
-from issues.directory import proposal_for
+from issues.directory import proposals_for
 from issues.duplicates import likely_duplicates
 from issues.router import suggest as router
 
@@ -52,8 +52,9 @@ def _units(description: str, unit: OrgUnit | None, categories: list[tuple[str, f
     (scored by its own probability), one entry per unit — the directory's when both name it — best first. The
     model's units are kept only when they lie in the matter's district."""
     found: dict[int, dict[str, Any]] = {}
+    proposals = proposals_for([name for name, _ in categories[:DIRECTORY_CATEGORIES]], unit)
     for name, score in categories[:DIRECTORY_CATEGORIES]:
-        proposal = proposal_for(name, unit)
+        proposal = proposals.get(name)
         if proposal is not None and proposal.lead_unit_id not in found:
             found[proposal.lead_unit_id] = {
                 "unit": proposal.lead_unit_id,
