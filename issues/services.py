@@ -21,6 +21,7 @@ from campaign.scope import enterprises_visible_to, households_visible_to, sees_e
 from campaign.selectors import area_margin_m, campaign_of, grid_for_point, point_in_area
 from issues.machine import ticket_apply
 from issues.models import Notification, Source, Status, Ticket, TicketEvent, TicketSequence
+from issues.recurrence import earlier_resolved
 
 # Who may open a ticket from which channel (a visit's tickets come through visits.services).
 CREATORS = {
@@ -171,6 +172,8 @@ def ticket_create(
         created_by=actor,
         created_at=now,
     )
+    ticket.district_id = place.district_id  # save() sets it too; the recurrence check reads it first
+    ticket.recurs = earlier_resolved(ticket, now)
     return _report(ticket, actor=actor, now=now, resolve_on_site_result=resolve_on_site_result)
 
 

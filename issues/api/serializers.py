@@ -150,6 +150,9 @@ class TicketDetailSerializer(TicketListSerializer):
         source="lead_official.__str__", read_only=True, default=None, allow_null=True
     )
     merge_into_code = serializers.CharField(source="merge_into.code", read_only=True, default=None, allow_null=True)
+    recurs_code = serializers.CharField(
+        source="recurs.code", read_only=True, default=None, allow_null=True, help_text="重复诉求: the resolved ticket"
+    )
     created_by_name = serializers.CharField(source="created_by.__str__", read_only=True, default=None, allow_null=True)
 
     class Meta(TicketListSerializer.Meta):
@@ -171,6 +174,8 @@ class TicketDetailSerializer(TicketListSerializer):
             "result",
             "merge_into",
             "merge_into_code",
+            "recurs",
+            "recurs_code",
             "visit_id",
             "unreachable_count",
             "created_by",

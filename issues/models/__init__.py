@@ -1,6 +1,8 @@
-"""The issues app's rows: tickets and their timeline (tickets.py), the router's stored models (router.py)."""
+"""The issues app's rows: tickets and their timeline (tickets.py), notifications and code counters (notices.py), the
+dispatch directory (directory.py), the router's stored models (router.py)."""
 
 from issues.models.directory import DirectoryRow, ReturnReason
+from issues.models.notices import Notification, NotificationKind, TicketSequence
 from issues.models.router import RouterKind, RouterModel
 from issues.models.tickets import (
     OPEN_STATUSES,
@@ -8,15 +10,12 @@ from issues.models.tickets import (
     UNMARKED,
     Kind,
     Mode,
-    Notification,
-    NotificationKind,
     Satisfaction,
     Source,
     Status,
     Ticket,
     TicketCoUnit,
     TicketEvent,
-    TicketSequence,
 )
 
 __all__ = [

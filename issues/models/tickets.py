@@ -185,6 +185,12 @@ class Ticket(models.Model):
     merge_into = models.ForeignKey(
         "self", verbose_name=_("合并至"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
+    # 重复诉求 (issue 15 item 4): the resolved ticket this one repeats (issues.recurrence), set at creation. No index:
+    # nothing looks a ticket up by it, and tickets are never deleted (cancelled instead).
+    recurs = models.ForeignKey(
+        "self", verbose_name=_("重复诉求"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     # The visit that raised it (set by visits.services); a plain UUID because visits depends on issues.
     visit_id = models.UUIDField(_("来源走访"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -345,51 +351,3 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}→{self.to_status}"
-
-
-class NotificationKind(models.TextChoices):
-    DISPATCHED = "dispatched", _("新派单")
-    RETURNED = "returned", _("退回")
-    SUPERVISED = "supervised", _("督办")
-    REOPENED = "reopened", _("重办")
-    INSTRUCTED = "instructed", _("领导批示")
-    EXTENSION_REQUESTED = "extension_requested", _("申请延期")
-    EXTENDED = "extended", _("已延期")
-    EXTENSION_REFUSED = "extension_refused", _("延期未获批准")
-
-
-class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
-    text = models.CharField(_("内容"), max_length=300)
-    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        indexes = [
-            # My notifications, unread first: user = … ORDER BY read_at IS NULL, created_at DESC.
-            models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class TicketSequence(models.Model):
-    """Per-district, per-day counter behind ticket codes; the row is locked while a code is drawn.
-
-    Keyed by district so that, sharded by district (Citus), the counter lives on the district's shard.
-    """
-
-    district = models.ForeignKey("campaign.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["district", "day"], name="ticket_sequence_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.district_id} {self.day} {self.last}"
