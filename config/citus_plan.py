@@ -142,6 +142,7 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "issues.Ticket.requester_household",
         "issues.Ticket.requester_enterprise",
         "issues.Ticket.merge_into",
+        "issues.Ticket.recurs",  # the resolved ticket repeated: same district by construction (issues.recurrence)
         "issues.TicketEvent.ticket",
         "issues.TicketCoUnit.ticket",
         "issues.Notification.ticket",

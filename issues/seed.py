@@ -27,6 +27,12 @@ COUNTS = {"small": 150, "district": 6000, "city": 20000}
 BATCH = 2000
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
+# The department a category's tickets usually go to (the demo's implicit dispatch directory), and how often.
+LEADS = {
+    "城市管理": "城管局", "社会保障": "人社局", "住房物业": "住建局", "环境卫生": "生态环境局", "道路交通": "交通局",
+    "医疗卫生": "卫健委", "教育": "教育局", "治安": "城管局", "企业服务": "市场监管局",
+}  # fmt: skip
+USUAL_LEAD = 0.85
 MODE_WEIGHTS = [
     (Mode.IMMEDIATE, 25),
     (Mode.DOOR_TO_DOOR, 25),
@@ -178,10 +184,17 @@ class Seeder:
             return None
         self.handle(d, handler)
 
+    def lead_for(self, category: str) -> OrgUnit:
+        """The department that handles the category (LEADS), most of the time, as a dispatch directory would send it;
+        else any department (a matter across duties, or a dispatcher's own judgement)."""
+        by_name = {u.name: u for u in self.departments}
+        usual = by_name.get(LEADS.get(category, ""))
+        return usual if usual is not None and self.rng.random() < USUAL_LEAD else self.rng.choice(self.departments)
+
     def dispatch(self, d: Draft) -> None:
         rng, t = self.rng, d.ticket
         t.mode = pick(rng, MODE_WEIGHTS)
-        t.lead_unit = self.lead_unit or rng.choice(self.departments)
+        t.lead_unit = self.lead_unit or self.lead_for(t.category)
         at = t.created_at + self.hours(0.3, 20)
         t.problem, t.responsible_person = t.description, self.name()
         t.measures, t.expected_effect = "现场核实，制定整改方案并限期落实", "问题解决，群众满意"
