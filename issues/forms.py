@@ -17,6 +17,7 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign.categories import allowed_names
 from campaign.models import Category, Role, UnitKind, User
 from campaign.models.org import path_prefixes
 from campaign.scope import subtree_q, units_visible_to
@@ -156,6 +157,7 @@ def _due_at(label: Any) -> forms.CharField:
 
 class DispatchForm(ActionForm):
     submit_label = _("派单")
+    category = forms.ChoiceField(label=_("类别（确认或更改）"), required=False)
     mode = forms.ChoiceField(label=_("办理方式（六办工作法）"))
     problem = _text(_("问题明确"), max_length=2000)
     lead_unit = forms.ChoiceField(label=_("牵头单位（责任明确）"))
@@ -171,6 +173,9 @@ class DispatchForm(ActionForm):
     def setup(self) -> None:
         t, f = self.ticket, self.fields
         units = unit_choices(self.user)
+        names = allowed_names(t.campaign)
+        names += [t.category] if t.category and t.category not in names else []
+        _set_choices(f["category"], _blank(_("未分类")) + [(n, n) for n in names])
         _set_choices(f["mode"], _blank(_("请选择")) + list(Mode.choices))
         _set_choices(f["lead_unit"], _blank(_("请选择")) + units)
         _set_choices(f["co_units"], units)
@@ -181,6 +186,7 @@ class DispatchForm(ActionForm):
             f["lead_unit"].help_text = _("派单目录：%(u)s") % {"u": proposal.lead_unit_name}
             co_units = co_units or [str(pk) for pk in proposal.co_unit_ids]
         self.initial.update(
+            category=t.category,
             mode=t.mode or (proposal.mode if proposal else ""),
             problem=t.problem or t.description[:2000],
             lead_unit=t.lead_unit_id or (proposal.lead_unit_id if proposal else ""),

@@ -217,6 +217,7 @@ class ActionRequestSerializer(serializers.Serializer):
     )
     level = serializers.IntegerField(required=False, min_value=1, max_value=2)
     merge_into = CleanCharField(required=False, help_text="ticket id or code")
+    category = CleanCharField(required=False, help_text="dispatch: confirm or change the ticket's category")
     reason_code = serializers.ChoiceField(
         choices=ReturnReason.choices,
         required=False,

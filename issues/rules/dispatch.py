@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from campaign import categories
 from campaign.models import OrgUnit, Role, User
 from issues.directory import count_not_our_duty, proposal_for
 from issues.models import Mode, NotificationKind, ReturnReason, TicketEvent
+from issues.router.suggest import suggest
 from issues.rules.context import Ctx
 from issues.rules.extensions import drop_request
 from issues.rules.fields import due_at_field, local_time, set_co_units, text_field, unit_field, units_field
@@ -27,6 +29,7 @@ def dispatch_rule(ctx: Ctx) -> None:
         ctx.clean[name] = text_field(ctx, name, fallback=getattr(ticket, name))
         if not ctx.clean[name] and name not in ctx.errors:
             ctx.error(name, _("五个明确：此项必填。"))
+    category_field(ctx)
     lead_unit = unit_field(ctx, data["lead_unit"], "lead_unit") if data.get("lead_unit") else ticket.lead_unit
     if lead_unit is None and "lead_unit" not in ctx.errors:
         ctx.error("lead_unit", _("五个明确：请指定牵头单位。"))
@@ -71,8 +74,28 @@ def _lead_official(ctx: Ctx, mode: str | None, lead_unit: OrgUnit | None) -> Use
     return official
 
 
+def category_field(ctx: Ctx) -> None:
+    """`category`: the dispatcher confirms the ticket's category or changes it to another the campaign allows."""
+    raw = ctx.data.get("category")
+    if raw in (None, "") or raw == ctx.ticket.category:
+        ctx.clean["category"] = ctx.ticket.category
+        return
+    if not isinstance(raw, str) or not categories.is_allowed(ctx.ticket.campaign, raw):
+        ctx.error("category", _("类别应为启用的类别之一（活动配置了类别时，为活动的类别之一）。"))
+    ctx.clean["category"] = raw
+
+
+def _suggestion_taken(ticket_description: str, campaign: object, category: str) -> dict[str, object]:
+    """What the router suggested for the text (the campaign's best category) and whether the dispatch kept it."""
+    allowed = set(categories.allowed_names(campaign))  # type: ignore[arg-type]
+    top = next((name for name, _score in suggest(ticket_description, k=100) if name in allowed), "")
+    return {"suggested_category": top, "suggestion_taken": bool(top) and top == category}
+
+
 def dispatch(ctx: Ctx) -> None:
     c, ticket = ctx.clean, ctx.ticket
+    if c["category"] != ticket.category:
+        ctx.set(category=c["category"])
     due_at = c["due_at"] or due_at_for(mode=c["mode"], start=ctx.now, campaign=ticket.campaign)
     ctx.set(
         mode=c["mode"],
@@ -91,6 +114,9 @@ def dispatch(ctx: Ctx) -> None:
         "co_units": [u.pk for u in c["co_units"]],
         "lead_official": c["lead_official"].pk if c["lead_official"] else None,
     }
+    ctx.payload.update(
+        category=ticket.category, **_suggestion_taken(ticket.description, ticket.campaign, ticket.category)
+    )
     # The directory row whose lead unit the dispatcher took: a "not our duty" return then counts against it.
     proposal = proposal_for(ticket.category, ticket.unit)
     if proposal is not None and proposal.lead_unit_id == c["lead_unit"].pk:

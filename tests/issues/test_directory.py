@@ -130,3 +130,28 @@ def test_the_api_and_the_page_take_the_reason_code(tickets, handler, org, api, w
     assert page.status_code == 302
     chosen.refresh_from_db()
     assert chosen.not_our_duty_returns == 2
+
+
+def test_the_dispatcher_confirms_or_changes_the_category_and_the_suggestion_is_recorded(tickets, dispatcher, org):
+    ticket = tickets.reported(description="小区门口有人占道经营，影响通行", category="")
+    done = tickets.act(ticket, "dispatch", dispatcher, **tickets.dispatch_body(category="城市管理"))
+    assert done.category == "城市管理"
+    payload = TicketEvent.objects.get(ticket=ticket, action="dispatch").payload
+    # no model trained: the keyword list suggests 城市管理 for 占道经营, and the dispatcher kept it
+    assert payload["category"] == "城市管理" and payload["suggested_category"] == "城市管理"
+    assert payload["suggestion_taken"] is True
+    other = tickets.reported(description="小区门口有人占道经营，影响通行")
+    tickets.act(other, "dispatch", dispatcher, **tickets.dispatch_body(category="教育"))
+    changed = TicketEvent.objects.get(ticket=other, action="dispatch").payload
+    assert changed["category"] == "教育" and changed["suggestion_taken"] is False
+
+
+@pytest.mark.parametrize("category", ["别的", "x\x00", ["城市管理"]])
+def test_a_category_outside_the_campaign_is_refused_at_dispatch(tickets, dispatcher, campaign_obj, category):
+    campaign_obj.categories.set(Category.objects.filter(code__in=["urban", "traffic"]))
+    ticket = tickets.reported()
+    with pytest.raises(Invalid) as caught:
+        tickets.act(ticket, "dispatch", dispatcher, **tickets.dispatch_body(category=category))
+    assert "category" in caught.value.detail
+    ticket.refresh_from_db()
+    assert ticket.status == "reported" and ticket.category == "城市管理"
