@@ -7,7 +7,7 @@ from typing import Any
 from django.db import router
 
 from campaign.models import Campaign, Category
-from campaign.models.categories import DEFAULT_CODES
+from campaign.models.categories import DEFAULT_CODES, NAME_MAX_LENGTH
 
 
 def default_rows() -> list[Category]:
@@ -35,7 +35,10 @@ def allowed_names(campaign: Campaign | None) -> list[str]:
 
 
 def is_allowed(campaign: Campaign | None, name: str) -> bool:
-    """Whether `name` is an active category `campaign` allows (one query, by the unique name)."""
+    """Whether `name` is an active category `campaign` allows (one query, by the unique name). A name no category
+    can have (NUL, which PostgreSQL refuses in a query, or too long) is not looked up."""
+    if "\x00" in name or len(name) > NAME_MAX_LENGTH:
+        return False
     category = Category.objects.usable().filter(name=name).values_list("pk", flat=True).first()
     if category is None:
         return False
