@@ -34,6 +34,7 @@ DISTRIBUTED: dict[str, str] = {
     "issues.TicketEvent": KEY,
     "issues.TicketCoUnit": KEY,
     "issues.Notification": KEY,
+    "issues.RequesterNotice": KEY,
     "issues.TicketSequence": KEY,
     # statistics: derived per (day, unit) of one district; a city figure is a sum over the districts' shards
     "dashboard.DailyRollup": KEY,
@@ -97,6 +98,7 @@ KEY_TO_ADD: dict[str, str] = {
     "issues.TicketEvent": "issues: add district FK, fill from the event's ticket",
     "issues.TicketCoUnit": "issues: add district FK, fill from the link's ticket (not the co-unit's own district)",
     "issues.Notification": "issues: add district FK, fill from the notification's ticket",
+    "issues.RequesterNotice": "issues: add district FK, fill from the notice's ticket",
     "dashboard.DailyRollup": f"dashboard: {_FROM_UNIT}",
     "dashboard.VisitTargetDay": f"dashboard: {_FROM_UNIT}",
     "dashboard.OverdueSnapshot": f"dashboard: {_FROM_UNIT}",
@@ -126,6 +128,7 @@ UNIQUE_TO_WIDEN: frozenset[str] = frozenset(
         "dashboard.SharedTarget: unique:target",
         "dashboard.DayReach: day_reach_key",
         "dashboard.PeriodSummary: period_summary_key",
+        "issues.RequesterNotice: requester_notice_key",
     }
 )
 
@@ -146,5 +149,6 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "issues.TicketEvent.ticket",
         "issues.TicketCoUnit.ticket",
         "issues.Notification.ticket",
+        "issues.RequesterNotice.ticket",
     }
 )

@@ -40,12 +40,17 @@ COUNTS = (
     "visits", "households_visited", "enterprises_visited", "people_covered", "issues_collected", "suggestions",
     "resolved_on_site", "resolved_or_closed", "not_cancelled", "open_in_time",
 )  # fmt: skip
-RATES = ("coverage", "closure_rate", "on_time_rate", "response_rate", "satisfaction_rate")
+RATES = (
+    "coverage", "closure_rate", "on_time_rate", "response_rate", "satisfaction_rate", "recurrence_rate",
+    "acceptance_rate",
+)  # fmt: skip
 HELP = {
     "resolved_or_closed": "tickets of the period now resolved or closed (closure_rate's numerator)",
     "not_cancelled": "tickets of the period not cancelled (closure_rate's denominator)",
     "open_in_time": "tickets of the period still open and not yet past due_at now (no due_at yet counts as in time)",
     "overdue": "open tickets past due_at now (summary, today's row) or at the end of the day (nightly snapshot)",
+    "recurrence_rate": "issues of the period flagged 重复诉求 (repeating one resolved within 90 days) ÷ issues_collected",
+    "acceptance_rate": "dispatches that kept the router's suggested category ÷ dispatches with a suggestion",
 }
 
 
@@ -53,7 +58,7 @@ def _figure_fields(*, overdue_null: bool) -> dict[str, serializers.Field]:
     fields: dict[str, serializers.Field] = {
         name: serializers.IntegerField(help_text=HELP.get(name, "")) for name in COUNTS
     }
-    fields |= {name: serializers.FloatField(allow_null=True) for name in RATES}
+    fields |= {name: serializers.FloatField(allow_null=True, help_text=HELP.get(name, "")) for name in RATES}
     fields["overdue"] = serializers.IntegerField(allow_null=overdue_null, help_text=HELP["overdue"])
     return fields
 

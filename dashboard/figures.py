@@ -45,6 +45,7 @@ from issues.placement import placed_in
 
 Range = tuple[dt.date, dt.date]
 DISTINCT = ("households_visited", "enterprises_visited", "people_covered", "households_ever")
+CATEGORY_SUMS = ("issues_collected", "suggestions", "router_suggested", "router_kept")
 DAY_FIGURES = (*SUMS, "households", "enterprises", "people")  # a day's figures in stats/daily (DayReach's columns)
 
 
@@ -205,21 +206,22 @@ def overdue_series(unit: OrgUnit | None, campaign_id: int, date_from: dt.date, d
 
 
 def category_sums(unit: OrgUnit | None, ranges: list[Range]) -> list[dict[str, list[int]]]:
-    """Per range: {category: [issues, suggestions]} of the tickets created in it (every campaign), over the subtree's
-    DailyRollup rows — one GROUP BY over the days of all the ranges (the dashboard's category breakdown)."""
+    """Per range: {category: [issues, suggestions, router_suggested, router_kept]} of the tickets created in it (every
+    campaign), over the subtree's DailyRollup rows — one GROUP BY over the days of all the ranges (the dashboard's
+    category breakdown, with the router's acceptance per category)."""
     start, end = min(r[0] for r in ranges), max(r[1] for r in ranges)
     qs = in_subtree(DailyRollup.objects.filter(day__gte=start, day__lte=end).exclude(category=""), unit)
     columns = {}
     for i, (date_from, date_to) in enumerate(ranges):
         within = Q(day__gte=date_from, day__lte=date_to)
-        columns[f"i{i}"] = Sum("issues_collected", filter=within)
-        columns[f"s{i}"] = Sum("suggestions", filter=within)
+        for j, name in enumerate(CATEGORY_SUMS):
+            columns[f"c{i}_{j}"] = Sum(name, filter=within)
     found: list[dict[str, list[int]]] = [{} for _ in ranges]
     for row in qs.values("category").annotate(**columns).order_by():
         for i, per_range in enumerate(found):
-            issues, suggestions = int(row[f"i{i}"] or 0), int(row[f"s{i}"] or 0)
-            if issues or suggestions:
-                per_range[row["category"]] = [issues, suggestions]
+            values = [int(row[f"c{i}_{j}"] or 0) for j in range(len(CATEGORY_SUMS))]
+            if any(values):
+                per_range[row["category"]] = values
     return found
 
 

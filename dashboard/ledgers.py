@@ -65,7 +65,7 @@ def _figures_sheet(unit: OrgUnit | None, period: Period, rows: list[list[Any]]) 
 
 
 def _ranking_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    rates = ("response_rate", "closure_rate", "satisfaction_rate", "score")
+    rates = ("response_rate", "closure_rate", "satisfaction_rate", "score", "recurrence_rate")
     return [
         [
             r["rank"],
@@ -78,7 +78,7 @@ def _ranking_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
 
 
 def _ranking_sheet(title: str, rows: list[list[Any]]) -> Sheet:
-    headers = [_("名次"), _("单位"), _("响应率"), _("办结率"), _("满意率"), _("得分"), _("旗帜")]
+    headers = [_("名次"), _("单位"), _("响应率"), _("办结率"), _("满意率"), _("得分"), _("重复诉求率"), _("旗帜")]
     return Sheet(title=title, headers=_bold(headers), rows=rows, widths={"B": 20})
 
 

@@ -31,7 +31,7 @@ WHOLE_DAY = 0
 # DayFigures' summable figures, in the order the statistics read them.
 SUMS = (
     "visits", "issues_collected", "suggestions", "resolved_on_site", "not_cancelled", "closed", "resolved",
-    "resolved_on_time", "dispatched", "responded", "rated", "satisfied",
+    "resolved_on_time", "dispatched", "responded", "rated", "satisfied", "recurred", "router_suggested", "router_kept",
 )  # fmt: skip
 
 
@@ -39,7 +39,7 @@ class DayFigures(models.Model):
     """The summable figures of SPEC §6 (abstract): a DailyRollup row's, and a DayReach row's totals of them."""
 
     visits = models.PositiveIntegerField(default=0)
-    issues_collected = models.PositiveIntegerField(default=0)  # kind ≠ suggestion
+    issues_collected = models.PositiveIntegerField(default=0)  # kind ≠ suggestion, not merged into another ticket
     suggestions = models.PositiveIntegerField(default=0)
     resolved_on_site = models.PositiveIntegerField(default=0)
     not_cancelled = models.PositiveIntegerField(default=0)  # closure rate denominator
@@ -50,6 +50,9 @@ class DayFigures(models.Model):
     responded = models.PositiveIntegerField(default=0)  # accepted within 24 h of the latest dispatch
     rated = models.PositiveIntegerField(default=0)  # latest rating satisfied / basically / unsatisfied
     satisfied = models.PositiveIntegerField(default=0)  # satisfied + basically_satisfied
+    recurred = models.PositiveIntegerField(default=0)  # of issues_collected, flagged 重复诉求: recurrence rate
+    router_suggested = models.PositiveIntegerField(default=0)  # latest dispatch had a suggested category
+    router_kept = models.PositiveIntegerField(default=0)  # … and kept it: the suggestion's acceptance rate
 
     class Meta:
         abstract = True

@@ -46,6 +46,12 @@ FIGURES: tuple[tuple[str, Any, str, Any], ...] = (
     ("response_rate", _("响应率"), "rate", _("最近一次派单后 24 小时内签收的 ÷ 已派单的。")),
     ("satisfaction_rate", _("满意率"), "rate", _("回访评价为满意或基本满意的 ÷ 有评价的回访。")),
     (
+        "recurrence_rate",
+        _("重复诉求率"),
+        "rate",
+        _("统计期间内登记的诉求中，与 90 天内已办结的诉求重复（同一住户或企业，或 100 米内同类）的 ÷ 收集诉求。越低越好。"),
+    ),
+    (
         "open_in_time",
         _("在办未到期"),
         "open",
@@ -110,15 +116,24 @@ def period_of(params: Mapping[str, Any], unit: OrgUnit | None) -> Period:
 
 
 def categories(unit: OrgUnit | None, period: Period) -> list[dict[str, Any]]:
-    """Issues and suggestions per category of the tickets created in the period, most first: from the period's cache
-    row (a usual period of a wide unit, young enough), else one GROUP BY over the rollups."""
+    """Issues, suggestions and the router's acceptance per category of the tickets created in the period, most first:
+    from the period's cache row (a usual period of a wide unit, young enough), else one GROUP BY over the rollups."""
     row = periods.cached(unit, None, period.date_from, period.date_to)
     if row is not None and "categories" in row.figures:
         found = row.figures["categories"]
     else:
         (found,) = category_sums(unit, [(period.date_from, period.date_to)])
     ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))[:CATEGORIES_SHOWN]
-    return [{"category": name, "issues": issues, "suggestions": suggestions} for name, (issues, suggestions) in ranked]
+    return [
+        {
+            "category": name,
+            "issues": issues,
+            "suggestions": suggestions,
+            # the router's suggested category kept at dispatch ÷ dispatches with a suggestion (issue 15)
+            "acceptance": kept / suggested if suggested else None,
+        }
+        for name, (issues, suggestions, suggested, kept) in ranked
+    ]
 
 
 def overdue_and_supervised(user: User | None, unit: OrgUnit | None) -> list[Ticket]:

@@ -64,8 +64,10 @@ def _ticket_figures() -> dict[str, Any]:
     """Each ticket counted at its latest state (latest due_at, dispatch and rating): SPEC §6."""
     done = Q(status__in=DONE_STATUSES, resolved_at__isnull=False)
     respond_by = ExpressionWrapper(F("dispatched_at") + Value(RESPONSE_WINDOW), output_field=DateTimeField())
+    # A ticket merged into another (a duplicate) is the same matter: counted once, in the surviving ticket.
+    collected = ~Q(kind=Kind.SUGGESTION) & Q(merge_into__isnull=True)
     return {
-        "issues_collected": Count("id", filter=~Q(kind=Kind.SUGGESTION)),
+        "issues_collected": Count("id", filter=collected),
         "suggestions": Count("id", filter=Q(kind=Kind.SUGGESTION)),
         "resolved_on_site": Count("id", filter=Q(resolved_on_site=True)),
         "not_cancelled": Count("id", filter=~Q(status=Status.CANCELLED)),
@@ -79,6 +81,9 @@ def _ticket_figures() -> dict[str, Any]:
         ),
         "rated": Count("id", filter=Q(satisfaction__in=RATED)),
         "satisfied": Count("id", filter=Q(satisfaction__in=SATISFIED)),
+        "recurred": Count("id", filter=collected & Q(recurs__isnull=False)),
+        "router_suggested": Count("id", filter=Q(suggestion_taken__isnull=False)),
+        "router_kept": Count("id", filter=Q(suggestion_taken=True)),
     }
 
 

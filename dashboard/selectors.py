@@ -67,6 +67,9 @@ def rates(sums: dict[str, int]) -> dict[str, float | None]:
         "on_time_rate": _ratio(sums["resolved_on_time"], sums["resolved"]),
         "response_rate": _ratio(sums["responded"], sums["dispatched"]),
         "satisfaction_rate": _ratio(sums["satisfied"], sums["rated"]),
+        # quality figures beside the rates (issue 15): new matters repeating a resolved one; the router's categories kept
+        "recurrence_rate": _ratio(sums["recurred"], sums["issues_collected"]),
+        "acceptance_rate": _ratio(sums["router_kept"], sums["router_suggested"]),
     }
 
 
@@ -210,6 +213,7 @@ def stats_ranking(q: StatsQuery, *, level: str) -> list[dict[str, Any]]:
                 "response_rate": r["response_rate"],
                 "closure_rate": r["closure_rate"],
                 "satisfaction_rate": r["satisfaction_rate"],
+                "recurrence_rate": r["recurrence_rate"],  # a quality figure beside the score, not in it
                 "score": score,
                 "flag": None,
                 "_rated": sums["rated"],

@@ -23,6 +23,7 @@ from campaign.models.org import path_prefixes
 from campaign.scope import subtree_q, units_visible_to
 from issues.directory import proposal_for
 from issues.inputs import check_action_body
+from issues.merging import merged_into
 from issues.models import Kind, Mode, ReturnReason, Satisfaction, Status, Ticket
 from issues.who import co_links
 
@@ -305,6 +306,9 @@ class ResolveOnSiteForm(ActionForm):
     result = _text(_("办理结果（含政策解释）"))
 
 
+MERGED_RATING = "rating_of_"  # the callback form's field of a merged requester's rating: rating_of_<ticket id>
+
+
 class CallbackForm(ActionForm):
     submit_label = _("提交回访")
     rating = forms.ChoiceField(label=_("回访结果"))
@@ -313,6 +317,20 @@ class CallbackForm(ActionForm):
 
     def setup(self) -> None:
         _set_choices(self.fields["rating"], _blank(_("请选择")) + list(Satisfaction.choices))
+        # every requester of a ticket merged into this one is called back and rated too (issue 15 item 3)
+        for other in merged_into(self.ticket):
+            field = forms.ChoiceField(label=_("合并诉求 %(code)s 的回访结果") % {"code": other.code}, required=False)
+            _set_choices(field, _blank(_("未回访")) + list(Satisfaction.choices))
+            self.fields[f"{MERGED_RATING}{other.pk}"] = field
+
+    def machine_data(self) -> dict[str, Any]:
+        data = super().machine_data()
+        ratings = {
+            name.removeprefix(MERGED_RATING): data.pop(name) for name in list(data) if name.startswith(MERGED_RATING)
+        }
+        if ratings:
+            data["ratings"] = ratings
+        return data
 
 
 class CloseForm(ActionForm):

@@ -151,12 +151,12 @@ def flat_list_errors(detail: Any, field: str) -> Any:
 
 
 def check_action_body(data: Mapping[str, Any]) -> None:
-    """The body of a ticket action (API or page), before the machine reads it: every text (lists' items too) free of
-    NUL, surrogates and control characters, and `due_at` a date the machine can parse. Raises Invalid naming the
-    fields; the machine's own rules (required, lengths, scope) come after."""
+    """The body of a ticket action (API or page), before the machine reads it: every text (lists' items and a map's
+    keys and values too) free of NUL, surrogates and control characters, and `due_at` a date the machine can parse.
+    Raises Invalid naming the fields; the machine's own rules (required, lengths, scope) come after."""
     errors: dict[str, list[str]] = {}
     for name, value in data.items():
-        items = value if isinstance(value, list) else [value]
+        items = value if isinstance(value, list) else [*value, *value.values()] if isinstance(value, dict) else [value]
         message = next((m for m in map(text_error, items) if m), None)
         if message is None and name == "due_at":
             message = moment_error(value)

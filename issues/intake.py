@@ -40,8 +40,7 @@ def _place(user: User, lat: float | None, lng: float | None) -> OrgUnit | None:
 def ranked_categories(description: str, allowed: list[str]) -> list[tuple[str, float]]:
     """The campaign's categories best first with their scores (the model's probability, or the keyword list's share),
     at least MIN_CATEGORIES when the campaign has them: a category the ranking left out follows at 0."""
-    ranked = [(name, score) for name, score in router.suggest(description, k=100) if name in allowed]
-    ranked = ranked[:MAX_CATEGORIES]
+    ranked = router.suggest_among(description, allowed)[:MAX_CATEGORIES]
     named = {name for name, _ in ranked}
     ranked += [(name, 0.0) for name in allowed if name not in named][: max(0, MIN_CATEGORIES - len(ranked))]
     return ranked

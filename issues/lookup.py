@@ -1,5 +1,6 @@
 """The public lookup `/lookup/` (SPEC §8): a resident enters a ticket code and the last 4 digits of their phone and
-sees its progress and the ticket's public reply (公开答复, written at resolve), plus the public notices of
+sees its progress and the ticket's public reply (公开答复, written at resolve) — of the ticket it was merged into, if
+it was (issue 15 item 3) — the notices sent to them (issues.notices' in-app channel), plus the public notices of
 `public`-mode tickets. No login; rate limited per client address; nothing personal or internal is shown (no names,
 phones, notes, who acted, nor the internal `result`), and a wrong code or wrong digits answer the same.
 """
@@ -19,11 +20,13 @@ from django.views.decorators.http import require_http_methods
 from campaign.clients import client_address
 from campaign.throttles import CACHE_ERRORS, outages
 from issues.machine import ACTIONS
-from issues.models import Mode, Status, Ticket
+from issues.merging import surviving
+from issues.models import Mode, RequesterNotice, Status, Ticket
 from issues.selectors import ticket_events
 
 LOOKUPS_PER_MINUTE = 10  # per client address: enough for a resident, too few to guess 4 digits for many codes
 PUBLIC_NOTICES_SHOWN = 10
+REQUESTER_NOTICES_SHOWN = 10
 _CODE = re.compile(r"^[A-Z]{1,10}-\d{8}-\d{6}$")
 _EVENT_LABELS = {"report": "登记", **{name: action.label for name, action in ACTIONS.items()}}
 
@@ -84,6 +87,12 @@ def public_progress(ticket: Ticket) -> list[Step]:
     return [Step(label=_(_EVENT_LABELS.get(action, action)), at=at) for action, at in events]
 
 
+def requester_notices(ticket: Ticket) -> list[RequesterNotice]:
+    """The notices to this ticket's requester (the in-app channel: issues.notices), newest first."""
+    rows = RequesterNotice.objects.filter(ticket=ticket, channel="in_app").order_by("-created_at", "-id")
+    return list(rows[:REQUESTER_NOTICES_SHOWN])
+
+
 def public_notices() -> list[Ticket]:
     """Recent public notices of `public`-mode tickets (公开办), without any requester data."""
     return list(
@@ -106,9 +115,13 @@ def lookup_page(request: HttpRequest) -> HttpResponse:
             context["error"] = _("查询过于频繁，请一分钟后再试。")
             status = 429
         else:
-            ticket = ticket_for_lookup(code=code, last4=last4)
-            if ticket is None:
+            own = ticket_for_lookup(code=code, last4=last4)
+            if own is None:
                 context["error"] = _("未找到匹配的工单，请核对工单编号和手机号后四位。")
             else:
-                context.update(ticket=ticket, steps=public_progress(ticket))
+                # a ticket merged into another (the same matter) shows the one handling it, named as such
+                ticket = surviving(own)
+                context.update(ticket=ticket, steps=public_progress(ticket), own_notices=requester_notices(own))
+                if ticket.pk != own.pk:
+                    context["merged_from"] = own.code
     return render(request, "lookup/index.html", context, status=status)

@@ -1,5 +1,11 @@
-"""In-app notifications (SPEC §5): what the machine and the escalation job tell users, sent after commit through
-the `notifications` Celery queue (config/jobs.py), exactly once.
+"""Notifications (SPEC §5; issue 15 item 3): the one interface through which the machine and the escalation job
+tell users — and requesters — what happened, sent after commit through the `notifications` Celery queue
+(config/jobs.py), exactly once.
+
+Users get in-app notifications (Notification). Requesters have no account: a notice to them goes out on each of
+REQUESTER_CHANNELS — today the in-app one (RequesterNotice rows, shown on /lookup/ to whoever gives the ticket's code
+and phone digits); the interop issue adds SMS and WeChat there. Each channel's row is keyed by (requester's ticket,
+kind, the action's moment, channel), so a task delivered twice writes each once.
 
 A notice names its ticket, kind, text, recipients (units' users and users) and `at`, the moment of the action that
 raised it (the event's `at`). The row written for a recipient is keyed by (user, ticket, kind, created_at = at):
@@ -17,6 +23,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +31,7 @@ from celery import shared_task
 from django.db import transaction
 
 from campaign.models import User
-from issues.models import Notification, Ticket
+from issues.models import Notification, RequesterNotice, Ticket
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 300
@@ -43,6 +50,7 @@ class Notice:
     unit_ids: list[int] = field(default_factory=list)
     user_ids: list[int] = field(default_factory=list)
     exclude_user_id: int | None = None
+    requester_ticket_ids: list[int] = field(default_factory=list)  # the requesters of these tickets are told too
 
     def send(self) -> None:
         """Run on commit by the machine: one in-app notification per recipient, never the actor."""
@@ -109,7 +117,37 @@ def notices_send(notices: list[Notice]) -> int:
         # created_at is auto_now_add (the insert's clock): stamp each row with its action's moment, the key above.
         for at, group in by_moment.items():
             Notification.objects.filter(pk__in=[row.pk for row in group]).update(created_at=at)
-    return len(rows)
+        told = sum(channel(notices) for channel in REQUESTER_CHANNELS.values())
+    return len(rows) + told
+
+
+def _requesters_in_app(notices: list[Notice]) -> int:
+    """The in-app channel of requesters: a RequesterNotice per requester's ticket, shown on /lookup/; a row already
+    written (the same notice delivered twice) is skipped by its key."""
+    rows = [
+        RequesterNotice(
+            ticket_id=pk,
+            kind=notice.kind,
+            text=notice.text[:TEXT_LIMIT],
+            channel="in_app",
+            created_at=dt.datetime.fromisoformat(notice.at),
+        )
+        for notice in notices
+        for pk in notice.requester_ticket_ids
+    ]
+    if not rows:
+        return 0
+    written = RequesterNotice.objects.filter(
+        ticket_id__in={row.ticket_id for row in rows}, created_at__in={row.created_at for row in rows}, channel="in_app"
+    )
+    done = set(written.values_list("ticket_id", "kind", "created_at"))
+    new = [row for row in rows if (row.ticket_id, row.kind, row.created_at) not in done]
+    RequesterNotice.objects.bulk_create(new, ignore_conflicts=True)  # the key settles a race with another delivery
+    return len(new)
+
+
+# The channels a requester's notice goes out on, each writing (or handing to its gateway) its own keyed rows.
+REQUESTER_CHANNELS: dict[str, Callable[[list[Notice]], int]] = {"in_app": _requesters_in_app}
 
 
 @shared_task(acks_late=True, ignore_result=True)

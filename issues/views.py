@@ -30,6 +30,7 @@ from issues.filters import tickets_filtered
 from issues.forms import ACTION_FORMS, ActionForm, FilterForm, action_form
 from issues.intake import ticket_page_intake
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
+from issues.merging import merged_into
 from issues.models import Mode, Notification, Satisfaction, Status, Ticket, TicketEvent
 from issues.page_data import counters, ordered_page, overdue_days, querystring
 from issues.selectors import notifications_of, ticket_detail, tickets_for_list
@@ -187,10 +188,12 @@ def _render_ticket(
     errors: list[str] | None = None,
     status: int = 200,
     callback_phone: str = "",
+    revealed: dict[int, str] | None = None,
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
     actions = allowed_actions(ticket, user)
+    revealed = revealed or {}
     forms = [
         bound if bound is not None and bound.action == name else action_form(name, ticket=ticket, user=user)
         for name in actions
@@ -210,13 +213,28 @@ def _render_ticket(
         .select_related("user")
         .order_by("-created_at", "-id")[:TICKET_NOTIFICATIONS_SHOWN],
         "action_forms": forms,
-        "open_action": bound.action if bound is not None else ("callback" if callback_phone else ""),
+        "open_action": bound.action if bound is not None else ("callback" if callback_phone or revealed else ""),
         "action_errors": errors or [],
         "callback_phone": callback_phone,
         "has_phone": bool(requester_phone(ticket)[0]),
+        "merged_requesters": _merged_requesters(ticket, revealed) if "callback" in actions else [],
         **ticket_page_intake(user, ticket, actions),
     }
     return render(request, "tickets/ticket.html", context, status=status)
+
+
+def _merged_requesters(ticket: Ticket, revealed: dict[int, str]) -> list[dict[str, Any]]:
+    """The requesters of the tickets merged into this one, masked (a phone revealed for this callback in full): the
+    callback calls and rates each (issue 15 item 3)."""
+    return [
+        {
+            "ticket": other,
+            "requester": requester_of(other),
+            "phone": revealed.get(other.pk, ""),
+            "has_phone": bool(requester_phone(other)[0]),
+        }
+        for other in merged_into(ticket)
+    ]
 
 
 @login_required
@@ -236,11 +254,19 @@ def ticket_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     once: reloading it masks it again, so every display is a logged read."""
     user: User = request.user  # type: ignore[assignment]
     ticket = _ticket_or_404(user, pk)
-    phone, field = requester_phone(ticket)
+    # `of`: a ticket merged into this one, whose requester is called back with it (logged against that ticket)
+    of = request.POST.get("of", "")
+    merged = {str(t.pk): t for t in merged_into(ticket)} if of else {}
+    if of and of not in merged:
+        raise Http404
+    called = merged[of] if of else ticket
+    phone, field = requester_phone(called)
     if "callback" not in allowed_actions(ticket, user) or not phone:
         raise PermissionDenied(_("只有回访人员可在回访时查看完整号码。"))
-    if not personal_data.reveal(request, user, ticket, [field], {"reveal": "1", "reason": RevealReason.CALLBACK}):
+    if not personal_data.reveal(request, user, called, [field], {"reveal": "1", "reason": RevealReason.CALLBACK}):
         raise PermissionDenied(_("您的角色不能查看完整号码。"))
+    if of:
+        return _render_ticket(request, ticket, revealed={called.pk: phone}, callback_phone="")
     return _render_ticket(request, ticket, callback_phone=phone)
 
 

@@ -40,6 +40,7 @@ SHELL_STATIC = [
     "js/m/location.js",
     "js/m/targets.js",
     "js/m/visit-form.js",
+    "js/m/suggest.js",
     "js/m/outbox-ui.js",
     "js/m/today.js",
     "js/m/tickets.js",

@@ -215,6 +215,11 @@ class ActionRequestSerializer(serializers.Serializer):
     rating = serializers.ChoiceField(
         choices=["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], required=False
     )
+    ratings = serializers.DictField(
+        child=serializers.ChoiceField(choices=["satisfied", "basically_satisfied", "unsatisfied", "unreachable"]),
+        required=False,
+        help_text="callback: {ticket id or code: rating} of the requesters of tickets merged into this one",
+    )
     level = serializers.IntegerField(required=False, min_value=1, max_value=2)
     merge_into = CleanCharField(required=False, help_text="ticket id or code")
     category = CleanCharField(required=False, help_text="dispatch: confirm or change the ticket's category")

@@ -2,7 +2,7 @@
 dispatch directory (directory.py), the router's stored models (router.py)."""
 
 from issues.models.directory import DirectoryRow, ReturnReason
-from issues.models.notices import Notification, NotificationKind, TicketSequence
+from issues.models.notices import Notification, NotificationKind, RequesterNotice, TicketSequence
 from issues.models.router import RouterKind, RouterModel
 from issues.models.tickets import (
     OPEN_STATUSES,
@@ -27,6 +27,7 @@ __all__ = [
     "Mode",
     "Notification",
     "NotificationKind",
+    "RequesterNotice",
     "ReturnReason",
     "RouterKind",
     "RouterModel",

@@ -1,4 +1,5 @@
-"""Notices of tickets (SPEC §5): the in-app notifications, and the per-district daily counter behind ticket codes."""
+"""Notices of tickets (SPEC §5): the in-app notifications of users and of requesters, and the per-district daily
+counter behind ticket codes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ class NotificationKind(models.TextChoices):
     EXTENSION_REQUESTED = "extension_requested", _("申请延期")
     EXTENDED = "extended", _("已延期")
     EXTENSION_REFUSED = "extension_refused", _("延期未获批准")
+    MERGED = "merged", _("合并办理")
+    RESOLVED = "resolved", _("已办结")
 
 
 class Notification(models.Model):
@@ -34,6 +37,30 @@ class Notification(models.Model):
         indexes = [
             # My notifications, unread first: user = … ORDER BY read_at IS NULL, created_at DESC.
             models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RequesterNotice(models.Model):
+    """A notice to the requester of `ticket` (a resident has no account: the ticket's own code, with the last digits
+    of their phone, is their login on /lookup/, which shows these). The in-app channel's row for requesters; SMS and
+    WeChat channels (the interop issue) deliver the same notices. Keyed by (ticket, kind, created_at = the action's
+    moment), so a notice delivered twice is written once."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="requester_notices")
+    kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
+    text = models.CharField(_("内容"), max_length=300)
+    channel = models.CharField(_("渠道"), max_length=12, default="in_app")
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("诉求人通知")
+        verbose_name_plural = _("诉求人通知")
+        constraints = [
+            # its index serves /lookup/'s read of a ticket's notices too
+            models.UniqueConstraint(fields=["ticket", "kind", "created_at", "channel"], name="requester_notice_key"),
         ]
 
     def __str__(self) -> str:

@@ -191,6 +191,8 @@ class Ticket(models.Model):
         "self", verbose_name=_("重复诉求"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         db_index=False,
     )  # fmt: skip
+    # Whether the latest dispatch kept the router's best category (None: it suggested none): the acceptance rate.
+    suggestion_taken = models.BooleanField(_("采纳建议类别"), null=True, blank=True, editable=False)
     # The visit that raised it (set by visits.services); a plain UUID because visits depends on issues.
     visit_id = models.UUIDField(_("来源走访"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -24,6 +24,13 @@ def suggest(text: str, k: int = MIN_SUGGESTIONS) -> list[tuple[str, float]]:
     return [(str(label), score) for label, score in model.ranked(text, k)]
 
 
+def suggest_among(text: str, allowed: list[str]) -> list[tuple[str, float]]:
+    """The router's ranking of `text` kept to the `allowed` category names (a campaign's), best first: what the
+    intake offers and what a dispatch's record of the suggestion compares the chosen category with."""
+    names = set(allowed)
+    return [(name, score) for name, score in suggest(text, k=100) if name in names]
+
+
 def suggest_units(text: str, k: int = MIN_SUGGESTIONS) -> list[tuple[int, float]]:
     """The k likeliest lead units of `text` as (OrgUnit id, score in 0..1), best first; [] while no lead-unit model is
     active (no keyword list knows a deployment's units). A unit may since have been moved or closed: the caller

@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from issues.models import Mode, NotificationKind, Satisfaction, Status, Ticket
+from issues.merging import merged_into
+from issues.models import Mode, NotificationKind, Satisfaction, Status, Ticket, TicketEvent
 from issues.rules.context import Ctx
 from issues.rules.extensions import dispatcher_ids_over
 from issues.rules.fields import due_at_field
@@ -21,11 +22,46 @@ def callback_rule(ctx: Ctx) -> None:
     if ctx.data.get("rating") not in Satisfaction.values:
         ctx.error("rating", _("回访结果应为：%(v)s") % {"v": ", ".join(Satisfaction.values)})
     ctx.clean["due_at"] = due_at_field(ctx) if ctx.data.get("rating") == Satisfaction.UNSATISFIED else None
+    ctx.clean["ratings"] = _other_ratings(ctx)
+
+
+def _other_ratings(ctx: Ctx) -> list[tuple[Ticket, str]]:
+    """`ratings`: {ticket id or code: rating} of the requesters of tickets merged into this one — each may be rated
+    (or not) in the same callback; a ticket not merged into this one, or an unknown rating, is refused."""
+    raw = ctx.data.get("ratings") or {}
+    if not isinstance(raw, dict):
+        ctx.error("ratings", _("各诉求人的回访结果应为 {工单: 结果}。"))
+        return []
+    merged = {str(key): t for t in merged_into(ctx.ticket) for key in (t.pk, t.code)} if raw else {}
+    found: list[tuple[Ticket, str]] = []
+    for key, rating in raw.items():
+        other = merged.get(str(key))
+        if other is None or rating not in Satisfaction.values:
+            ctx.error("ratings", _("工单 %(k)s 不是合并到本工单的诉求，或回访结果无效。") % {"k": str(key)[:32]})
+        elif rating and other.pk not in {t.pk for t, _r in found}:
+            found.append((other, rating))
+    return found
+
+
+def _record_other_ratings(ctx: Ctx) -> None:
+    """Each merged requester's rating on their own ticket (satisfaction counts every rating), with an event there."""
+    for other, rating in ctx.clean.get("ratings") or []:
+        if rating != Satisfaction.UNREACHABLE:
+            other.satisfaction = rating
+            other.save(update_fields=["satisfaction", "updated_at"])
+        payload = {"rating": rating, "via": ctx.ticket.pk, "via_code": ctx.ticket.code}
+        TicketEvent.objects.create(
+            ticket=other, actor=ctx.actor, action="callback", from_status=other.status, to_status=other.status,
+            note=ctx.note(), payload=payload, at=ctx.now,
+        )  # fmt: skip
+    if ctx.clean.get("ratings"):
+        ctx.payload["ratings"] = {other.code: rating for other, rating in ctx.clean["ratings"]}
 
 
 def callback(ctx: Ctx) -> None:
     ticket, rating = ctx.ticket, ctx.data["rating"]
     ctx.payload = {"rating": rating}
+    _record_other_ratings(ctx)
     if rating == Satisfaction.UNREACHABLE:
         ctx.set(unreachable_count=ticket.unreachable_count + 1)
     elif rating == Satisfaction.UNSATISFIED:  # 群众不认可不罢休: reopen with a new clock
@@ -110,3 +146,12 @@ def cancel(ctx: Ctx) -> None:
     if target is not None:
         ctx.set(merge_into=target)
         ctx.payload = {"merge_into": target.pk, "merge_into_code": target.code}
+        # every requester that now follows the target: this ticket's, and those of tickets merged into it before
+        following = [ctx.ticket.pk, *(t.pk for t in merged_into(ctx.ticket))]
+        text = _("您反映的问题与工单 %(code)s 是同一件事，已合并办理；仍可用您的工单编号查询进度。") % {
+            "code": target.code
+        }
+        ctx.notify_requesters(NotificationKind.MERGED, text, following)
+        if target.lead_unit_id:
+            done = _("工单 %(a)s 与 %(b)s 重复，已合并至 %(b)s。") % {"a": ctx.ticket.code, "b": target.code}
+            ctx.notify(NotificationKind.MERGED, done, unit_ids=[target.lead_unit_id])

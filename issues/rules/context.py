@@ -51,3 +51,13 @@ class Ctx:
                 exclude_user_id=self.actor.pk if self.actor else None,
             )
         )
+
+    def notify_requesters(self, kind: str, text: str, ticket_ids: Iterable[int]) -> None:
+        """A notice to the requesters of `ticket_ids` (this ticket's and the ones merged into it), after commit."""
+        ids = sorted({pk for pk in ticket_ids if pk})
+        if ids:
+            self.notices.append(
+                Notice(
+                    ticket_id=self.ticket.pk, kind=kind, text=text, at=self.now.isoformat(), requester_ticket_ids=ids
+                )
+            )

@@ -8,7 +8,7 @@ from campaign import categories
 from campaign.models import OrgUnit, Role, User
 from issues.directory import count_not_our_duty, proposal_for
 from issues.models import Mode, NotificationKind, ReturnReason, TicketEvent
-from issues.router.suggest import suggest
+from issues.router.suggest import suggest_among
 from issues.rules.context import Ctx
 from issues.rules.extensions import drop_request
 from issues.rules.fields import due_at_field, local_time, set_co_units, text_field, unit_field, units_field
@@ -86,10 +86,11 @@ def category_field(ctx: Ctx) -> None:
 
 
 def _suggestion_taken(ticket_description: str, campaign: object, category: str) -> dict[str, object]:
-    """What the router suggested for the text (the campaign's best category) and whether the dispatch kept it."""
-    allowed = set(categories.allowed_names(campaign))  # type: ignore[arg-type]
-    top = next((name for name, _score in suggest(ticket_description, k=100) if name in allowed), "")
-    return {"suggested_category": top, "suggestion_taken": bool(top) and top == category}
+    """What the router suggested for the text (the campaign's best category: "" when it ranks none) and whether the
+    dispatch kept it (None: nothing was suggested)."""
+    ranked = suggest_among(ticket_description, categories.allowed_names(campaign))  # type: ignore[arg-type]
+    top = ranked[0][0] if ranked else ""
+    return {"suggested_category": top, "suggestion_taken": (top == category) if top else None}
 
 
 def dispatch(ctx: Ctx) -> None:
@@ -114,9 +115,9 @@ def dispatch(ctx: Ctx) -> None:
         "co_units": [u.pk for u in c["co_units"]],
         "lead_official": c["lead_official"].pk if c["lead_official"] else None,
     }
-    ctx.payload.update(
-        category=ticket.category, **_suggestion_taken(ticket.description, ticket.campaign, ticket.category)
-    )
+    suggestion = _suggestion_taken(ticket.description, ticket.campaign, ticket.category)
+    ctx.set(suggestion_taken=suggestion["suggestion_taken"])
+    ctx.payload.update(category=ticket.category, **suggestion)
     # The directory row whose lead unit the dispatcher took: a "not our duty" return then counts against it.
     proposal = proposal_for(ticket.category, ticket.unit)
     if proposal is not None and proposal.lead_unit_id == c["lead_unit"].pk:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from campaign.scope import subtree_q
+from issues.merging import merged_into
 from issues.models import Mode, NotificationKind, Ticket
 from issues.rules.context import NOTE_LIMIT, Ctx
 from issues.rules.extensions import drop_request
@@ -67,6 +68,9 @@ def resolve(ctx: Ctx) -> None:
         unreachable_count=0,  # the callbacks counted towards `close` are those of this resolution
     )
     drop_request(ctx)
+    reply = ctx.clean["public_reply"] or ""
+    text = _("您的诉求（工单 %(code)s）已办结。%(reply)s") % {"code": ctx.ticket.code, "reply": reply[:200]}
+    ctx.notify_requesters(NotificationKind.RESOLVED, text, [ctx.ticket.pk, *(t.pk for t in merged_into(ctx.ticket))])
 
 
 def resolve_on_site(ctx: Ctx) -> None:

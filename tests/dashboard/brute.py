@@ -36,6 +36,8 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
     resolved = [t for t in done if t.resolved_at]
     dispatched = [t for t in tickets if t.dispatched_at]
     rated = [t for t in tickets if t.satisfaction in ("satisfied", "basically_satisfied", "unsatisfied")]
+    collected = [t for t in tickets if t.kind != "suggestion" and t.merge_into_id is None]  # a merged one counts once
+    routed = [t for t in tickets if t.suggestion_taken is not None]
     now = timezone.now()
     return {
         "visits": len(visits),
@@ -43,7 +45,7 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         "enterprises_visited": len({v.enterprise_id for v in visits if v.enterprise_id}),
         "people_covered": sum(households.values()),
         "coverage": _ratio(len(ever), registered),
-        "issues_collected": sum(1 for t in tickets if t.kind != "suggestion"),
+        "issues_collected": len(collected),
         "suggestions": sum(1 for t in tickets if t.kind == "suggestion"),
         "resolved_on_site": sum(1 for t in tickets if t.resolved_on_site),
         "resolved_or_closed": len(done),
@@ -64,6 +66,8 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         "satisfaction_rate": _ratio(
             sum(1 for t in rated if t.satisfaction in ("satisfied", "basically_satisfied")), len(rated)
         ),
+        "recurrence_rate": _ratio(sum(1 for t in collected if t.recurs_id is not None), len(collected)),
+        "acceptance_rate": _ratio(sum(1 for t in routed if t.suggestion_taken), len(routed)),
         # open, not past due now; no due_at yet (reported, not dispatched) counts as in time
         "open_in_time": sum(1 for t in tickets if t.status in OPEN and (t.due_at is None or t.due_at >= now)),
         "overdue": sum(1 for t in all_tickets if t.status in OPEN and t.due_at and t.due_at < now),
@@ -104,6 +108,8 @@ def brute_ranking(*, parent: OrgUnit, level: str, date_from: dt.date, date_to: d
         mine = [t for t in tickets if where(t) is not None and where(t).path.startswith(unit.path)]
         dispatched = [t for t in mine if t.dispatched_at]
         rated = [t for t in mine if t.satisfaction in ("satisfied", "basically_satisfied", "unsatisfied")]
+        collected = [t for t in mine if t.kind != "suggestion" and t.merge_into_id is None]
+        recurrence = _ratio(sum(1 for t in collected if t.recurs_id is not None), len(collected))
         rates = {
             "response_rate": _ratio(
                 sum(
@@ -122,7 +128,15 @@ def brute_ranking(*, parent: OrgUnit, level: str, date_from: dt.date, date_to: d
         weights = {k: w for k, w in WEIGHTS.items() if rates[k] is not None}
         total = sum(weights.values())
         score = round(sum(rates[k] * w for k, w in weights.items()) / total, 4) if total else None  # type: ignore[operator]
-        rows.append({"unit": {"id": unit.pk, "name": unit.name}, **rates, "score": score, "rated": len(rated)})
+        rows.append(
+            {
+                "unit": {"id": unit.pk, "name": unit.name},
+                **rates,
+                "recurrence_rate": recurrence,
+                "score": score,
+                "rated": len(rated),
+            }
+        )
     ranked = sorted((r for r in rows if r["rated"] and r["score"] is not None), key=lambda r: -r["score"])
     third = len(ranked) // 3
     for i, row in enumerate(ranked):

@@ -27,7 +27,7 @@ TODAY = dt.date(2026, 3, 20)
 FIGURES = (
     "visits", "households_visited", "enterprises_visited", "people_covered", "coverage", "issues_collected",
     "suggestions", "resolved_on_site", "closure_rate", "on_time_rate", "response_rate", "satisfaction_rate",
-    "open_in_time", "overdue",
+    "recurrence_rate", "open_in_time", "overdue",
 )  # fmt: skip
 
 
@@ -206,11 +206,12 @@ def test_export_holds_the_figures_and_the_ranking_of_the_api(data, leader, clien
     daily = api.get("/api/v1/stats/daily/", {"date_from": prev_to, "date_to": prev_to}).json()["results"]
     assert by_label["当前超期"][2] == daily[0]["overdue"] != now["overdue"]
     ranking = list(book["排名"].iter_rows(values_only=True))
-    assert ranking[0] == ("名次", "单位", "响应率", "办结率", "满意率", "得分", "旗帜")
+    assert ranking[0] == ("名次", "单位", "响应率", "办结率", "满意率", "得分", "重复诉求率", "旗帜")
     params = {"level": "street", "date_from": TODAY - dt.timedelta(days=6), "date_to": TODAY}
     expected = api.get("/api/v1/stats/ranking/", params).json()["results"]
     assert [r[1] for r in ranking[1:]] == [r["unit"]["name"] for r in expected]
     assert [r[5] for r in ranking[1:]] == pytest.approx([r["score"] for r in expected])
+    assert [r[6] for r in ranking[1:]] == pytest.approx([r["recurrence_rate"] for r in expected])
 
 
 def test_the_page_has_no_inline_script_or_style(data, leader, client):

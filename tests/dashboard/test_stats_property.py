@@ -42,6 +42,8 @@ ticket_st = st.fixed_dictionaries(
         "category": st.sampled_from(["城市管理", "教育", ""]),
         "campaign": st.booleans(),
         "lead": st.integers(0, 2),  # none, dept1, dept2 (when dispatched)
+        "taken": st.sampled_from([None, True, False]),  # the router's category kept at dispatch (None: none suggested)
+        "link": st.sampled_from([None, "recurs", "merge"]),  # repeats / merged into the first ticket (a cancelled one)
     }
 )
 
@@ -53,6 +55,7 @@ def _ticket(spec: dict, units: list, campaign, departments: list) -> Ticket:
     if spec["status"] != "reported" and not fields["resolved_on_site"]:
         fields["dispatched_at"] = created + dt.timedelta(hours=1)
         fields["lead_unit"] = departments[spec["lead"]]
+        fields["suggestion_taken"] = spec["taken"]
         if spec["accept_after_h"] is not None and spec["status"] not in ("dispatched",):
             fields["accepted_at"] = fields["dispatched_at"] + dt.timedelta(hours=spec["accept_after_h"])
         if spec["due_after_h"] is not None:
@@ -76,6 +79,7 @@ def _ticket(spec: dict, units: list, campaign, departments: list) -> Ticket:
 )
 def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tickets, period, subtree, by_campaign):
     # given: fresh raw rows (hypothesis reuses the function-scoped database between examples)
+    Ticket.objects.update(recurs=None, merge_into=None)  # (protected links to the previous example's tickets)
     for model in (Visit, Ticket, DailyRollup, VisitTargetDay, OverdueSnapshot, DirtyDay):
         model.objects.all().delete()
     Campaign.objects.exclude(pk=campaign_obj.pk).delete()
@@ -94,9 +98,14 @@ def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tick
             )
             for t, d, h, c in visits
         )
-        Ticket.objects.bulk_create(
+        rows = Ticket.objects.bulk_create(
             _ticket(spec, ticket_units, campaign_obj, [None, org.dept1, org.dept2]) for spec in tickets
         )
+        for spec, row in list(zip(tickets, rows, strict=True))[1:]:
+            if spec["link"] == "recurs":
+                Ticket.objects.filter(pk=row.pk).update(recurs=rows[0])
+            elif spec["link"] == "merge" and spec["status"] == "cancelled":
+                Ticket.objects.filter(pk=row.pk).update(merge_into=rows[0])
     rollup_range(date_from=D0, date_to=D0 + dt.timedelta(days=DAYS - 1))
     date_from, date_to = D0 + dt.timedelta(days=min(period)), D0 + dt.timedelta(days=max(period))
     unit = getattr(org, subtree)

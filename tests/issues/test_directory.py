@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
+from campaign.days import today
 from campaign.errors import Invalid
 from campaign.models import Category, OrgUnit, UnitKind
+from dashboard.page_data import Period, categories
+from dashboard.rollups import rollup_range
 from issues.directory import matching_rows, proposal_for
 from issues.forms import DispatchForm
-from issues.models import DirectoryRow, TicketEvent
+from issues.models import DirectoryRow, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +147,21 @@ def test_the_dispatcher_confirms_or_changes_the_category_and_the_suggestion_is_r
     tickets.act(other, "dispatch", dispatcher, **tickets.dispatch_body(category="教育"))
     changed = TicketEvent.objects.get(ticket=other, action="dispatch").payload
     assert changed["category"] == "教育" and changed["suggestion_taken"] is False
+    assert [done.suggestion_taken, Ticket.objects.get(pk=other.pk).suggestion_taken] == [True, False]
+
+
+def test_the_acceptance_rate_per_category_comes_through_the_statistics(tickets, dispatcher, leader, org, api):
+    kept = tickets.reported(description="小区门口有人占道经营，影响通行", category="")
+    tickets.act(kept, "dispatch", dispatcher, **tickets.dispatch_body(category="城市管理"))
+    changed = tickets.reported(description="小区门口有人占道经营，影响通行")
+    tickets.act(changed, "dispatch", dispatcher, **tickets.dispatch_body(category="教育"))
+    tickets.reported(description="小区门口有人占道经营，影响通行")  # not dispatched: no acceptance either way
+    day = today()
+    rollup_range(date_from=day, date_to=day)
+    summary = api.as_user(leader).get("/api/v1/stats/summary/", {"unit": org.district.pk}).json()
+    assert summary["acceptance_rate"] == pytest.approx(0.5)
+    by_category = {c["category"]: c["acceptance"] for c in categories(org.district, Period("7d", day, day))}
+    assert by_category == {"城市管理": 1.0, "教育": 0.0}
 
 
 @pytest.mark.parametrize("category", ["别的", "x\x00", ["城市管理"]])

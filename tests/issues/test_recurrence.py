@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dashboard.rollups import rollup_range
 from issues.models import Ticket
 from tests.dashboard.conftest import ticket_row
 from tests.factories import HouseholdFactory
@@ -66,3 +67,17 @@ def test_the_detail_and_the_page_show_the_earlier_ticket(tickets, org, dispatche
     assert (detail["recurs"], detail["recurs_code"]) == (earlier.pk, earlier.code)
     page = web(dispatcher).get(f"/tickets/{ticket.pk}/").content.decode()
     assert "重复诉求" in page and f"/tickets/{earlier.pk}/" in page
+
+
+def test_the_recurrence_rate_per_unit_comes_through_the_statistics(tickets, org, leader, api):
+    resolved(org, 30, category="城市管理", **north(50))
+    tickets.reported()  # repeats the resolved one
+    tickets.reported(category="教育")  # another matter
+    day = timezone.localdate()
+    rollup_range(date_from=day - dt.timedelta(days=40), date_to=day)
+    summary = api.as_user(leader).get("/api/v1/stats/summary/", {"unit": org.district.pk}).json()
+    assert summary["recurrence_rate"] == pytest.approx(1 / 2)  # the resolved one was created 33 days ago
+    params = {"parent": org.district.pk, "level": "street"}
+    ranking = {r["unit"]["id"]: r for r in api.as_user(leader).get("/api/v1/stats/ranking/", params).json()["results"]}
+    assert ranking[org.street1.pk]["recurrence_rate"] == pytest.approx(1 / 2)
+    assert ranking[org.street2.pk]["recurrence_rate"] is None  # no issues there

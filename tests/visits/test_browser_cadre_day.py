@@ -45,6 +45,14 @@ def _log_visit(page, *, note: str, issue: str | None = None) -> None:
         page.click("#add-issue")
         page.select_option("#issues .issue-category", "环境卫生")
         page.fill("#issues .issue-description", issue)
+        # the resident's words suggest categories (issue 15): a tap takes the best one
+        chip = page.locator("#issues .issue-suggest .chip").first
+        chip.wait_for()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "cadre-intake-suggest.png"), full_page=False, scale="css")
+        suggested = chip.get_attribute("data-category")
+        chip.click()
+        assert page.eval_on_selector("#issues .issue-category", "s => s.value") == suggested
     page.click("#visit-submit")
 
 
@@ -89,6 +97,7 @@ def test_cadre_adds_a_household_with_its_location_visits_online_and_offline_and_
         _log_visit(page, note="在线走访", issue="楼道灯坏了，晚上看不清")
         page.wait_for_selector("#visit-result.sent")
         ticket = Ticket.objects.get()
+        assert ticket.category == "住房物业"  # the suggested category the cadre tapped, not the one first chosen
         result = page.inner_text("#visit-result")
         assert "定位核验通过" in result and f"生成诉求工单：{ticket.code}" in result
 

@@ -17,6 +17,7 @@
       bootstrap: ds.bootstrapUrl,
       visits: ds.visitsUrl,
       tickets: ds.ticketsUrl,
+      suggest: ds.suggestUrl, // POST: the likely categories and duplicates of an issue's words (suggest.js)
       households: ds.householdsUrl,
       ticketBrief: ds.ticketBriefUrl, // + "<id>/": the ticket a door-to-door visit names
       ticketPage: ds.ticketPageUrl, // + "<id>/": the ticket's page (its progress)
