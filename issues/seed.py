@@ -46,6 +46,20 @@ SOURCES = [("visit", 50), ("hotline", 25), ("walk_in", 10), ("online", 10), ("se
 RATINGS = [("satisfied", 80), ("basically_satisfied", 15), ("unsatisfied", 3), ("unreachable", 2)]
 
 
+# The duties a matter's words may be filed under besides their own (filed_under), and how often.
+NEIGHBOURS = {
+    "城市管理": ("环境卫生", "住房物业", "道路交通"),
+    "住房物业": ("城市管理",),
+    "环境卫生": ("城市管理", "住房物业"),
+    "道路交通": ("城市管理", "治安"),
+    "社会保障": ("医疗卫生",),
+    "医疗卫生": ("社会保障",),
+    "治安": ("道路交通",),
+    "企业服务": ("社会保障",),
+}
+REFILED = 0.08
+
+
 def pick(rng: random.Random, weighted: list[tuple[Any, int]]) -> Any:
     return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
 
@@ -103,9 +117,19 @@ class Seeder:
         for household in ctx.households:
             self.households_by_grid.setdefault(household.unit_id, []).append(household)
         self.categories = [c for c in categories.allowed_names(ctx.campaign) if c in CATEGORIES] or list(CATEGORIES)
+        self.judgement = random.Random(f"filed-under-{ctx.size}")  # its own stream: the other draws stay as they were
         district = ctx.district
         self.prefix = district.code or "ZF"
         self.sequences = dict(TicketSequence.objects.filter(district=district).values_list("day", "last"))
+
+    def filed_under(self, category: str) -> str:
+        """The category the dispatcher files the words under: now and then a neighbouring duty's (a street light in a
+        compound is the property company's, a blocked lane the traffic police's), so that the demo's suggestions are
+        sometimes changed at dispatch, as in life."""
+        neighbours = [c for c in NEIGHBOURS.get(category, ()) if c in self.categories]
+        if neighbours and self.judgement.random() < REFILED:
+            return self.judgement.choice(neighbours)
+        return category
 
     def name(self) -> str:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choices(GIVEN, k=self.rng.choice((1, 2))))
@@ -123,6 +147,7 @@ class Seeder:
         grid = rng.choice(ctx.grids)
         category = rng.choice(self.categories)
         description = complaint_text(rng, category)
+        category = self.filed_under(category)
         household = (
             rng.choice(self.households_by_grid[grid.pk])
             if self.households_by_grid.get(grid.pk) and rng.random() < 0.6

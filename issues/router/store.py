@@ -7,6 +7,7 @@ a kind with too little data keeps its previous model (or, with none, the keyword
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from dataclasses import dataclass, field
@@ -39,13 +40,15 @@ class TrainReport:
     refused: dict[str, str] = field(default_factory=dict)  # kind → why not (too few examples or labels)
 
 
-def training_examples(limit: int = TRAIN_LIMIT) -> list[tuple[str, str, int | None]]:
+def training_examples(limit: int = TRAIN_LIMIT, before: dt.datetime | None = None) -> list[tuple[str, str, int | None]]:
     """(description, category, lead unit id) of the newest `limit` dispatched tickets with a category and a
     description: dispatched_at is set once a dispatcher chose the category and lead unit. Left out: cancelled tickets
     (duplicates, mistakes) and those back in `reported` (returned by a lead unit that said "not ours": their lead unit
-    is the wrong one until the re-dispatch). Newest by created_at, the order an index serves (ticket_created_idx)."""
+    is the wrong one until the re-dispatch). Newest by created_at, the order an index serves (ticket_created_idx);
+    with `before`, only tickets created before it (the model as a night before then would have trained it)."""
+    qs = Ticket.objects.filter(created_at__lt=before) if before is not None else Ticket.objects.all()
     rows = (
-        Ticket.objects.filter(dispatched_at__isnull=False)
+        qs.filter(dispatched_at__isnull=False)
         .exclude(status__in=[Status.CANCELLED, Status.REPORTED])
         .exclude(category="")
         .exclude(description="")
@@ -55,11 +58,18 @@ def training_examples(limit: int = TRAIN_LIMIT) -> list[tuple[str, str, int | No
     return list(rows)
 
 
-def router_train(*, min_examples: int = DEFAULT_MIN_EXAMPLES, limit: int = TRAIN_LIMIT, seed: int = 0) -> TrainReport:
-    """Train both kinds on the newest dispatched tickets and store those trained as one new active version.
+def router_train(
+    *,
+    min_examples: int = DEFAULT_MIN_EXAMPLES,
+    limit: int = TRAIN_LIMIT,
+    seed: int = 0,
+    before: dt.datetime | None = None,
+) -> TrainReport:
+    """Train both kinds on the newest dispatched tickets (created before `before`, if given) and store those trained
+    as one new active version.
 
     Safe to run twice: each run stores a new version from the tickets of its day. Never logs a ticket's words."""
-    rows = training_examples(limit)
+    rows = training_examples(limit, before)
     report = TrainReport(n_tickets=len(rows))
     if len(rows) < min_examples:  # before scikit-learn and jieba are even imported: most days of a new deployment
         for kind in RouterKind.values:

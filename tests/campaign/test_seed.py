@@ -119,3 +119,24 @@ def test_same_seed_gives_the_same_data_and_reset_rebuilds_it():
     assert again == first
     assert snapshot() != first
     assert User.objects.filter(username="admin").count() == 1
+
+
+def test_the_demo_replays_its_last_two_weeks_dispatches_against_the_router(seeded):
+    """The router learns from the tickets before the cut-off; the dispatches after it record whether the dispatcher
+    kept its suggestion (issues.seed_acceptance), and the dashboard's acceptance rate reads them."""
+    from dashboard.page_data import Period, categories
+    from dashboard.selectors import StatsQuery, stats_summary
+    from issues.models import Ticket
+
+    recorded = Ticket.objects.filter(suggestion_taken__isnull=False)
+    kept = recorded.filter(suggestion_taken=True).count()
+    assert recorded.exists() and 0 < kept <= recorded.count()
+    assert not recorded.filter(dispatched_at__isnull=True).exists()
+    now = seed_now()
+    first = recorded.order_by("created_at").first().created_at
+    assert (now - first).days <= 14  # only the replayed span
+    day = now.date()
+    query = StatsQuery(unit=None, date_from=first.date(), date_to=day)
+    assert stats_summary(query)["acceptance_rate"] == pytest.approx(kept / recorded.count())
+    rows = categories(None, Period("custom", first.date(), day))
+    assert any(row["acceptance"] is not None for row in rows)

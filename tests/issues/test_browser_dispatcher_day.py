@@ -1,6 +1,7 @@
 """The dispatcher's day through the pages only (issue 13), in Debian's Chromium at desktop width: dispatch a reported
 ticket with the five clarities, answer the lead unit's extension requests (grant one with the pre-filled date,
-refuse another with a reason), and do the callback (回访) with the one logged reveal of the requester's phone.
+refuse another with a reason), merge a new report into the resolved ticket it repeats from the ticket page's likely
+duplicates (issue 15), and do the callback (回访) of both requesters with one logged reveal of each phone.
 The ticket page is photographed at desktop width and at 360 px, where its content comes before its actions."""
 
 from __future__ import annotations
@@ -63,13 +64,30 @@ def _answer_extensions(page, base, grant, refuse) -> None:
     assert page.locator("#extension-request").count() == 0
 
 
-def _callback(page, base, ticket) -> None:
+def _merge(page, base, duplicate, into) -> None:
+    """The new report's page lists the resolved ticket among its likely duplicates: one click merges it there."""
+    page.goto(f"{base}/tickets/{duplicate.pk}/")
+    row = page.locator("#intake table.duplicates tr", has_text=into.code)
+    assert "米" in row.inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button").click()
+    page.wait_for_selector(".flash li")
+    assert "已撤销" in page.inner_text(".ticket-head")
+
+
+def _callback(page, base, ticket, duplicate) -> None:
     page.goto(f"{base}/tickets/{ticket.pk}/")
     page.click("details[data-action=callback] > summary")
     assert "138******78" in page.inner_text("#callback-phone")
+    merged = page.locator(f"#merged-requesters li[data-ticket='{duplicate.pk}']")
+    assert duplicate.code in merged.inner_text() and "139******55" in merged.inner_text()
+    merged.locator("button.reveal-merged").click()
+    page.wait_for_selector("#merged-requesters a.phone.full")
+    assert page.inner_text("#merged-requesters a.phone.full") == "13900000055"
     page.click("#reveal-phone")
-    page.wait_for_selector("#callback-phone a.phone.full")
-    assert page.inner_text("#callback-phone a.phone.full") == "13812345678"
+    page.wait_for_selector("#callback-phone > p a.phone.full")
+    assert page.inner_text("#callback-phone > p a.phone.full") == "13812345678"
+    page.select_option(f"#id_callback_rating_of_{duplicate.pk}", "basically_satisfied")
     page.select_option("#id_callback_rating", "satisfied")
     page.fill("#id_callback_note", "群众表示满意")
     page.click("#act-callback button[type=submit]")
@@ -93,7 +111,7 @@ def _phone(browser, watch, base, dispatcher, ticket) -> None:
     context.close()
 
 
-def _drive(chromium_path, base, watch, dispatcher, org, reported, grant, refuse, resolved) -> None:
+def _drive(chromium_path, base, watch, dispatcher, org, reported, grant, refuse, resolved, duplicate) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -109,7 +127,8 @@ def _drive(chromium_path, base, watch, dispatcher, org, reported, grant, refuse,
         assert page.inner_text(".counter-extension .n") == "2"
         _dispatch(page, base, reported, org)
         _answer_extensions(page, base, grant, refuse)
-        _callback(page, base, resolved)
+        _merge(page, base, duplicate, resolved)
+        _callback(page, base, resolved, duplicate)
         context.close()
         browser.close()
 
@@ -126,10 +145,12 @@ def test_the_dispatcher_dispatches_answers_extensions_and_calls_back(
     Ticket.objects.filter(pk=resolved.pk).update(requester_name="李秀英", requester_phone="13812345678")
     wanted = grant.requested_due_at
     refused_due = refuse.due_at
+    # and a new report of the same matter by another resident (their phone on the ticket)
+    duplicate = tickets.reported(requester_name="张桂兰", requester_phone="13900000055")
     watch = Watch()
 
     # when the dispatcher does the day through the pages
-    _drive(chromium_path, base_url(live_server), watch, dispatcher, org, reported, grant, refuse, resolved)
+    _drive(chromium_path, base_url(live_server), watch, dispatcher, org, reported, grant, refuse, resolved, duplicate)
 
     # then: dispatched with the five clarities, one event
     reported.refresh_from_db()
@@ -150,5 +171,11 @@ def test_the_dispatcher_dispatches_answers_extensions_and_calls_back(
     assert (resolved.status, resolved.satisfaction) == ("closed", "satisfied")
     reveals = AccessLog.objects.filter(user=dispatcher, object_type="ticket", object_id=str(resolved.pk))
     assert list(reveals.values_list("reason", flat=True)) == ["回访"]
+    # the duplicate merged into it, its requester rated in the same callback, their own reveal logged on their ticket
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merge_into_id) == ("cancelled", resolved.pk)
+    assert duplicate.satisfaction == "basically_satisfied"
+    theirs = AccessLog.objects.filter(user=dispatcher, object_type="ticket", object_id=str(duplicate.pk))
+    assert list(theirs.values_list("reason", flat=True)) == ["回访"]
     assert watch.errors == []
     assert watch.foreign == []
