@@ -62,7 +62,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         context["filter_error"] = _messages_of(exc)
         return render(request, "tickets/inbox.html", context, status=exc.status_code)
     for ticket in rows:
-        ticket.overdue_days = overdue_days(ticket, now)  # type: ignore[attr-defined]
+        ticket.overdue_days = days = overdue_days(ticket, now)  # type: ignore[attr-defined]
+        ticket.overdue_text = _("超期 %(days)s 天") % {"days": days} if days else ""  # type: ignore[attr-defined]
     context.update(
         rows=rows,
         more=querystring(params, cursor=more) if more else None,

@@ -14,6 +14,7 @@ from campaign.seed import SIZES, already_seeded, demo_logins_text
 from config.seed import build_demo
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
+from issues.inbox import tickets_mark_overdue
 from issues.router.store import router_train
 from issues.seed_acceptance import replay_acceptance
 
@@ -57,6 +58,9 @@ class Command(BaseCommand):
             self.stdout.write(f"==> 近两周派单采纳建议类别：{kept}/{suggested}（{kept / suggested:.0%}）")
         self.stdout.write("==> 统计汇总（rollup）")
         rollup_range(date_from=ctx.campaign.start_date, date_to=ctx.now.date())
+        # What the overdue job (every minute in a deployment) would have marked: the inbox then reads its order from
+        # the stored priority, not hundreds of past-due rows apart (issues.inbox.priority_page).
+        tickets_mark_overdue()
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据已生成（{options['size']}，seed={options['seed']}）：{len(ctx.households)} 户，"
