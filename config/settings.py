@@ -190,6 +190,12 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 if AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS} is below the minimum of 180 days")
 
+# Hot spots (dashboard.hotspots): the tickets of one category in one ~500 m cell it takes to make one, unless the
+# caller asks otherwise (`min_count`, 2..1000, as this).
+HOTSPOT_MIN_TICKETS = env_int("HOTSPOT_MIN_TICKETS", 5)
+if not 2 <= HOTSPOT_MIN_TICKETS <= 1000:
+    raise ImproperlyConfigured(f"HOTSPOT_MIN_TICKETS={HOTSPOT_MIN_TICKETS} is not between 2 and 1000")
+
 # --- Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

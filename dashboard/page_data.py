@@ -61,6 +61,7 @@ FIGURES: tuple[tuple[str, Any, str, Any], ...] = (
     ("overdue", _("当前超期"), "now", _("此刻已超过办理时限仍未办结的工单，不限登记日期；上期为上期最后一天结束时的超期数。")),
 )  # fmt: skip
 
+LOWER_BETTER = frozenset({"recurrence_rate"})
 PERIODS = ("today", "7d", "30d", "all", "custom")
 DEFAULT_PERIOD = "30d"
 MAX_PERIOD_DAYS = 3660  # ten campaign years: anything longer is a typo, not a question
@@ -192,6 +193,7 @@ class Figure:
     previous: Any
     change: float | None  # count, now: relative change (0.12 = +12%); rate: difference (0.012 = +1.2 points)
     definition: Any = ""
+    lower_better: bool = False  # a rise shows red, a fall green (the recurrence rate)
 
 
 def _change(kind: str, value: Any, previous: Any) -> float | None:
@@ -215,9 +217,12 @@ def figures_and_age(unit: OrgUnit | None, period: Period) -> tuple[list[Figure],
         # "当前超期" of the previous period: as at its last day's end (the nightly snapshot), not today's count again
         before["overdue"] = selectors.overdue_at_end_of(query, before_period.date_to)
     figures = [
-        Figure(key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)), definition)
+        Figure(
+            key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)), definition,
+            lower_better=key in LOWER_BETTER,
+        )
         for key, label, kind, definition in FIGURES
-    ]
+    ]  # fmt: skip
     ages = [dt.datetime.fromisoformat(s["updated_at"]) for s in (now, before) if s]
     return figures, min(ages)
 

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from dashboard import api
+from dashboard import api, hotspot_api
 
 urlpatterns = [
     path("stats/summary/", api.SummaryView.as_view(), name="api-stats-summary"),
     path("stats/daily/", api.DailyView.as_view(), name="api-stats-daily"),
     path("stats/ranking/", api.RankingView.as_view(), name="api-stats-ranking"),
+    path("stats/hotspots/", hotspot_api.HotspotsView.as_view(), name="api-stats-hotspots"),
 ]

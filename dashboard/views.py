@@ -4,7 +4,7 @@ Every request resolves its unit through campaign.scope (out of scope → 404) an
 dashboard.page_data.period_of; the figures come from dashboard.selectors — the functions behind
 /api/v1/stats/… — so the page and the API always agree, and every figure is read from the rollups.
 No inline script or style: charts and the map are drawn by static/js/dashboard/dashboard.js from data- attributes
-and the JSON endpoints (stats/daily, geo/visits, geo/tickets, grids.geojson).
+and the JSON endpoints (stats/daily, stats/hotspots, geo/visits, geo/tickets, grids.geojson).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ CHART_LABELS = {
     "satisfaction_rate": _("满意率"), "axis_visits": _("走访"), "axis_issues": _("诉求"), "issues": _("诉求"),
     "grids": _("网格"), "heat": _("走访热力"), "tickets": _("在办工单"), "updated": _("更新于"),
     "axis_tickets": _("件"), "tickets_closed": _("已办结"), "open_in_time": _("在办未到期"), "open_late": _("在办已超期"),
+    "hotspots": _("诉求热点"), "vs_previous": _("较上期"), "newest_tickets": _("最新工单"),
 }  # fmt: skip
 PERIOD_LABELS = {"today": _("今日"), "7d": _("近7天"), "30d": _("近30天"), "all": _("全周期")}
 
@@ -154,6 +155,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "grids_url": "/dashboard/grids.geojson?" + urlencode({**unit_q, **dates}),
         "visits_url": "/api/v1/geo/visits/?" + urlencode({**unit_q, **dates}),
         "tickets_url": "/api/v1/geo/tickets/?" + urlencode(unit_q),
+        # the hot spots of the period (its last MAX_DAILY_DAYS days, the API's bound), drawn on the map and listed
+        "hotspots_url": "/api/v1/stats/hotspots/?"
+        + urlencode({**unit_q, "date_from": chart_from.isoformat(), "date_to": period.date_to.isoformat()}),
         "drill_base": _query(request, unit=None),
         "period_error": period_error,
     }

@@ -48,8 +48,10 @@ def zf_change(value: Any, kind: str = "count") -> str:
 
 
 @register.filter
-def zf_trend(value: Any) -> str:
-    """A CSS class for a change: up, down or flat."""
+def zf_trend(value: Any, lower_better: Any = False) -> str:
+    """A CSS class for a change: up (shown green), down (red) or flat; for a figure where lower is better, the
+    other way round."""
     if value is None or value == "":
         return "flat"
-    return "up" if float(value) > 0.0005 else ("down" if float(value) < -0.0005 else "flat")
+    change = -float(value) if lower_better else float(value)
+    return "up" if change > 0.0005 else ("down" if change < -0.0005 else "flat")

@@ -15,7 +15,7 @@ from campaign.models import OrgUnit
 from dashboard.models import DirtyDay
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
-from dashboard.templatetags.zf_format import zf_change, zf_num, zf_pct
+from dashboard.templatetags.zf_format import zf_change, zf_num, zf_pct, zf_trend
 from issues.models import Ticket
 from tests.dashboard.conftest import at, enterprise, household, ticket_row, visit_row
 from tests.factories import square
@@ -282,6 +282,10 @@ def test_figures_are_written_the_chinese_way():
     assert (zf_pct(0.9923), zf_pct(1), zf_pct(None)) == ("99.2%", "100.0%", "—")
     assert zf_change(0.123) == "+12.3%" and zf_change(-0.04) == "−4.0%" and zf_change(None) == "—"
     assert zf_change(0.012, "rate") == "+1.2个百分点"
+    # a rise shows green, but a rise of the recurrence rate (lower is better) red
+    assert (zf_trend(0.02), zf_trend(0.02, True), zf_trend(-0.02, True), zf_trend(None, True)) == (
+        "up", "down", "up", "flat",
+    )  # fmt: skip
 
 
 def test_the_page_speaks_english_when_asked(data, leader, client, settings):

@@ -3,6 +3,8 @@ dispatch records the row whose unit it took, and a "not our duty" return counts 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -150,7 +152,7 @@ def test_the_dispatcher_confirms_or_changes_the_category_and_the_suggestion_is_r
     assert [done.suggestion_taken, Ticket.objects.get(pk=other.pk).suggestion_taken] == [True, False]
 
 
-def test_the_acceptance_rate_per_category_comes_through_the_statistics(tickets, dispatcher, leader, org, api):
+def test_the_acceptance_rate_per_category_comes_through_the_statistics(tickets, dispatcher, leader, org, api, web):
     kept = tickets.reported(description="小区门口有人占道经营，影响通行", category="")
     tickets.act(kept, "dispatch", dispatcher, **tickets.dispatch_body(category="城市管理"))
     changed = tickets.reported(description="小区门口有人占道经营，影响通行")
@@ -162,6 +164,9 @@ def test_the_acceptance_rate_per_category_comes_through_the_statistics(tickets, 
     assert summary["acceptance_rate"] == pytest.approx(0.5)
     by_category = {c["category"]: c["acceptance"] for c in categories(org.district, Period("7d", day, day))}
     assert by_category == {"城市管理": 1.0, "教育": 0.0}
+    page = web(leader).get("/dashboard/", {"period": "today"}).content.decode()
+    row = re.search(r'<tr data-category="城市管理".*?</tr>', page, re.S)
+    assert "建议类别采纳率" in page and row is not None and "100.0%" in row.group(0)
 
 
 @pytest.mark.parametrize("category", ["别的", "x\x00", ["城市管理"]])

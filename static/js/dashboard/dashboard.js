@@ -10,6 +10,9 @@
  * (/dashboard/wall/<token>/, data-display="1") the data URLs carry the token in their path, fetches send no
  * cookies, nothing drills down or links to a ticket, and there is no heat layer. Each chart / the map sets
  * data-ready="1" when drawn (the browser test waits for it).
+ * Hot spots (/api/v1/stats/hotspots/, data-hotspots-url; not on a display link's wall): tickets of one category
+ * gathered within ~500 m in the period, drawn as circles on the map (an overlay, on) and listed under it; an item
+ * of the list centres the map on its circle.
  */
 (function () {
   "use strict";
@@ -28,6 +31,7 @@
     ? Math.min(window.innerWidth / 1920, window.innerHeight / 1080) : 1;
   var charts = window.ZDashCharts({ wall: wall, t: t, scale: Math.max(scale, 0.75) });
   var reloadTickets = function () { return Promise.resolve(); };
+  var hotspotMap = { map: null, layer: null, circles: {} };
 
   function getJSON(url) {
     return fetch(url, { credentials: display ? "omit" : "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
@@ -90,6 +94,9 @@
     var map = ZMap.create(el, { zoom: 12, scrollWheelZoom: !wall, zoomSnap: wall ? 0.25 : 1 });
     var overlays = {};
     var box = null;
+    if (ds.hotspotsUrl) {
+      hotspotMap = { map: map, layer: L.layerGroup(), circles: {} }; // on the map above the grids, below tickets
+    }
     return getJSON(ds.gridsUrl)
       .then(function (grids) {
         var features = grids.features || [];
@@ -106,6 +113,7 @@
           },
         }).addTo(map);
         overlays[t("grids", "网格")] = layer;
+        if (hotspotMap.layer) hotspotMap.layer.addTo(map);
         el.dataset.grids = String(features.length);
         if (grids.bbox) {
           ZMap.fitPoints(map, [[grids.bbox[1], grids.bbox[0]], [grids.bbox[3], grids.bbox[2]]], { padding: [10, 10] });
@@ -121,6 +129,7 @@
         };
         drawTickets(ticketLayer, result);
         overlays[t("tickets", "在办工单")] = ticketLayer.addTo(map);
+        if (hotspotMap.layer) overlays[t("hotspots", "诉求热点")] = hotspotMap.layer; // last in the layer control
         L.control.layers(null, overlays, { collapsed: true }).addTo(map);
         el.dataset.ready = "1";
       });
@@ -143,6 +152,77 @@
           ticketLayer.addLayer(marker);
     });
     document.getElementById("dash-map").dataset.tickets = String(tickets.length);
+  }
+
+  // Hot spots: a circle per cluster (its area grows with the count) and a list, largest first.
+  function hotspotCircle(spot, most) {
+    var p = window.ZMap.toDisplay(spot.centre.lat, spot.centre.lng);
+    var circle = window.L.circle(p, {
+      radius: 120 + 260 * Math.sqrt(spot.count / most), color: "#ea580c", weight: 2, fillColor: "#f97316", fillOpacity: 0.3,
+    });
+    var growth = spot.growth > 0 ? "+" + spot.growth : String(spot.growth);
+    circle.bindTooltip(window.ZMap.text(spot.category, " ", spot.count, t("axis_tickets", "件"), "（",
+      t("vs_previous", "较上期"), " ", growth, "）"), { sticky: true });
+    if (!display && spot.ticket_ids.length) {
+      circle.bindPopup(window.ZMap.link("/tickets/" + Number(spot.ticket_ids[0]) + "/",
+        spot.category + " " + spot.count + t("axis_tickets", "件") + " · " + t("newest_tickets", "最新工单")));
+    }
+    return circle;
+  }
+
+  function hotspotItem(spot) {
+    var li = document.createElement("li");
+    li.dataset.cell = spot.cell;
+    var go = document.createElement("button");
+    go.type = "button";
+    go.className = "hotspot-go";
+    go.textContent = spot.category;
+    go.addEventListener("click", function () {
+      var circle = hotspotMap.circles[spot.cell];
+      if (!circle) return;
+      hotspotMap.map.setView(circle.getLatLng(), Math.max(hotspotMap.map.getZoom(), 15));
+      circle.openTooltip();
+    });
+    var count = document.createElement("span");
+    count.className = "hotspot-count";
+    count.textContent = spot.count + t("axis_tickets", "件");
+    var growth = document.createElement("span");
+    growth.className = "hotspot-growth" + (spot.growth > 0 ? " up" : "");
+    growth.textContent = t("vs_previous", "较上期") + " " + (spot.growth > 0 ? "+" : "") + spot.growth;
+    li.append(go, count, growth);
+    if (!display && spot.ticket_ids.length) {
+      li.appendChild(window.ZMap.link("/tickets/" + Number(spot.ticket_ids[0]) + "/", t("newest_tickets", "最新工单")));
+    }
+    return li;
+  }
+
+  function drawHotspots(data) {
+    var spots = data.hotspots || [];
+    var most = spots.reduce(function (m, s) { return Math.max(m, s.count); }, 1);
+    var list = document.getElementById("hotspots");
+    if (hotspotMap.layer) {
+      hotspotMap.layer.clearLayers();
+      hotspotMap.circles = {};
+      spots.forEach(function (spot) {
+        hotspotMap.circles[spot.cell] = hotspotCircle(spot, most).addTo(hotspotMap.layer);
+      });
+    }
+    if (list) {
+      list.replaceChildren.apply(list, spots.map(hotspotItem));
+      if (!spots.length) {
+        var empty = document.createElement("li");
+        empty.className = "muted";
+        empty.textContent = list.dataset.empty || "";
+        list.appendChild(empty);
+      }
+      list.dataset.count = String(spots.length);
+      list.dataset.ready = "1";
+    }
+  }
+
+  function loadHotspots() {
+    if (!ds.hotspotsUrl) return Promise.resolve();
+    return getJSON(ds.hotspotsUrl).then(drawHotspots);
   }
 
   function clock() {
@@ -193,6 +273,7 @@
   charts.categories(categoriesData());
   loadDaily().catch(function (e) { root.dataset.error = String(e); });
   drawMap().catch(function (e) { root.dataset.error = String(e); });
+  loadHotspots().catch(function (e) { root.dataset.error = String(e); });
   if (wall && window.ZDashWall) {
     clock();
     window.ZDashWall(root, {
@@ -200,7 +281,7 @@
       onRefresh: function () {
         clock();
         charts.categories(categoriesData());
-        return Promise.all([loadDaily(), reloadTickets()]);
+        return Promise.all([loadDaily(), reloadTickets(), loadHotspots()]);
       },
     });
   }
