@@ -20,6 +20,7 @@ from campaign import categories
 from campaign.days import local_day
 from campaign.models import OrgUnit, User
 from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
+from issues.seed_gatherings import GATHERINGS, gathering
 from issues.sla import due_at_for
 from issues.texts import CATEGORIES, complaint_text
 
@@ -34,13 +35,9 @@ LEADS = {
 }  # fmt: skip
 USUAL_LEAD = 0.85
 MODE_WEIGHTS = [
-    (Mode.IMMEDIATE, 25),
-    (Mode.DOOR_TO_DOOR, 25),
-    (Mode.COORDINATED, 15),
-    (Mode.PUBLIC, 10),
-    (Mode.PROACTIVE, 10),
+    (Mode.IMMEDIATE, 25), (Mode.DOOR_TO_DOOR, 25), (Mode.COORDINATED, 15), (Mode.PUBLIC, 10), (Mode.PROACTIVE, 10),
     (Mode.TRACKING, 15),
-]
+]  # fmt: skip
 KINDS = [("complaint", 30), ("request", 40), ("suggestion", 20), ("consultation", 10)]
 SOURCES = [("visit", 50), ("hotline", 25), ("walk_in", 10), ("online", 10), ("self_found", 5)]
 RATINGS = [("satisfied", 80), ("basically_satisfied", 15), ("unsatisfied", 3), ("unreachable", 2)]
@@ -368,6 +365,9 @@ def seed(ctx: Any) -> None:
             d = s.draft(now - dt.timedelta(hours=2 + 3 * i), lead_unit=unit)
             s.run(d, force_open=True)
             drafts.append(d)
+    # Matters that gather in one place, as in life (the dashboard's hot spots; the demo's monthly topic takes the first).
+    for nth, (category, count, days) in enumerate(GATHERINGS):
+        drafts += gathering(s, nth, category, count, days)
     drafts.sort(key=lambda d: d.ticket.created_at)
     _write(drafts, s, ctx)
     ctx.stdout.write(f"  工单 tickets: {len(drafts)}")
