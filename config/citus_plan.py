@@ -9,7 +9,7 @@ A district's tickets, visits, households and statistics live on one shard, so a 
 - REFERENCE: small, read by every query, rarely written: a full copy on every node (joins with them stay local).
 - LOCAL: on the coordinator only (Citus "local tables"): sessions, logins, jobs and logs no shard query joins.
 
-Today TicketSequence and Ticket (issue 14: the district staff's scope) carry `district`. The gaps, each with the
+Today TicketSequence, Ticket (issue 14: the district staff's scope) and Topic carry `district`. The gaps, each with the
 change that closes it: KEY_TO_ADD (the distributed tables without the column), UNIQUE_TO_WIDEN (the unique keys that
 must then include it), FK_TO_COLOCATE (the foreign keys between distributed tables, which Citus accepts only when they
 include the key on both sides: composite FKs Django cannot declare, so they become `db_constraint=False` kept by the
@@ -36,6 +36,9 @@ DISTRIBUTED: dict[str, str] = {
     "issues.Notification": KEY,
     "issues.RequesterNotice": KEY,
     "issues.TicketSequence": KEY,
+    # monthly topics: a topic's area (and so its attaching tickets) lies in one district; its milestones follow it
+    "issues.Topic": KEY,
+    "issues.TopicMilestone": KEY,
     # statistics: derived per (day, unit) of one district; a city figure is a sum over the districts' shards
     "dashboard.DailyRollup": KEY,
     "dashboard.VisitTargetDay": KEY,
@@ -99,6 +102,7 @@ KEY_TO_ADD: dict[str, str] = {
     "issues.TicketCoUnit": "issues: add district FK, fill from the link's ticket (not the co-unit's own district)",
     "issues.Notification": "issues: add district FK, fill from the notification's ticket",
     "issues.RequesterNotice": "issues: add district FK, fill from the notice's ticket",
+    "issues.TopicMilestone": "issues: add district FK, fill from the milestone's topic",
     "dashboard.DailyRollup": f"dashboard: {_FROM_UNIT}",
     "dashboard.VisitTargetDay": f"dashboard: {_FROM_UNIT}",
     "dashboard.OverdueSnapshot": f"dashboard: {_FROM_UNIT}",
@@ -129,6 +133,7 @@ UNIQUE_TO_WIDEN: frozenset[str] = frozenset(
         "dashboard.DayReach: day_reach_key",
         "dashboard.PeriodSummary: period_summary_key",
         "issues.RequesterNotice: requester_notice_key",
+        "issues.TopicMilestone: topic_milestone_position",
     }
 )
 
@@ -150,5 +155,7 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "issues.TicketCoUnit.ticket",
         "issues.Notification.ticket",
         "issues.RequesterNotice.ticket",
+        "issues.Ticket.topic",  # a ticket joins a topic of its own district only (issues.topics)
+        "issues.TopicMilestone.topic",
     }
 )

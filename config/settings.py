@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "campaign.models.UnitKind",
         "TicketSourceEnum": "issues.models.Source",
         "SuggestedUnitSourceEnum": ["directory", "model"],
+        "StatusEnum": "issues.models.Status",  # the tickets' (named as before topics brought a second `status`)
+        "TopicStatusEnum": "issues.models.TopicStatus",
     },
 }
 

@@ -35,6 +35,7 @@ HOTSPOT_FIELDS: dict[str, serializers.Field] = {
     "growth": serializers.IntegerField(help_text="count − previous"),
     "ticket_ids": serializers.ListField(child=serializers.IntegerField(), help_text="newest first, at most 200"),
     "cell": serializers.CharField(help_text='"category|x|y": the same key in every period'),
+    "topic": serializers.IntegerField(allow_null=True, help_text="the monthly topic (专题) its tickets are linked to"),
 }
 HOTSPOTS_SCHEMA = inline_serializer(
     "StatsHotspots",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Avg, BigIntegerField, Count, F, Q, QuerySet, Value, Window
+from django.db.models import Avg, BigIntegerField, Count, F, Max, Q, QuerySet, Value, Window
 from django.db.models.functions import Cast, Floor, RowNumber
 
 from campaign.days import day_bounds
@@ -77,6 +77,7 @@ def _clusters(tickets: QuerySet[Ticket], start: dt.datetime, min_count: int) -> 
             n_previous=Count("id", filter=~current),
             centre_lat=Avg("lat", filter=current),
             centre_lng=Avg("lng", filter=current),
+            topic=Max("topic_id", filter=current),  # a monthly topic (专题) its tickets were linked to, if any
         )
         .filter(n__gte=min_count)
         .annotate(growth=F("n") - F("n_previous"))
@@ -135,6 +136,7 @@ def hotspots(
             "growth": c["growth"],
             "ticket_ids": ids.get((c["category"], c["cell_x"], c["cell_y"]), []),
             "cell": f"{c['category']}|{c['cell_x']}|{c['cell_y']}",
+            "topic": c["topic"],
         }
         for c in clusters
     ]

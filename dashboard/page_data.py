@@ -26,9 +26,10 @@ from dashboard import periods, selectors
 from dashboard.figures import category_sums
 from dashboard.models import DailyRollup
 from dashboard.selectors import StatsQuery
-from issues.models import OPEN_STATUSES, Ticket
+from issues.models import OPEN_STATUSES, Ticket, Topic, TopicStatus
 from issues.placement import placed_in
 from issues.selectors import overdue_q, tickets_for_list, with_priority
+from issues.topics import topics_visible_to, with_progress
 
 # (name in stats/summary, label, kind, definition — the card's tooltip). "count" figures compare in per cent, "rate"
 # figures in percentage points; "open" and "now" depend on the moment they are read (SPEC §6).
@@ -66,6 +67,7 @@ PERIODS = ("today", "7d", "30d", "all", "custom")
 DEFAULT_PERIOD = "30d"
 MAX_PERIOD_DAYS = 3660  # ten campaign years: anything longer is a typo, not a question
 OVERDUE_SHOWN = 20
+TOPICS_SHOWN = 8
 CATEGORIES_SHOWN = 12
 MAX_GRIDS = 3000  # the map draws at most this many boundaries (a district has a few hundred grids)
 
@@ -149,6 +151,17 @@ def overdue_and_supervised(user: User | None, unit: OrgUnit | None) -> list[Tick
         late = ticket.due_at is not None and ticket.due_at < now
         ticket.overdue_days = max(1, -(-int((now - ticket.due_at).total_seconds()) // 86400)) if late else 0  # type: ignore[attr-defined, operator]
     return rows
+
+
+def open_topics(user: User | None, unit: OrgUnit | None) -> list[Topic]:
+    """The open monthly topics (每月一题 / 专题) promoted in the unit's subtree, nearest deadline first, with their
+    milestones' progress and their tickets' closure (issues.topics.with_progress): what the hot spots became. Without a
+    user (a display link's wall) the unit alone scopes them. Three queries, at most TOPICS_SHOWN rows."""
+    qs = topics_visible_to(user) if user is not None else Topic.objects.select_related("area", "lead_unit")
+    qs = qs.filter(status=TopicStatus.OPEN)
+    if unit is not None:
+        qs = qs.filter(area__path__startswith=unit.path)
+    return with_progress(list(qs.order_by("deadline", "id")[:TOPICS_SHOWN]))
 
 
 def grids_geojson(unit: OrgUnit | None, period: Period) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from dashboard import page_data
 from dashboard.api import MAX_DAILY_DAYS
 from dashboard.ledgers import DASHBOARD
 from dashboard.page_data import Period, figures_and_age, rankings_of
+from issues.topics import may_promote
 
 DASHBOARD_ROLES = {Role.LEADER, Role.DISPATCHER, Role.ADMIN}
 WALL_REFRESH_SECONDS = 60
@@ -43,7 +44,7 @@ CHART_LABELS = {
     "satisfaction_rate": _("满意率"), "axis_visits": _("走访"), "axis_issues": _("诉求"), "issues": _("诉求"),
     "grids": _("网格"), "heat": _("走访热力"), "tickets": _("在办工单"), "updated": _("更新于"),
     "axis_tickets": _("件"), "tickets_closed": _("已办结"), "open_in_time": _("在办未到期"), "open_late": _("在办已超期"),
-    "hotspots": _("诉求热点"), "vs_previous": _("较上期"), "newest_tickets": _("最新工单"),
+    "hotspots": _("诉求热点"), "vs_previous": _("较上期"), "newest_tickets": _("最新工单"), "promote": _("设为专题"), "topic": _("专题"),
 }  # fmt: skip
 PERIOD_LABELS = {"today": _("今日"), "7d": _("近7天"), "30d": _("近30天"), "all": _("全周期")}
 
@@ -122,6 +123,7 @@ def wall_context(unit: OrgUnit | None, period: Period, user: User | None) -> dic
         "categories": categories,
         "categories_json": json.dumps(categories, ensure_ascii=False),
         "overdue": page_data.overdue_and_supervised(user, unit),
+        "topics": page_data.open_topics(user, unit),
         "refresh_seconds": WALL_REFRESH_SECONDS,
         "chart_labels": json.dumps({k: str(v) for k, v in CHART_LABELS.items()}, ensure_ascii=False),
     }
@@ -158,6 +160,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         # the hot spots of the period (its last MAX_DAILY_DAYS days, the API's bound), drawn on the map and listed
         "hotspots_url": "/api/v1/stats/hotspots/?"
         + urlencode({**unit_q, "date_from": chart_from.isoformat(), "date_to": period.date_to.isoformat()}),
+        # a leader promotes a hot spot to a monthly topic (issues.topic_views.topic_new, pre-filled from the spot)
+        "promote_url": "/tickets/topics/new/?" + urlencode(unit_q) if may_promote(user) else "",
         "drill_base": _query(request, unit=None),
         "period_error": period_error,
     }

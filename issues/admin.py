@@ -81,6 +81,8 @@ class TicketAdmin(PersonalDataAdmin):
         "resolved_at",
         "closed_at",
         "last_progress_at",
+        "recurs",  # set at creation (issues.recurrence)
+        "topic",  # set by the promotion or the attach (issues.topics)
     ]
     inlines = [TicketCoUnitInline, TicketEventInline]
 

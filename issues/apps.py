@@ -12,6 +12,8 @@ class IssuesConfig(AppConfig):
             placement,
         )
         from issues.ledgers import TICKETS
+        from issues.topic_report import TOPICS_REPORT
 
         exports.register(TICKETS)
+        exports.register(TOPICS_REPORT)
         placement.connect()

@@ -20,7 +20,7 @@ from campaign import categories
 from campaign.days import local_day
 from campaign.models import OrgUnit, User
 from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
-from issues.seed_gatherings import GATHERINGS, gathering
+from issues.seed_gatherings import GATHERINGS, gathering, promote_first
 from issues.sla import due_at_for
 from issues.texts import CATEGORIES, complaint_text
 
@@ -366,11 +366,12 @@ def seed(ctx: Any) -> None:
             s.run(d, force_open=True)
             drafts.append(d)
     # Matters that gather in one place, as in life (the dashboard's hot spots; the demo's monthly topic takes the first).
-    for nth, (category, count, days) in enumerate(GATHERINGS):
-        drafts += gathering(s, nth, category, count, days)
+    gathered = [gathering(s, nth, category, count, days) for nth, (category, count, days) in enumerate(GATHERINGS)]
+    drafts += [d for group in gathered for d in group]
     drafts.sort(key=lambda d: d.ticket.created_at)
     _write(drafts, s, ctx)
-    ctx.stdout.write(f"  工单 tickets: {len(drafts)}")
+    topic = promote_first(ctx, [d.ticket for d in gathered[0]])
+    ctx.stdout.write(f"  工单 tickets: {len(drafts)}；专题：{topic.title if topic else '—'}")
 
 
 @transaction.atomic

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from issues.models import Status, Ticket, Topic
 from issues.texts import complaint_text
+from issues.topics import topic_create
 
 # (category, tickets, over the last days): the demo's gatherings, a market's stalls and a compound's lift.
 GATHERINGS = (("城市管理", 12, 20), ("住房物业", 8, 25))
@@ -39,3 +41,35 @@ def gathering(s: Any, nth: int, category: str, count: int, days: int) -> list[An
         s.run(d)
         drafts.append(d)
     return drafts
+
+
+def promote_first(ctx: Any, tickets: list[Ticket]) -> Topic | None:
+    """The demo's monthly topic (每月一题): the leader promotes the first gathering — the market's stalls — with the
+    lead unit the directory would give (城管局), three milestones and its tickets (issues.topics.topic_create, the
+    same checks as the page). None when the demo has no such department (a trimmed size)."""
+    lead = next((u for u in ctx.departments if u.name == "城管局"), None)
+    linked = [t for t in tickets if t.status != Status.CANCELLED]
+    if lead is None or not linked:
+        return None
+    today = ctx.now.date()
+    month = today.replace(day=1)
+    deadline = today + dt.timedelta(days=40)
+    return topic_create(
+        actor=ctx.users["leader"],
+        title="菜市场周边占道经营整治",
+        category=linked[0].category,
+        area=ctx.district,
+        lat=sum(t.lat for t in linked) / len(linked),
+        lng=sum(t.lng for t in linked) / len(linked),
+        radius_m=300,
+        lead_unit=lead,
+        deadline=deadline,
+        month=month,
+        description="近期菜市场周边占道经营、夜间噪声的诉求集中，列为本月“每月一题”，由城管局牵头，街道、市场监管局配合。",
+        milestones=[
+            ("摸排摊点、约谈市场管理方", today + dt.timedelta(days=5)),
+            ("设置临时疏导区并公示", today + dt.timedelta(days=20)),
+            ("建立长效管理机制", deadline),
+        ],
+        ticket_ids=[t.pk for t in linked],
+    )

@@ -22,6 +22,7 @@ from campaign.selectors import area_margin_m, campaign_of, grid_for_point, point
 from issues.machine import ticket_apply
 from issues.models import Notification, Source, Status, Ticket, TicketEvent, TicketSequence
 from issues.recurrence import earlier_resolved
+from issues.topics import attach as attach_to_topic
 
 # Who may open a ticket from which channel (a visit's tickets come through visits.services).
 CREATORS = {
@@ -179,6 +180,7 @@ def ticket_create(
 
 def _report(ticket: Ticket, *, actor: User, now: dt.datetime, resolve_on_site_result: str | None) -> Ticket:
     """Insert the new ticket with its code and its `report` event; with a result, resolve it on the spot."""
+    attach_to_topic(ticket)  # 专题 (issue 15 item 5): the open topic whose radius holds its point, inserted with it
     with transaction.atomic():
         ticket.code = ticket_code_next(unit=ticket.unit, now=now)
         ticket.save(force_insert=True)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from issues import api
+from issues.api.topics import TopicDetail, TopicList
 
 urlpatterns = [
     path("tickets/", api.TicketList.as_view(), name="api-tickets"),
@@ -15,6 +16,8 @@ urlpatterns = [
         for name, view in api.ACTION_VIEWS.items()
     ],
     path("geo/tickets/", api.TicketGeo.as_view(), name="api-geo-tickets"),
+    path("topics/", TopicList.as_view(), name="api-topics"),
+    path("topics/<int:pk>/", TopicDetail.as_view(), name="api-topic"),
     path("notifications/", api.NotificationList.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", api.NotificationRead.as_view(), name="api-notification-read"),
 ]

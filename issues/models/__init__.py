@@ -1,5 +1,5 @@
 """The issues app's rows: tickets and their timeline (tickets.py), notifications and code counters (notices.py), the
-dispatch directory (directory.py), the router's stored models (router.py)."""
+dispatch directory (directory.py), the router's stored models (router.py), monthly topics (topics.py)."""
 
 from issues.models.directory import DirectoryRow, ReturnReason
 from issues.models.notices import Notification, NotificationKind, RequesterNotice, TicketSequence
@@ -17,6 +17,7 @@ from issues.models.tickets import (
     TicketCoUnit,
     TicketEvent,
 )
+from issues.models.topics import Topic, TopicMilestone, TopicStatus
 
 __all__ = [
     "OPEN_STATUSES",
@@ -38,4 +39,7 @@ __all__ = [
     "TicketCoUnit",
     "TicketEvent",
     "TicketSequence",
+    "Topic",
+    "TopicMilestone",
+    "TopicStatus",
 ]

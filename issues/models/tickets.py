@@ -191,6 +191,11 @@ class Ticket(models.Model):
         "self", verbose_name=_("重复诉求"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         db_index=False,
     )  # fmt: skip
+    # The monthly topic (专题, issue 15 item 5) this ticket belongs to: linked when a leader promotes its cluster, or
+    # set at creation when it falls within an open topic's radius (issues.topics.attach).
+    topic = models.ForeignKey(
+        "issues.Topic", verbose_name=_("专题"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     # Whether the latest dispatch kept the router's best category (None: it suggested none): the acceptance rate.
     suggestion_taken = models.BooleanField(_("采纳建议类别"), null=True, blank=True, editable=False)
     # The visit that raised it (set by visits.services); a plain UUID because visits depends on issues.
@@ -253,6 +258,8 @@ class Ticket(models.Model):
             models.Index(fields=["district", "lat", "lng"], name="ticket_place_idx"),
             # The category filter, newest first.
             models.Index(fields=["category", "created_at", "id"], name="ticket_category_idx"),
+            # A district's tickets of a period: the hot spots (dashboard.hotspots), two periods of one district.
+            models.Index(fields=["district", "created_at"], name="ticket_district_created_idx"),
             # The supervision filter and counter: the open tickets with a card.
             models.Index(
                 fields=["supervision", "created_at"],

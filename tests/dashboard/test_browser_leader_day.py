@@ -1,7 +1,9 @@
 """The leader's day through the pages only (issue 13 item 6), in Debian's Chromium through Playwright: the dashboard
 on a 360 px phone (every column of the ranking and overdue lists reachable, legends clear of the charts' axes),
-a drill-down into a street, and the wall screen at 1920×1080 (the leader's) and 3840×2160 (a display link's) with
-every panel on screen, refreshed in place — no reload. Saves leader-phone.png, leader-desktop.png, wall-1920.png."""
+a drill-down into a street, the wall screen at 1920×1080 (the leader's) and 3840×2160 (a display link's) with
+every panel on screen, refreshed in place — no reload — and, at the desk, a hot spot promoted to a monthly topic
+(每月一题, issue 15) from the map's list. Saves leader-phone.png, leader-desktop.png, wall-1920.png, hotspots.png,
+topic.png."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from django.utils import timezone
 from campaign.models import OrgUnit, User
 from dashboard.displays import token_hash
 from dashboard.models import DisplayLink
+from issues.models import Topic
 from tests.browser import LAUNCH_ARGS, SHOTS, Watch, base_url, login
 from tests.dashboard.conftest import ticket_row
 
@@ -172,6 +175,31 @@ def _check_the_walls(browser, context, watch, base: str, grid: OrgUnit) -> None:
     assert four_k.evaluate("parseFloat(getComputedStyle(document.querySelector('.kpi-value')).fontSize)") >= 50
 
 
+def _promote_a_hot_spot(page, base: str) -> None:
+    """The demo's market is already this month's topic; the compound's lift (住房物业) becomes one from its hot spot."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/dashboard/")
+    page.wait_for_selector("#hotspots li[data-cell]")
+    market = page.locator("#hotspots li", has=page.locator("a.hotspot-topic")).first
+    assert "城市管理" in market.inner_text()  # linked to its topic, not offered again
+    page.locator(".row-map").screenshot(path=str(SHOTS / "hotspots.png"))
+    assert "菜市场周边占道经营整治" in page.inner_text("#topics-list")
+    lift = page.locator("#hotspots li", has_text="住房物业").filter(has=page.locator("a.hotspot-promote")).first
+    lift.locator("a.hotspot-promote").click()
+    page.wait_for_url(lambda url: "/tickets/topics/new/" in url)
+    assert page.input_value("#id_ticket_ids")  # the spot's tickets, pre-filled
+    page.fill("#id_title", "老旧小区电梯故障集中整治")
+    page.select_option("#id_lead_unit", label="住建局")
+    deadline = page.input_value("#id_deadline")
+    page.fill("#id_milestones", f"逐台排查电梯 {deadline}\n完成维修并回访 {deadline}")
+    page.click("#topic-form button[type=submit]")
+    page.wait_for_url(lambda url: "/tickets/topics/" in url and "/new/" not in url)
+    assert "老旧小区电梯故障集中整治" in page.inner_text("h1") and "住建局" in page.inner_text("main")
+    page.screenshot(path=str(SHOTS / "topic.png"), full_page=True)
+    page.goto(f"{base}/dashboard/")
+    assert "老旧小区电梯故障集中整治" in page.inner_text("#topics-list")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_leader_reads_the_dashboard_on_a_phone_drills_down_and_the_wall_fits_and_refreshes(
     chromium_path, live_server
@@ -211,6 +239,9 @@ def test_the_leader_reads_the_dashboard_on_a_phone_drills_down_and_the_wall_fits
         page.screenshot(path=str(SHOTS / "leader-desktop.png"), full_page=True)
 
         _check_the_walls(browser, context, watch, base, grid)
+        _promote_a_hot_spot(page, base)
         browser.close()
     assert watch.errors == []
     assert watch.foreign == []
+    lift = Topic.objects.get(title="老旧小区电梯故障集中整治")
+    assert lift.category == "住房物业" and lift.milestones.count() == 2 and lift.tickets.count() >= 5

@@ -11,6 +11,7 @@ from campaign.models import OrgUnit
 from dashboard.hotspots import MAX_IDS, hotspots
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
+from issues.topics import topic_create
 from tests.dashboard.conftest import at, ticket_row
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,7 @@ def test_a_hot_spot_appears_with_its_fifth_ticket(org, leader, api):
     assert spot["centre"]["lng"] == pytest.approx(sum(p[1] for p in points) / 5, abs=1e-6)
     assert spot["ticket_ids"] == ids_newest_first(first + fifth)
     assert spot["cell"] == "城市管理|7597|19796"
+    assert spot["topic"] is None  # not (yet) a monthly topic
 
 
 def test_a_period_without_the_tickets_has_no_hot_spot(org, leader, api):
@@ -246,3 +248,14 @@ def test_the_dashboard_draws_and_lists_its_hot_spots(org, leader, chromium_path,
         assert not page.evaluate("document.getElementById('dashboard').dataset.error || ''")
         browser.close()
     assert watch.errors == [] and watch.foreign == []
+
+
+def test_a_hot_spot_promoted_to_a_topic_names_it(org, leader, api):
+    rows = tickets(org.grid1, 5)
+    topic = topic_create(
+        actor=leader, title="占道经营整治", category="城市管理", area=org.district, lat=HERE[0], lng=HERE[1],
+        lead_unit=org.dept1, deadline=DAY + dt.timedelta(days=30), month=DAY.replace(day=1),
+        ticket_ids=[t.pk for t in rows],
+    )  # fmt: skip
+    [spot] = get(api, leader).json()["hotspots"]
+    assert spot["topic"] == topic.pk

@@ -193,6 +193,18 @@
     if (!display && spot.ticket_ids.length) {
       li.appendChild(window.ZMap.link("/tickets/" + Number(spot.ticket_ids[0]) + "/", t("newest_tickets", "最新工单")));
     }
+    if (!display && spot.topic) { // already a monthly topic: its page
+      var topic = window.ZMap.link("/tickets/topics/" + Number(spot.topic) + "/", t("topic", "专题"));
+      topic.className = "hotspot-topic";
+      li.appendChild(topic);
+    } else if (!display && !wall && ds.promoteUrl) { // a leader makes it a monthly topic, the form pre-filled from it
+      var q = new URLSearchParams({
+        category: spot.category, lat: String(spot.centre.lat), lng: String(spot.centre.lng), ids: spot.ticket_ids.join(","),
+      });
+      var promote = window.ZMap.link(ds.promoteUrl + "&" + q.toString(), t("promote", "设为专题"));
+      promote.className = "hotspot-promote";
+      li.appendChild(promote);
+    }
     return li;
   }
 
