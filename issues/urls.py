@@ -3,7 +3,7 @@
 from django.urls import path
 
 from issues import api
-from issues.api.topics import TopicDetail, TopicList
+from issues.api.topics import TopicClose, TopicDetail, TopicList, TopicMilestoneDone
 
 urlpatterns = [
     path("tickets/", api.TicketList.as_view(), name="api-tickets"),
@@ -18,6 +18,8 @@ urlpatterns = [
     path("geo/tickets/", api.TicketGeo.as_view(), name="api-geo-tickets"),
     path("topics/", TopicList.as_view(), name="api-topics"),
     path("topics/<int:pk>/", TopicDetail.as_view(), name="api-topic"),
+    path("topics/<int:pk>/close/", TopicClose.as_view(), name="api-topic-close"),
+    path("topics/<int:pk>/milestones/<int:milestone>/done/", TopicMilestoneDone.as_view(), name="api-topic-milestone"),
     path("notifications/", api.NotificationList.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", api.NotificationRead.as_view(), name="api-notification-read"),
 ]

@@ -1,5 +1,6 @@
 """Monthly topics API (每月一题 / 专题, issue 15 item 5): the topics in my scope, one with its progress, milestones and
-tickets, and the promote (POST: issues.topics.topic_create, the page's service). Scope first: topics_visible_to."""
+tickets, the promote (POST: issues.topics.topic_create, the page's service), a milestone done and the close (the
+pages' services too). Scope first: topics_visible_to (out of scope: 404), then who (403), then state (409)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campaign.errors import OutOfScope
 from campaign.fields import CleanCharField, FiniteFloatField
 from campaign.models import User
 from campaign.pagination import NumberPage
@@ -24,7 +26,9 @@ from issues.topic_report import month_param
 from issues.topics import (
     MILESTONES_MAX,
     TICKETS_MAX,
+    milestone_done,
     progress,
+    topic_close,
     topic_create,
     topic_detail,
     topics_visible_to,
@@ -150,3 +154,29 @@ class TopicDetail(APIView):
     @extend_schema(responses=TopicDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(_detail(request.user, pk))  # type: ignore[arg-type]
+
+
+class TopicClose(APIView):
+    """End the topic (已完成): leaders whose scope holds its area, admins; later tickets no longer attach (409 if it
+    has ended already)."""
+
+    @extend_schema(request=None, responses=TopicDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        topic_close(actor=user, topic=topic_detail(user, pk))
+        return Response(_detail(user, pk))
+
+
+class TopicMilestoneDone(APIView):
+    """Mark one of the topic's milestones done: the lead unit's handlers, the leaders who see the topic, admins (409
+    the second time)."""
+
+    @extend_schema(request=None, responses=TopicDetailSerializer)
+    def post(self, request: Request, pk: int, milestone: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        topic = topic_detail(user, pk)
+        row = next((m for m in topic.milestones.all() if m.pk == milestone), None)
+        if row is None:
+            raise OutOfScope()
+        milestone_done(actor=user, milestone=row)
+        return Response(_detail(user, pk))

@@ -246,6 +246,23 @@ def test_leaders_over_the_area_close_a_topic_and_handlers_may_not(leader, handle
         milestone_done(actor=handler, milestone=topic.milestones.first())
 
 
+def test_the_api_marks_a_milestone_and_closes_a_topic_in_scope_order(api, leader, handler, handler2, org):
+    topic = promote(leader, org)
+    first = topic.milestones.get(position=0)
+    done = f"/api/v1/topics/{topic.pk}/milestones/{first.pk}/done/"
+    assert api.as_user(handler2).post(done).status_code == 404  # another department: not in scope
+    assert api.as_user(handler).post(f"/api/v1/topics/{topic.pk}/milestones/999999/done/").status_code == 404
+    marked = api.as_user(handler).post(done)
+    assert marked.status_code == 200, marked.content
+    assert marked.json()["progress"]["milestones_done"] == 1
+    assert api.as_user(handler).post(done).status_code == 409  # once only
+    close = f"/api/v1/topics/{topic.pk}/close/"
+    assert api.as_user(handler).post(close).status_code == 403  # the lead unit's handler may not end it
+    ended = api.as_user(leader).post(close)
+    assert ended.status_code == 200 and ended.json()["status"] == "done"
+    assert api.as_user(leader).post(close).status_code == 409
+
+
 # --- pages -------------------------------------------------------------------------------------------------------
 def _html(response) -> str:
     assert response.status_code in (200, 400), response.status_code
