@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -31,6 +32,7 @@ from campaign.params import bbox_param
 from campaign.replica import replica_reads
 from campaign.scope import in_subtree, unit_in_scope, units_visible_to
 from dashboard import page_data, selectors
+from dashboard.hotspots import hotspots
 from dashboard.models import DisplayLink
 from dashboard.selectors import StatsQuery
 from dashboard.views import chart_start, wall_context
@@ -130,6 +132,7 @@ def wall_page(request: HttpRequest, token: str) -> HttpResponse:
             "grids_url": base + "grids.geojson",
             "visits_url": "",
             "tickets_url": base + "tickets.geojson",
+            "hotspots_url": base + "hotspots.json",
         }
         return render(request, "dashboard/index.html", context)
 
@@ -168,3 +171,16 @@ def wall_tickets(request: HttpRequest, token: str) -> JsonResponse:
     with replica_reads(None):
         features, truncated = ticket_points(qs, bbox, fields=fields, limit=TICKET_POINTS)
     return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": truncated})
+
+
+@never_cache
+@require_GET
+def wall_hotspots(request: HttpRequest, token: str) -> JsonResponse:
+    """The hot spots of the wall's unit and period (what /api/v1/stats/hotspots/ answers, with the default threshold)
+    without their ticket ids or topic: circles on the map, nothing to click through."""
+    unit = resolve(token).unit
+    with replica_reads(None):
+        period = page_data.period_of(QueryDict(), unit)
+        spots = hotspots(unit, 0, chart_start(period), period.date_to, settings.HOTSPOT_MIN_TICKETS)
+    shown = [{k: v for k, v in spot.items() if k not in ("ticket_ids", "topic")} | {"ticket_ids": []} for spot in spots]
+    return JsonResponse({"hotspots": shown})

@@ -14,4 +14,5 @@ urlpatterns = [
     path("wall/<str:token>/daily.json", displays.wall_daily, name="dashboard-wall-daily"),
     path("wall/<str:token>/grids.geojson", displays.wall_grids, name="dashboard-wall-grids"),
     path("wall/<str:token>/tickets.geojson", displays.wall_tickets, name="dashboard-wall-tickets"),
+    path("wall/<str:token>/hotspots.json", displays.wall_hotspots, name="dashboard-wall-hotspots"),
 ]

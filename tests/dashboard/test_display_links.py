@@ -62,6 +62,9 @@ def test_a_leaders_link_shows_the_units_wall_without_a_session(data, leader, cli
     daily = screen.get(wall + "daily.json")
     grids = screen.get(wall + "grids.geojson").json()
     tickets = screen.get(wall + "tickets.geojson", BOX).json()
+    spots = screen.get(wall + "hotspots.json")
+    assert spots.status_code == 200 and all(s["ticket_ids"] == [] for s in spots.json()["hotspots"])
+    assert 'data-hotspots-url="' + wall + 'hotspots.json"' in page.content.decode()
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN_OK).count() == logins  # nobody logged in
     # then it shows the street's figures, the same as the leader's own wall of that street
     assert page.status_code == 200
@@ -86,7 +89,8 @@ def test_a_leaders_link_shows_the_units_wall_without_a_session(data, leader, cli
 def test_the_wall_shows_no_personal_data(data, leader, client):
     _, wall = create(client, leader, data.district)
     screen = Client()
-    bodies = [screen.get(wall + path, BOX).content.decode() for path in ("", "tickets.geojson", "grids.geojson")]
+    paths = ("", "tickets.geojson", "grids.geojson", "hotspots.json")
+    bodies = [screen.get(wall + path, BOX).content.decode() for path in paths]
     for body in bodies:
         assert NAME not in body and PHONE not in body and PHONE[-4:] not in body and STORY not in body
     assert "/tickets/" not in bodies[0]  # nothing links into a ticket, nor to the heat layer of visit points
@@ -116,7 +120,9 @@ def test_revoking_ends_the_link_everywhere_at_once(data, leader, client):
     listed = client.get("/dashboard/displays/").content.decode()
     assert link.hint in listed and wall.split("/")[3] not in listed  # the list shows a masked token only
     assert client.post(f"/dashboard/displays/{link.pk}/revoke/").status_code == 302
-    for path, params in (("", {}), ("daily.json", {}), ("grids.geojson", {}), ("tickets.geojson", BOX)):
+    for path, params in (
+        ("", {}), ("daily.json", {}), ("grids.geojson", {}), ("tickets.geojson", BOX), ("hotspots.json", {}),
+    ):  # fmt: skip
         assert screen.get(wall + path, params).status_code == 404, path
     events = AuditEvent.objects.filter(object_type="displaylink", object_id=str(link.pk))
     assert sorted(events.values_list("action", flat=True)) == [
