@@ -10,7 +10,7 @@
  * (/dashboard/wall/<token>/, data-display="1") the data URLs carry the token in their path, fetches send no
  * cookies, nothing drills down or links to a ticket, and there is no heat layer. Each chart / the map sets
  * data-ready="1" when drawn (the browser test waits for it).
- * Hot spots (/api/v1/stats/hotspots/, data-hotspots-url; not on a display link's wall): tickets of one category
+ * Hot spots (/api/v1/stats/hotspots/, or a display link's hotspots.json: data-hotspots-url): tickets of one category
  * gathered within ~500 m in the period, drawn as circles on the map (an overlay, on) and listed under it; an item
  * of the list centres the map on its circle.
  */
