@@ -26,7 +26,7 @@ from campaign.fields import is_finite_number, text_error
 from campaign.geo import haversine_m
 from campaign.models import OrgUnit, Role, User
 from campaign.scope import sees_everything, subtree_q, unit_in_scope
-from campaign.selectors import campaign_of
+from campaign.selectors import area_margin_m, campaign_of, point_in_area
 from issues.models import OPEN_STATUSES, Status, Ticket, Topic, TopicMilestone, TopicStatus
 from issues.models.topics import RADIUS_MAX_M, RADIUS_MIN_M
 from issues.selectors import tickets_visible_to
@@ -258,6 +258,9 @@ def topic_create(
     if "category" not in errors and not categories.is_allowed(campaign_of(area_unit), category):
         errors["category"] = [_("类别应为启用的类别之一（活动配置了类别时，为活动的类别之一）。")]
     _check_place(errors, lat, lng, radius_m)
+    if "lat" not in errors and "lng" not in errors and not point_in_area(area_unit, lat, lng, area_margin_m(None)):
+        # the centre lies where the topic is promoted: tickets that attach later are the area's, not another's
+        errors["lat"] = errors["lng"] = [_("中心点不在专题所在区域内。")]
     first = _check_dates(errors, month, deadline)
     steps = _milestones(errors, milestones, first, deadline)
     if lead.district_id != area_unit.district_id:

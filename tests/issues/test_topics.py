@@ -121,7 +121,7 @@ def test_a_later_ticket_of_the_cluster_attaches_itself(tickets, leader, dispatch
 
 
 def test_the_nearest_open_topic_wins_and_a_closed_one_takes_none(tickets, leader, org):
-    wide = promote(leader, org, title="大范围", radius_m=3000, lat=34.20, lng=108.88)
+    wide = promote(leader, org, title="大范围", radius_m=3000, lat=34.193, lng=108.88)  # in grid1, 330 m north
     close = promote(leader, org, title="近处")
     assert Ticket.objects.get(pk=tickets.reported().pk).topic_id == close.pk
     topic_close(actor=leader, topic=close)
@@ -244,6 +244,17 @@ def test_leaders_over_the_area_close_a_topic_and_handlers_may_not(leader, handle
         topic_close(actor=leader, topic=topic)
     with pytest.raises(WrongState):
         milestone_done(actor=handler, milestone=topic.milestones.first())
+
+
+def test_a_centre_outside_the_area_is_refused_and_nothing_stored(api, leader, org):
+    # street1's topic centred in street2's grid: tickets that attach later would be another street's
+    response = api.as_user(leader).post(
+        "/api/v1/topics/", body(org, area=org.street1.pk, lat=34.23, lng=108.85), format="json"
+    )
+    assert response.status_code == 400 and {"lat", "lng"} <= set(response.json())
+    assert not Topic.objects.exists()
+    inside = api.as_user(leader).post("/api/v1/topics/", body(org, area=org.street1.pk), format="json")
+    assert inside.status_code == 201, inside.content
 
 
 def test_the_api_marks_a_milestone_and_closes_a_topic_in_scope_order(api, leader, handler, handler2, org):
