@@ -317,8 +317,10 @@ class CallbackForm(ActionForm):
 
     def setup(self) -> None:
         _set_choices(self.fields["rating"], _blank(_("请选择")) + list(Satisfaction.choices))
-        # every requester of a ticket merged into this one is called back and rated too (issue 15 item 3)
-        for other in merged_into(self.ticket):
+        # every requester of a ticket merged into this one is called back and rated too (issue 15 item 3); the page
+        # lists them from here (issues.views._merged_requesters), so they are read once per page
+        self.merged = merged_into(self.ticket)
+        for other in self.merged:
             field = forms.ChoiceField(label=_("合并诉求 %(code)s 的回访结果") % {"code": other.code}, required=False)
             _set_choices(field, _blank(_("未回访")) + list(Satisfaction.choices))
             self.fields[f"{MERGED_RATING}{other.pk}"] = field

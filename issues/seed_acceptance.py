@@ -14,7 +14,7 @@ import datetime as dt
 
 from campaign.categories import allowed_names
 from issues.models import Ticket
-from issues.router.suggest import suggest_among
+from issues.router.suggest import suggestion_kept
 
 
 def replay_acceptance(since: dt.datetime) -> tuple[int, int]:
@@ -25,8 +25,7 @@ def replay_acceptance(since: dt.datetime) -> tuple[int, int]:
     for ticket in rows.only("pk", "description", "category", "campaign").iterator(chunk_size=500):
         if ticket.campaign_id not in allowed:
             allowed[ticket.campaign_id] = allowed_names(ticket.campaign)
-        ranked = suggest_among(ticket.description, allowed[ticket.campaign_id])
-        taken = (ranked[0][0] == ticket.category) if ranked else None
+        _top, taken = suggestion_kept(ticket.description, allowed[ticket.campaign_id], ticket.category)
         decided[taken].append(ticket.pk)
     for value, ids in decided.items():
         if ids and value is not None:

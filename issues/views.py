@@ -27,7 +27,7 @@ from campaign.errors import DomainError, Invalid, OutOfScope, StaleVersion
 from campaign.models import RevealReason, UnitKind, User
 from campaign.validators import mask_name, mask_phone
 from issues.filters import tickets_filtered
-from issues.forms import ACTION_FORMS, ActionForm, FilterForm, action_form
+from issues.forms import ACTION_FORMS, ActionForm, CallbackForm, FilterForm, action_form
 from issues.intake import ticket_page_intake
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
 from issues.merging import merged_into
@@ -218,15 +218,16 @@ def _render_ticket(
         "action_errors": errors or [],
         "callback_phone": callback_phone,
         "has_phone": bool(requester_phone(ticket)[0]),
-        "merged_requesters": _merged_requesters(ticket, revealed) if "callback" in actions else [],
+        "merged_requesters": _merged_requesters(forms, revealed),
         **ticket_page_intake(user, ticket, actions),
     }
     return render(request, "tickets/ticket.html", context, status=status)
 
 
-def _merged_requesters(ticket: Ticket, revealed: dict[int, str]) -> list[dict[str, Any]]:
-    """The requesters of the tickets merged into this one, masked (a phone revealed for this callback in full): the
-    callback calls and rates each (issue 15 item 3)."""
+def _merged_requesters(forms: list[ActionForm], revealed: dict[int, str]) -> list[dict[str, Any]]:
+    """The requesters of the tickets merged into this one (the callback form's, which rates each), masked (a phone
+    revealed for this callback in full); none without a callback form (issue 15 item 3)."""
+    callback = next((form for form in forms if isinstance(form, CallbackForm)), None)
     return [
         {
             "ticket": other,
@@ -234,7 +235,7 @@ def _merged_requesters(ticket: Ticket, revealed: dict[int, str]) -> list[dict[st
             "phone": revealed.get(other.pk, ""),
             "has_phone": bool(requester_phone(other)[0]),
         }
-        for other in merged_into(ticket)
+        for other in (callback.merged if callback is not None else [])
     ]
 
 

@@ -31,6 +31,15 @@ def suggest_among(text: str, allowed: list[str]) -> list[tuple[str, float]]:
     return [(name, score) for name, score in suggest(text, k=100) if name in names]
 
 
+def suggestion_kept(text: str, allowed: list[str], category: str) -> tuple[str, bool | None]:
+    """The router's best category of `allowed` for `text` ("" when it ranks none) and whether `category` — the one a
+    dispatch chose — is it (None: nothing was suggested). A dispatch records both (issues.rules.dispatch); the demo
+    replays its dispatches with the same (issues.seed_acceptance)."""
+    ranked = suggest_among(text, allowed)
+    top = ranked[0][0] if ranked else ""
+    return top, (top == category) if top else None
+
+
 def suggest_units(text: str, k: int = MIN_SUGGESTIONS) -> list[tuple[int, float]]:
     """The k likeliest lead units of `text` as (OrgUnit id, score in 0..1), best first; [] while no lead-unit model is
     active (no keyword list knows a deployment's units). A unit may since have been moved or closed: the caller

@@ -8,7 +8,7 @@ from campaign import categories
 from campaign.models import OrgUnit, Role, User
 from issues.directory import count_not_our_duty, proposal_for
 from issues.models import Mode, NotificationKind, ReturnReason, TicketEvent
-from issues.router.suggest import suggest_among
+from issues.router.suggest import suggestion_kept
 from issues.rules.context import Ctx
 from issues.rules.extensions import drop_request
 from issues.rules.fields import due_at_field, local_time, set_co_units, text_field, unit_field, units_field
@@ -88,9 +88,8 @@ def category_field(ctx: Ctx) -> None:
 def _suggestion_taken(ticket_description: str, campaign: object, category: str) -> dict[str, object]:
     """What the router suggested for the text (the campaign's best category: "" when it ranks none) and whether the
     dispatch kept it (None: nothing was suggested)."""
-    ranked = suggest_among(ticket_description, categories.allowed_names(campaign))  # type: ignore[arg-type]
-    top = ranked[0][0] if ranked else ""
-    return {"suggested_category": top, "suggestion_taken": (top == category) if top else None}
+    top, taken = suggestion_kept(ticket_description, categories.allowed_names(campaign), category)  # type: ignore[arg-type]
+    return {"suggested_category": top, "suggestion_taken": taken}
 
 
 def dispatch(ctx: Ctx) -> None:
