@@ -32,7 +32,7 @@ from campaign.params import bbox_param
 from campaign.replica import replica_reads
 from campaign.scope import in_subtree, unit_in_scope, units_visible_to
 from dashboard import page_data, selectors
-from dashboard.hotspots import hotspots
+from dashboard.hotspot_api import period_hotspots
 from dashboard.models import DisplayLink
 from dashboard.selectors import StatsQuery
 from dashboard.views import chart_start, wall_context
@@ -181,6 +181,6 @@ def wall_hotspots(request: HttpRequest, token: str) -> JsonResponse:
     unit = resolve(token).unit
     with replica_reads(None):
         period = page_data.period_of(QueryDict(), unit)
-        spots = hotspots(unit, 0, chart_start(period), period.date_to, settings.HOTSPOT_MIN_TICKETS)
+        spots = period_hotspots(unit, 0, chart_start(period), period.date_to, settings.HOTSPOT_MIN_TICKETS)
     shown = [{k: v for k, v in spot.items() if k not in ("ticket_ids", "topic")} | {"ticket_ids": []} for spot in spots]
     return JsonResponse({"hotspots": shown})

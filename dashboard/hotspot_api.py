@@ -4,6 +4,9 @@ by dashboard.hotspots. Unit, period and campaign are read as the other statistic
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
@@ -14,13 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaign.errors import Invalid
+from campaign.models import OrgUnit
 from campaign.params import int_param
 from campaign.replica import reads_from_replica
-from dashboard.api import MAX_DAILY_DAYS, PERIOD_PARAMS, stats_query
-from dashboard.hotspots import CELL_M, hotspots
+from dashboard.api import PERIOD_PARAMS, stats_query
+from dashboard.hotspots import CELL_M, MAX_PERIOD_DAYS, hotspots, with_topics
+from dashboard.periods import cached_hotspots
 
 MIN_COUNT_RANGE = (2, 1000)
-MAX_PERIOD_DAYS = MAX_DAILY_DAYS  # two periods of 400 days: ~27 months of tickets read in one pass
 
 HOTSPOT_FIELDS: dict[str, serializers.Field] = {
     "category": serializers.CharField(),
@@ -60,6 +64,19 @@ def min_count_of(request: Request) -> int:
     return value
 
 
+def period_hotspots(
+    unit: OrgUnit | None, campaign_id: int | None, date_from: dt.date, date_to: dt.date, min_count: int
+) -> list[dict[str, Any]]:
+    """The hot spots of a usual period (every campaign together, the default threshold) from the unit's cache row
+    while it is young enough (dashboard.periods: the one statistics path's cache), their topics read now; any other
+    computed (dashboard.hotspots, three queries)."""
+    if not campaign_id and min_count == settings.HOTSPOT_MIN_TICKETS:
+        kept = cached_hotspots(unit, date_from, date_to)
+        if kept is not None:
+            return with_topics(kept)
+    return hotspots(unit, campaign_id, date_from, date_to, min_count)
+
+
 class HotspotsView(APIView):
     """Hot spots of a unit (and its subtree) over a period: tickets of one category in one ~500 m cell
     (cell = floor(lat / 0.0045), floor(lng / 0.0055)), at least `min_count` of them, not cancelled and not
@@ -80,7 +97,7 @@ class HotspotsView(APIView):
         if (query.date_to - query.date_from).days + 1 > MAX_PERIOD_DAYS:
             raise Invalid.field("date_from", f"热点最多统计 {MAX_PERIOD_DAYS} 天。")
         min_count = min_count_of(request)
-        rows = hotspots(query.unit, query.campaign_id, query.date_from, query.date_to, min_count)
+        rows = period_hotspots(query.unit, query.campaign_id, query.date_from, query.date_to, min_count)
         return Response(
             {
                 "date_from": query.date_from,

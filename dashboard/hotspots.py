@@ -37,6 +37,7 @@ CELL_M = 500
 MAX_CLUSTERS = 100  # a map and a list a leader can read; the largest come first
 MAX_IDS = 200  # ids listed per cluster, newest first (a cluster's own size is `count`)
 CELL_KEY = 100_000  # a cell as one integer, x * CELL_KEY + y (query 2)
+MAX_PERIOD_DAYS = 400  # as stats/daily's (dashboard.api.MAX_DAILY_DAYS): two such periods are ~27 months of tickets
 
 
 def _cell(field: str, size: float) -> Cast:
@@ -139,4 +140,17 @@ def hotspots(
             "topic": c["topic"],
         }
         for c in clusters
+    ]
+
+
+def with_topics(spots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Kept hot spots (dashboard.periods.cached_hotspots) with each one's topic as it is now: the largest topic id
+    among its listed tickets, as query 1's Max. One query by primary key, none when there are no spots."""
+    ids = {pk for spot in spots for pk in spot["ticket_ids"]}
+    if not ids:
+        return spots
+    topics = dict(Ticket.objects.filter(pk__in=ids, topic__isnull=False).values_list("pk", "topic_id"))
+    return [
+        {**spot, "topic": max((topics[pk] for pk in spot["ticket_ids"] if pk in topics), default=None)}
+        for spot in spots
     ]

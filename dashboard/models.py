@@ -283,8 +283,8 @@ class PeriodSummary(models.Model):
     (`campaign_id` 0) also the page's previous periods and its "全周期" (dashboard.periods). `figures` holds
     dashboard.figures.range_figures and unit_state as computed at `computed_at`, the period's `days` and
     `overdue_days` (stats/daily), campaign 0's `categories` (a department's also `lead`, the TODAY rows also
-    `first_days`). A read uses a row only while it is younger than
-    dashboard.periods.CACHE_MAX_AGE; else it computes through the same functions.
+    `first_days`); every campaign together, `hotspots` (a period's hot spots). A read uses a row only while it is younger
+    than dashboard.periods.CACHE_MAX_AGE; else it computes through the same functions.
     """
 
     TODAY, LAST_7, LAST_30, CAMPAIGN = "today", "last_7", "last_30", "campaign"
@@ -298,6 +298,9 @@ class PeriodSummary(models.Model):
     date_to = models.DateField()
     as_of = models.DateField()
     figures = models.JSONField()
+    # every campaign together: the period's hot spots at the default threshold (dashboard.hotspots), apart from
+    # `figures` so that a summary's read does not parse them; null where not kept (dashboard.periods.HOTSPOT_PERIODS)
+    hotspots = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -32,6 +32,7 @@ import datetime as dt
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Min, OuterRef, Q, Subquery
@@ -50,6 +51,7 @@ from dashboard.figures import (
     span_figures,
     unit_state,
 )
+from dashboard.hotspots import MAX_PERIOD_DAYS, hotspots
 from dashboard.models import PeriodSummary
 
 # A cached row answers while younger than this; the page says how old ("数据更新于"). REFRESH_AFTER, the age at which
@@ -74,6 +76,9 @@ Period = tuple[int, str, dt.date, dt.date]  # (campaign id or 0, period key, dat
 # today, length in days): key}. The page shows each usual period beside the one just before it.
 PREVIOUS = {(1, 1): PeriodSummary.PREV_TODAY, (7, 7): PeriodSummary.PREV_7, (30, 30): PeriodSummary.PREV_30}
 SINCE_DEFAULT_DAYS = 90  # the page's "全周期" of a unit in no active campaign: the last 90 days
+# The periods whose hot spots a row keeps (every campaign together, at settings.HOTSPOT_MIN_TICKETS): those the
+# dashboard page shows (its hotspots_url asks for the period itself while it is at most MAX_PERIOD_DAYS long).
+HOTSPOT_PERIODS = {PeriodSummary.TODAY, PeriodSummary.LAST_7, PeriodSummary.LAST_30, PeriodSummary.SINCE}
 
 
 def usual_periods(day: dt.date) -> list[Period]:
@@ -159,7 +164,21 @@ def cached(
         return None
     watch([unit.pk])  # type: ignore[union-attr]  # is_cached: a unit
     key = {"campaign_id": campaign.pk if campaign else 0, "period": period, "date_from": date_from, "date_to": date_to}
-    return PeriodSummary.objects.filter(_fresh(), unit=unit, **key).first()
+    return PeriodSummary.objects.filter(_fresh(), unit=unit, **key).defer("hotspots").first()
+
+
+def cached_hotspots(unit: OrgUnit | None, date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]] | None:
+    """The hot spots (every campaign together, at the default threshold) a young enough row keeps for exactly this
+    period, or None: compute them (dashboard.hotspots). One query. Their `topic` is as at `computed_at`: the caller
+    refreshes it (dashboard.hotspots.with_topics), since a leader who promotes a spot looks for its topic at once."""
+    period = usual_period(date_from, date_to, None) if is_cached(unit) else None
+    if period not in HOTSPOT_PERIODS:
+        return None
+    watch([unit.pk])  # type: ignore[union-attr]  # is_cached: a unit
+    rows = PeriodSummary.objects.filter(
+        _fresh(), unit=unit, campaign_id=0, period=period, date_from=date_from, date_to=date_to
+    )
+    return rows.values_list("hotspots", flat=True).first()
 
 
 def cached_rows(
@@ -185,7 +204,7 @@ def anchor(unit: OrgUnit | None, campaign_id: int) -> PeriodSummary | None:
     rows = PeriodSummary.objects.filter(
         _fresh(), unit=unit, period=PeriodSummary.TODAY, date_to=day, campaign_id__in={0, campaign_id}
     )
-    return rows.order_by("-campaign_id").first()
+    return rows.order_by("-campaign_id").defer("hotspots").first()
 
 
 def periods_refresh(*, leaves: set[int] | None = None, everything: bool = False, paced: bool = False) -> int:
@@ -246,7 +265,7 @@ def _rows_write(rows: list[PeriodSummary], day: dt.date) -> None:
         batch_size=1000,
         update_conflicts=True,
         unique_fields=["unit", "campaign_id", "period"],
-        update_fields=["date_from", "date_to", "as_of", "figures", "computed_at"],
+        update_fields=["date_from", "date_to", "as_of", "figures", "hotspots", "computed_at"],
     )
     PeriodSummary.objects.filter(as_of__lt=day).delete()  # ended campaigns, yesterday's periods
 
@@ -323,6 +342,9 @@ def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[P
                 values["lead"] = lead[i]
             if key == PeriodSummary.TODAY:
                 values["first_days"] = first_visits(unit, campaign_id, end)
+            spots = None
+            if campaign_id == 0 and key in HOTSPOT_PERIODS and (end - start).days < MAX_PERIOD_DAYS:
+                spots = hotspots(unit, 0, start, end, settings.HOTSPOT_MIN_TICKETS)
             rows.append(
                 PeriodSummary(
                     unit=unit,
@@ -332,6 +354,7 @@ def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[P
                     date_to=end,
                     as_of=day,
                     figures=values,
+                    hotspots=spots,
                     computed_at=now,
                 )  # fmt: skip
             )

@@ -6,9 +6,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 
 from campaign.models import OrgUnit
+from dashboard import periods
 from dashboard.hotspots import MAX_IDS, hotspots
+from dashboard.models import PeriodSummary
+from dashboard.periods import periods_refresh
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
 from issues.topics import topic_create
@@ -259,3 +263,51 @@ def test_a_hot_spot_promoted_to_a_topic_names_it(org, leader, api):
     )  # fmt: skip
     [spot] = get(api, leader).json()["hotspots"]
     assert spot["topic"] == topic.pk
+
+
+# The usual periods' hot spots come through the statistics path's cache (dashboard.periods): a row keeps them.
+TODAY = dt.date(2026, 3, 20)
+LAST_7 = {"date_from": TODAY - dt.timedelta(days=6), "date_to": TODAY}
+
+
+@time_machine.travel(at(TODAY, 15), tick=False)
+def test_a_usual_periods_hot_spots_are_read_from_its_row(org, leader, api, django_assert_max_num_queries):
+    # given a hot spot of the last 7 days, its row written by a refresh
+    first = tickets(org.grid1, 5, day=TODAY - dt.timedelta(days=1))
+    periods_refresh(everything=True)
+    kept = PeriodSummary.objects.get(unit=org.district, campaign_id=0, period=PeriodSummary.LAST_7)
+    assert kept.hotspots == hotspots(org.district, 0, LAST_7["date_from"], TODAY, 5)
+    # when a sixth ticket arrives (no sweep yet)
+    tickets(org.grid1, 1, day=TODAY)
+    # then the last 7 days answer from the row, as at its computing: the scope, the row, the topics
+    with django_assert_max_num_queries(3):
+        [spot] = api.as_user(leader).get(URL, LAST_7).json()["hotspots"]
+    assert spot["count"] == 5 and spot["ticket_ids"] == ids_newest_first(first)
+    # while another threshold, a campaign, or a period no row keeps computes now
+    assert get(api, leader, **LAST_7, min_count=6).json()["hotspots"][0]["count"] == 6
+    other = {"date_from": TODAY - dt.timedelta(days=5), "date_to": TODAY}
+    assert get(api, leader, **other).json()["hotspots"][0]["count"] == 6
+    # and the next refresh counts the sixth
+    periods_refresh(everything=True)
+    assert api.as_user(leader).get(URL, LAST_7).json()["hotspots"][0]["count"] == 6
+
+
+@time_machine.travel(at(TODAY, 15), tick=False)
+def test_a_kept_hot_spot_names_the_topic_it_was_promoted_to_at_once(org, leader, api):
+    rows = tickets(org.grid1, 5, day=TODAY)
+    periods_refresh(everything=True)
+    assert api.as_user(leader).get(URL, LAST_7).json()["hotspots"][0]["topic"] is None
+    topic = topic_create(
+        actor=leader, title="占道经营整治", category="城市管理", area=org.district, lat=HERE[0], lng=HERE[1],
+        lead_unit=org.dept1, deadline=TODAY + dt.timedelta(days=30), month=TODAY.replace(day=1),
+        ticket_ids=[t.pk for t in rows],
+    )  # fmt: skip
+    assert api.as_user(leader).get(URL, LAST_7).json()["hotspots"][0]["topic"] == topic.pk
+
+
+@time_machine.travel(at(TODAY, 15), tick=False)
+def test_a_summary_read_leaves_the_hot_spots_unread(org):
+    tickets(org.grid1, 5, day=TODAY)
+    periods_refresh(everything=True)
+    row = periods.cached(org.district, None, LAST_7["date_from"], TODAY)
+    assert row is not None and "hotspots" in row.get_deferred_fields()
