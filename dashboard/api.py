@@ -38,13 +38,15 @@ PERIOD_PARAMS = [
 # The figures of SPEC §6 as the schema states them: counts, and rates (fractions 0..1, null without a denominator).
 COUNTS = (
     "visits", "households_visited", "enterprises_visited", "people_covered", "issues_collected", "suggestions",
-    "resolved_on_site", "resolved_or_closed", "not_cancelled", "open_in_time",
+    "resolved_on_site", "direct", "forwarded", "resolved_or_closed", "not_cancelled", "open_in_time",
 )  # fmt: skip
 RATES = (
     "coverage", "closure_rate", "on_time_rate", "response_rate", "satisfaction_rate", "recurrence_rate",
     "acceptance_rate",
 )  # fmt: skip
 HELP = {
+    "direct": "直办: tickets of the period answered at intake by a dispatcher (answer_directly), never dispatched",
+    "forwarded": "转办: tickets of the period dispatched at least once",
     "resolved_or_closed": "tickets of the period now resolved or closed (closure_rate's numerator)",
     "not_cancelled": "tickets of the period not cancelled (closure_rate's denominator)",
     "open_in_time": "tickets of the period still open and not yet past due_at now (no due_at yet counts as in time)",

@@ -32,6 +32,7 @@ WHOLE_DAY = 0
 SUMS = (
     "visits", "issues_collected", "suggestions", "resolved_on_site", "not_cancelled", "closed", "resolved",
     "resolved_on_time", "dispatched", "responded", "rated", "satisfied", "recurred", "router_suggested", "router_kept",
+    "direct",
 )  # fmt: skip
 
 
@@ -53,6 +54,7 @@ class DayFigures(models.Model):
     recurred = models.PositiveIntegerField(default=0)  # of issues_collected, flagged 重复诉求: recurrence rate
     router_suggested = models.PositiveIntegerField(default=0)  # latest dispatch had a suggested category
     router_kept = models.PositiveIntegerField(default=0)  # … and kept it: the suggestion's acceptance rate
+    direct = models.PositiveIntegerField(default=0)  # 直办: answered at intake (forwarded, 转办, is `dispatched`)
 
     class Meta:
         abstract = True

@@ -84,6 +84,7 @@ def _ticket_figures() -> dict[str, Any]:
         "recurred": Count("id", filter=collected & Q(recurs__isnull=False)),
         "router_suggested": Count("id", filter=Q(suggestion_taken__isnull=False)),
         "router_kept": Count("id", filter=Q(suggestion_taken=True)),
+        "direct": Count("id", filter=Q(answered_directly=True)),
     }
 
 

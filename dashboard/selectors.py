@@ -80,6 +80,9 @@ def _figures(sums: dict[str, Any]) -> dict[str, Any]:
         "issues_collected": sums["issues_collected"],
         "suggestions": sums["suggestions"],
         "resolved_on_site": sums["resolved_on_site"],
+        # 直办 and 转办 (SPEC §6): answered at intake; dispatched at least once (the response rate's denominator)
+        "direct": sums["direct"],
+        "forwarded": sums["dispatched"],
         # the closure rate's numerator and denominator: with open_in_time they split a period's tickets into
         # closed / open in time / open past due (the dashboard's stacked daily chart)
         "resolved_or_closed": sums["closed"],

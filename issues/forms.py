@@ -306,6 +306,12 @@ class ResolveOnSiteForm(ActionForm):
     result = _text(_("办理结果（含政策解释）"))
 
 
+class AnswerDirectlyForm(ActionForm):
+    submit_label = _("直办答复")
+    result = _text(_("答复内容（内部记录：政策解释、咨询答复）"))
+    public_reply = _text(_("公开答复（选填：群众在进度查询中可见，勿含个人信息）"))
+
+
 MERGED_RATING = "rating_of_"  # the callback form's field of a merged requester's rating: rating_of_<ticket id>
 
 
@@ -358,6 +364,7 @@ class CancelForm(ActionForm):
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "resolve_on_site": ResolveOnSiteForm,
+    "answer_directly": AnswerDirectlyForm,
     "dispatch": DispatchForm,
     "accept": AcceptForm,
     "return": ReturnForm,

@@ -48,6 +48,7 @@ TICKET_HEADERS = [
     "满意度",
     "重办次数",
     "现场解决",
+    "直办",
 ]
 SUPERVISION_LABELS = {0: "", 1: "黄牌", 2: "红牌"}
 
@@ -101,6 +102,7 @@ def ticket_row(t: Ticket, now: dt.datetime) -> list[Any]:
         str(sat.get(t.satisfaction, "")),
         t.reopen_count,
         "是" if t.resolved_on_site else "",
+        "是" if t.answered_directly else "",
     ]
 
 

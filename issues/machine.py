@@ -53,6 +53,9 @@ ACTIONS: dict[str, Action] = {
     for a in [
         Action("resolve_on_site", frozenset({R}), Status.RESOLVED, raising_cadre, ("result",),
                effect=rules.resolve_on_site, label="现场解决"),
+        Action("answer_directly", frozenset({R}), Status.RESOLVED, dispatcher, ("result",),
+               rule=rules.answer_directly_rule, guard=rules.answer_directly_guard, effect=rules.answer_directly,
+               label="直办答复"),
         Action("dispatch", frozenset({R}), D, dispatcher,
                rule=rules.dispatch_rule, effect=rules.dispatch, label="派单"),
         Action("return", frozenset({D}), R, lead_unit_handler, ("reason",),

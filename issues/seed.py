@@ -20,6 +20,7 @@ from campaign import categories
 from campaign.days import local_day
 from campaign.models import OrgUnit, User
 from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
+from issues.seed_direct import answered_at_once
 from issues.seed_gatherings import GATHERINGS, gathering, promote_first
 from issues.sla import due_at_for
 from issues.texts import CATEGORIES, complaint_text
@@ -188,11 +189,8 @@ class Seeder:
 
     def run(self, d: Draft, force_open: bool = False) -> None:
         rng, t, now = self.rng, d.ticket, self.now
-        if not force_open and t.created_by_id in self.cadre_ids and rng.random() < 0.15:
-            at = t.created_at + dt.timedelta(minutes=rng.randint(5, 40))
-            t.mode, t.resolved_on_site, t.result, t.resolved_at = Mode.IMMEDIATE, True, "现场解答/处理，群众认可", at
-            d.step(at, now, "resolve_on_site", t.created_by, Status.RESOLVED)
-            return self.callback(d)
+        if not force_open and answered_at_once(self, d):  # 现场解决 or 直办 (not yet, if it would lie ahead)
+            return self.callback(d) if d.ok else None
         if not force_open and rng.random() < 0.02:
             d.step(t.created_at + self.hours(1, 30), now, "cancel", self.dispatcher, Status.CANCELLED, "重复诉求")
             return None

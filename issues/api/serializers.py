@@ -60,6 +60,7 @@ class TicketListSerializer(serializers.ModelSerializer):
             "reopen_count",
             "satisfaction",
             "resolved_on_site",
+            "answered_directly",
             "created_at",
             "dispatched_at",
             "accepted_at",
@@ -125,6 +126,7 @@ def _list_row(t: Ticket, moment: Any) -> dict[str, Any]:
         "reopen_count": t.reopen_count,
         "satisfaction": t.satisfaction,
         "resolved_on_site": t.resolved_on_site,
+        "answered_directly": t.answered_directly,
         "created_at": when(t.created_at),
         "dispatched_at": when(t.dispatched_at),
         "accepted_at": when(t.accepted_at),
@@ -211,7 +213,9 @@ class ActionRequestSerializer(serializers.Serializer):
     lead_official = serializers.IntegerField(required=False)
     part = CleanCharField(required=False)
     public_notice = CleanCharField(required=False)
-    public_reply = CleanCharField(required=False, help_text="resolve: the answer /lookup/ shows the requester")
+    public_reply = CleanCharField(
+        required=False, help_text="resolve, answer_directly: the answer /lookup/ shows the requester"
+    )
     rating = serializers.ChoiceField(
         choices=["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], required=False
     )

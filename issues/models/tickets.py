@@ -179,6 +179,8 @@ class Ticket(models.Model):
     satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices, blank=True)
     unreachable_count = models.PositiveSmallIntegerField(_("无法联系次数"), default=0)
     resolved_on_site = models.BooleanField(_("现场解决"), default=False)
+    # 直办 (SPEC §5 answer_directly): answered at intake by a dispatcher, never dispatched; counted as `direct`
+    answered_directly = models.BooleanField(_("直办"), default=False, db_default=False)  # raw inserts too
     public_notice = models.TextField(_("公开说明"), max_length=4000, blank=True)
     result = models.TextField(_("办理结果"), max_length=4000, blank=True)  # internal: never on /lookup/
     public_reply = models.TextField(_("公开答复"), max_length=4000, blank=True)  # written at resolve; /lookup/ shows it

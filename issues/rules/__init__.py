@@ -32,6 +32,9 @@ from issues.rules.extensions import (
 )
 from issues.rules.fields import parse_moment
 from issues.rules.handling import (
+    answer_directly,
+    answer_directly_guard,
+    answer_directly_rule,
     assist,
     instruct,
     progress,
@@ -44,6 +47,9 @@ __all__ = [
     "Ctx",
     "Notice",
     "accept",
+    "answer_directly",
+    "answer_directly_guard",
+    "answer_directly_rule",
     "assist",
     "callback",
     "callback_rule",

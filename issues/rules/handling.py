@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from campaign.scope import subtree_q
 from issues.merging import merged_into
-from issues.models import Mode, NotificationKind, Ticket
+from issues.models import Mode, NotificationKind, Source, Ticket
 from issues.rules.context import NOTE_LIMIT, Ctx
 from issues.rules.extensions import drop_request
 from issues.rules.fields import text_field
@@ -70,6 +70,38 @@ def resolve(ctx: Ctx) -> None:
     drop_request(ctx)
     reply = ctx.clean["public_reply"] or ""
     text = _("您的诉求（工单 %(code)s）已办结。%(reply)s") % {"code": ctx.ticket.code, "reply": reply[:200]}
+    ctx.notify_requesters(NotificationKind.RESOLVED, text, [ctx.ticket.pk, *(t.pk for t in merged_into(ctx.ticket))])
+
+
+# 直办 answers the matters brought to the dispatcher (by phone, at the window, online); a cadre's visit has its own
+# way of answering at once (resolve_on_site), and a matter once dispatched is 转办 however it ends.
+DIRECT_SOURCES = frozenset({Source.HOTLINE, Source.WALK_IN, Source.ONLINE})
+
+
+def answer_directly_guard(ticket: Ticket, now: object) -> str | None:
+    if ticket.dispatched_at is not None:
+        return _("工单已派过单（转办），不能再直办，请由承办单位办结。")
+    if ticket.source not in DIRECT_SOURCES:
+        return _("直办适用于热线、窗口和网上诉求；走访中收集的诉求由走访干部现场解决。")
+    return None
+
+
+def answer_directly_rule(ctx: Ctx) -> None:
+    ctx.clean["public_reply"] = text_field(ctx, "public_reply")
+
+
+def answer_directly(ctx: Ctx) -> None:
+    """直办 (SPEC §5): the dispatcher answers at intake (policy explained, question answered); the requester is told,
+    with the public reply when there is one."""
+    ctx.set(
+        answered_directly=True,
+        result=text_field(ctx, "result"),
+        public_reply=ctx.clean["public_reply"],
+        resolved_at=ctx.now,
+        unreachable_count=0,
+    )
+    reply = ctx.clean["public_reply"] or ""
+    text = _("您的诉求（工单 %(code)s）已直接答复。%(reply)s") % {"code": ctx.ticket.code, "reply": reply[:200]}
     ctx.notify_requesters(NotificationKind.RESOLVED, text, [ctx.ticket.pk, *(t.pk for t in merged_into(ctx.ticket))])
 
 

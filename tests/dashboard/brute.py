@@ -48,6 +48,8 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         "issues_collected": len(collected),
         "suggestions": sum(1 for t in tickets if t.kind == "suggestion"),
         "resolved_on_site": sum(1 for t in tickets if t.resolved_on_site),
+        "direct": sum(1 for t in tickets if t.answered_directly),
+        "forwarded": len(dispatched),
         "resolved_or_closed": len(done),
         "not_cancelled": sum(1 for t in tickets if t.status != "cancelled"),
         "closure_rate": _ratio(len(done), sum(1 for t in tickets if t.status != "cancelled")),

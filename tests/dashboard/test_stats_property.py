@@ -34,7 +34,7 @@ ticket_st = st.fixed_dictionaries(
         "hour": st.integers(0, 23),
         "kind": st.sampled_from(["complaint", "request", "suggestion", "consultation"]),
         "status": st.sampled_from(STATUSES),
-        "on_site": st.booleans(),
+        "answered": st.sampled_from([None, "on_site", "direct"]),  # resolved at once: 现场解决, or 直办
         "accept_after_h": st.sampled_from([None, 1, 23, 25, 48]),
         "due_after_h": st.sampled_from([None, -30, 5, 30, 24 * 400, 24 * 4000]),  # the last two: still in time now
         "resolve_after_h": st.sampled_from([1, 40]),
@@ -51,8 +51,10 @@ ticket_st = st.fixed_dictionaries(
 def _ticket(spec: dict, units: list, campaign, departments: list) -> Ticket:
     created = at(D0 + dt.timedelta(days=spec["day"]), spec["hour"])
     fields: dict = {"kind": spec["kind"], "status": spec["status"], "category": spec["category"]}
-    fields["resolved_on_site"] = spec["on_site"] and spec["status"] in ("resolved", "closed")
-    if spec["status"] != "reported" and not fields["resolved_on_site"]:
+    done = spec["status"] in ("resolved", "closed")
+    fields["resolved_on_site"] = done and spec["answered"] == "on_site"
+    fields["answered_directly"] = done and spec["answered"] == "direct"
+    if spec["status"] != "reported" and not (fields["resolved_on_site"] or fields["answered_directly"]):
         fields["dispatched_at"] = created + dt.timedelta(hours=1)
         fields["lead_unit"] = departments[spec["lead"]]
         fields["suggestion_taken"] = spec["taken"]
