@@ -10,9 +10,22 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campaign import admin_calendar  # noqa: F401  the calendar's days and years
+from campaign.admin_assignments import AssignmentAdmin, KeyProjectAdmin
 from campaign.admin_import import register_import_view
 from campaign.admin_personal import PersonalDataAdmin
-from campaign.models import AccessLog, AuditEvent, Campaign, Category, Enterprise, Export, Household, OrgUnit, User
+from campaign.models import (
+    AccessLog,
+    Assignment,
+    AuditEvent,
+    Campaign,
+    Category,
+    Enterprise,
+    Export,
+    Household,
+    KeyProject,
+    OrgUnit,
+    User,
+)
 from campaign.scope import may_reveal_personal_data
 from campaign.validators import mask_id_number, mask_name, mask_phone, normalize_id_number, validate_id_number
 
@@ -143,6 +156,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     readonly_fields = ["at", "action", "actor", "actor_name", "object_type", "object_id", "client_address", "changes"]
 
+
+# Assignments (包户/包企/挂点) and key projects; an assignment list's import at /admin/campaign/assignment/import/.
+admin.site.register(KeyProject, KeyProjectAdmin)
+admin.site.register(Assignment, AssignmentAdmin)
 
 # /admin/campaign/import/: registry import from .xlsx/.csv, all-or-nothing with a row-by-row report (SPEC §2).
 register_import_view(admin.site)

@@ -24,6 +24,9 @@ DISTRIBUTED: dict[str, str] = {
     # registries: a household or an enterprise belongs to a grid, so to one district
     "campaign.Household": KEY,
     "campaign.Enterprise": KEY,
+    # assignments (包户/包企/挂点): a key project lies in one district; an assignment follows its target's district
+    "campaign.KeyProject": KEY,
+    "campaign.Assignment": KEY,
     # visits (partitioned by month as well: the partition key joins the key in every unique key)
     "visits.Visit": KEY,
     "visits.VisitPhoto": KEY,
@@ -143,6 +146,9 @@ UNIQUE_TO_WIDEN: frozenset[str] = frozenset(
 # district: that link is kept as a plain id with no FK, read across shards when shown.
 FK_TO_COLOCATE: frozenset[str] = frozenset(
     {
+        "campaign.Assignment.household",  # an assignment's district is its target's (campaign.assignments)
+        "campaign.Assignment.enterprise",
+        "campaign.Assignment.project",
         "visits.Visit.household",
         "visits.Visit.enterprise",
         "visits.Visit.ticket",

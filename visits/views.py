@@ -17,7 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from campaign.assignments import ASSIGNEE_ROLES
 from campaign.models import Role, User
+from visits.assignments import my_assignments
 
 SW_SOURCE = settings.BASE_DIR / "static" / "js" / "m" / "sw.js"
 
@@ -46,6 +48,7 @@ SHELL_STATIC = [
     "js/m/tickets.js",
     "js/m/duty.js",
     "js/m/household.js",
+    "js/m/assigned.js",
     "js/m/app.js",
     "m/manifest.webmanifest",
     "m/icon-192.png",
@@ -58,8 +61,11 @@ SHELL_STATIC = [
 def phone_page(request: HttpRequest) -> HttpResponse:
     """The cadre's phone page: everything after the first paint is JS talking to the JSON API. The tabs and
     their words follow the role (phone_profile); `?ticket=<id>` (the ticket page's 记录上门走访) is read by the JS,
-    so the page itself stays the same for every ticket and the service worker can keep it."""
-    return render(request, "m/index.html", {"phone": phone_profile(request.user)})  # type: ignore[arg-type]
+    so the page itself stays the same for every ticket and the service worker can keep it. A cadre's or a leader's
+    assignments (我包联的, issue 16) are listed in the page: the kept copy shows them as last seen online."""
+    user: User = request.user  # type: ignore[assignment]
+    assigned = my_assignments(user) if user.role in ASSIGNEE_ROLES else None
+    return render(request, "m/index.html", {"phone": phone_profile(user), "assigned": assigned})
 
 
 def phone_profile(user: User) -> dict[str, Any]:

@@ -1,3 +1,4 @@
+from campaign.models.assignments import Assignment, AssignmentTarget, KeyProject
 from campaign.models.audit import AuditAction, AuditEvent
 from campaign.models.campaigns import MODES, CalendarDay, CalendarYear, Campaign
 from campaign.models.categories import Category
@@ -10,6 +11,8 @@ __all__ = [
     "MODES",
     "HOUSEHOLD_TAGS",
     "AccessLog",
+    "Assignment",
+    "AssignmentTarget",
     "AuditAction",
     "AuditEvent",
     "CalendarDay",
@@ -19,6 +22,7 @@ __all__ = [
     "Enterprise",
     "Export",
     "Household",
+    "KeyProject",
     "OrgUnit",
     "PasswordHistory",
     "RevealReason",

@@ -1,8 +1,8 @@
 /* The cadre's phone page (/m/), first part: the shared namespace window.ZPhone — the page's state, its URLs and
  * the small helpers every other part uses (labels, DOM, dates, ids, JSON GET, the notice line).
  * Load order (templates/m/index.html): store.js, outbox.js, core.js, location.js, targets.js, visit-form.js,
- * outbox-ui.js, today.js, tickets.js, duty.js, household.js, app.js. Parts call each other through ZPhone only at run time,
- * so each part only needs this one loaded before it.
+ * outbox-ui.js, today.js, tickets.js, duty.js, household.js, assigned.js, app.js. Parts call each other through
+ * ZPhone only at run time, so each part only needs this one loaded before it.
  */
 (function () {
   "use strict";
