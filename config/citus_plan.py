@@ -42,6 +42,9 @@ DISTRIBUTED: dict[str, str] = {
     # monthly topics: a topic's area (and so its attaching tickets) lies in one district; its milestones follow it
     "issues.Topic": KEY,
     "issues.TopicMilestone": KEY,
+    # messages and tasks to cadres: a message goes to a unit's subtree, so to one district; its receipts follow it
+    "issues.CadreMessage": KEY,
+    "issues.MessageReceipt": KEY,
     # statistics: derived per (day, unit) of one district; a city figure is a sum over the districts' shards
     "dashboard.DailyRollup": KEY,
     "dashboard.VisitTargetDay": KEY,
@@ -163,5 +166,6 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "issues.RequesterNotice.ticket",
         "issues.Ticket.topic",  # a ticket joins a topic of its own district only (issues.topics)
         "issues.TopicMilestone.topic",
+        "issues.MessageReceipt.message",  # a receipt is written in its message's district (issues.messages)
     }
 )

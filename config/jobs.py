@@ -111,6 +111,7 @@ TASK_QUEUE: dict[str, str] = {
     "campaign.partitions.partitions_ahead_task": "escalation",
     "campaign.exports.export_run_task": "exports",
     "issues.notices.notices_send_task": "notifications",
+    "issues.messages.message_deliver_task": "notifications",  # a message to cadres: its receipts
 }
 CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in TASK_QUEUE.items()}
 # A worker started without --queues consumes all four (a plain `celery -A config worker` on a small machine). Each

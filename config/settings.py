@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "SuggestedUnitSourceEnum": ["directory", "model"],
         "StatusEnum": "issues.models.Status",  # the tickets' (named as before topics brought a second `status`)
         "TopicStatusEnum": "issues.models.TopicStatus",
+        "MessageKindEnum": "issues.models.MessageKind",  # messages and tasks to cadres
     },
 }
 

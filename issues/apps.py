@@ -8,6 +8,7 @@ class IssuesConfig(AppConfig):
     def ready(self) -> None:
         from campaign import exports
         from issues import (
+            messages,  # noqa: F401 - registers its Celery task (message_deliver_task) in every process
             notices,  # noqa: F401 - registers its Celery task (notices_send_task) in every process
             placement,
         )

@@ -15,6 +15,9 @@ unique constraint on that key (no migration in issue 14's slice): the ticket row
 
 Without a broker (the embedded default, eager Celery) the task runs in place after commit, as before; with a
 broker that cannot be reached the web process sends in place rather than lose the notices.
+
+Messages and tasks to cadres (issues.messages, issue 16) take the same road: queue_or_run publishes their delivery
+on this queue, after the message's commit, with the same fall-back.
 """
 
 from __future__ import annotations
@@ -58,22 +61,29 @@ class Notice:
 
 
 def notices_queue(notices: list[Notice]) -> None:
-    """Queue the notices on the `notifications` queue (in place when Celery is eager); send them here if the broker
-    cannot take them (the task is idempotent, so a publish that did arrive after all costs nothing), and for
-    BROKER_BACKOFF_S after that without trying the broker again (one bounded publish attempt per back-off)."""
-    global _broker_down_until
+    """Queue the notices on the `notifications` queue (in place when Celery is eager), or send them here if the broker
+    cannot take them (queue_or_run)."""
     if not notices:
         return
-    if time.monotonic() < _broker_down_until:
-        notices_send(notices)
-        return
     payload = [dataclasses.asdict(notice) for notice in notices]
+    queue_or_run(notices_send_task, (payload,), lambda: notices_send(notices))
+
+
+def queue_or_run(task: Any, args: tuple[Any, ...], in_place: Callable[[], object]) -> None:
+    """Publish `task(*args)` on its queue (in place when Celery is eager); run `in_place` instead if the broker cannot
+    take it (the task must be idempotent, so a publish that did arrive after all costs nothing), and for
+    BROKER_BACKOFF_S after that without trying the broker again (one bounded publish attempt per back-off). Used by
+    notices_queue and by issues.messages (messages to cadres)."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        in_place()
+        return
     try:
-        notices_send_task.apply_async(args=(payload,), retry=False)
+        task.apply_async(args=args, retry=False)
     except Exception as exc:
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
         log.warning("notifications sent in place, the queue refused them: %s", type(exc).__name__)
-        notices_send(notices)
+        in_place()
 
 
 def _recipients(notices: list[Notice]) -> list[set[int]]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from issues import directory_views, topic_views, views
+from issues import directory_views, message_views, topic_views, views
 
 urlpatterns = [
     path("", views.inbox, name="tickets-inbox"),
@@ -21,6 +21,8 @@ urlpatterns = [
         topic_views.topic_milestone_done,
         name="tickets-topic-milestone-done",
     ),
+    # messages and tasks to cadres (精神早餐, 任务布置; issue 16 item 7)
+    path("messages/", message_views.messages_page, name="tickets-messages"),
     path("notifications/", views.notifications_page, name="tickets-notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="tickets-notifications-read-all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="tickets-notification-read"),

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from issues import api
+from issues.api.messages import MessageAck, MessageDetail, MessageList
 from issues.api.topics import TopicClose, TopicDetail, TopicList, TopicMilestoneDone
 
 urlpatterns = [
@@ -20,6 +21,10 @@ urlpatterns = [
     path("topics/<int:pk>/", TopicDetail.as_view(), name="api-topic"),
     path("topics/<int:pk>/close/", TopicClose.as_view(), name="api-topic-close"),
     path("topics/<int:pk>/milestones/<int:milestone>/done/", TopicMilestoneDone.as_view(), name="api-topic-milestone"),
+    # messages and tasks to cadres (精神早餐, 任务布置; issue 16 item 7)
+    path("messages/", MessageList.as_view(), name="api-messages"),
+    path("messages/<int:pk>/", MessageDetail.as_view(), name="api-message"),
+    path("messages/<int:pk>/ack/", MessageAck.as_view(), name="api-message-ack"),
     path("notifications/", api.NotificationList.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", api.NotificationRead.as_view(), name="api-notification-read"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from campaign.assignments import ASSIGNEE_ROLES
 from campaign.models import Role, User
 from visits.assignments import my_assignments
+from visits.messages import cadre_inbox
 
 SW_SOURCE = settings.BASE_DIR / "static" / "js" / "m" / "sw.js"
 
@@ -49,6 +50,7 @@ SHELL_STATIC = [
     "js/m/duty.js",
     "js/m/household.js",
     "js/m/assigned.js",
+    "js/m/messages.js",
     "js/m/app.js",
     "m/manifest.webmanifest",
     "m/icon-192.png",
@@ -65,7 +67,8 @@ def phone_page(request: HttpRequest) -> HttpResponse:
     assignments (我包联的, issue 16) are listed in the page: the kept copy shows them as last seen online."""
     user: User = request.user  # type: ignore[assignment]
     assigned = my_assignments(user) if user.role in ASSIGNEE_ROLES else None
-    return render(request, "m/index.html", {"phone": phone_profile(user), "assigned": assigned})
+    context = {"phone": phone_profile(user), "assigned": assigned, "cadre_inbox": cadre_inbox(user)}
+    return render(request, "m/index.html", context)
 
 
 def phone_profile(user: User) -> dict[str, Any]:

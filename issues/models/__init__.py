@@ -1,7 +1,9 @@
 """The issues app's rows: tickets and their timeline (tickets.py), notifications and code counters (notices.py), the
-dispatch directory (directory.py), the router's stored models (router.py), monthly topics (topics.py)."""
+dispatch directory (directory.py), the router's stored models (router.py), monthly topics (topics.py), messages and
+tasks to cadres (messages.py)."""
 
 from issues.models.directory import DirectoryRow, ReturnReason
+from issues.models.messages import CadreMessage, MessageKind, MessageReceipt
 from issues.models.notices import Notification, NotificationKind, RequesterNotice, TicketSequence
 from issues.models.router import RouterKind, RouterModel
 from issues.models.tickets import (
@@ -23,8 +25,11 @@ __all__ = [
     "OPEN_STATUSES",
     "PRIORITY",
     "UNMARKED",
+    "CadreMessage",
     "DirectoryRow",
     "Kind",
+    "MessageKind",
+    "MessageReceipt",
     "Mode",
     "Notification",
     "NotificationKind",
