@@ -52,6 +52,9 @@ class Campaign(models.Model):
     # {"household_coverage": 1.0, ...}: e.g. every household visited once in the campaign.
     targets = models.JSONField(_("目标"), default=dict, blank=True)
     working_days = models.BooleanField(_("按工作日计算时限"), default=False)
+    # The dashboard adds "现场解决(含政策解释)" = resolved on site + 直办 (answered at intake), as districts publish it
+    # (issue 16 item 5); `resolved_on_site` keeps its own meaning beside it.
+    on_site_with_direct = models.BooleanField(_("现场解决含政策解释（直办）"), default=False, db_default=False)
     is_active = models.BooleanField(_("进行中"), default=True)
 
     class Meta:
