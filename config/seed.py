@@ -7,6 +7,7 @@ from typing import Any
 
 import issues.seed
 import visits.seed
+import visits.seed_assignments
 from campaign.partitions import partitions_between
 from campaign.seed import SeedContext, build_core
 
@@ -18,7 +19,8 @@ def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
     ctx = build_core(size=size, seed=seed, stdout=stdout)
     # PostgreSQL: the months of the history seeded below get their partitions first (not the default ones).
     partitions_between(ctx.now - dt.timedelta(days=HISTORY_DAYS), ctx.now)
-    for name, seed_app in (("visits", visits.seed.seed), ("issues", issues.seed.seed)):
+    apps = (("visits", visits.seed.seed), ("issues", issues.seed.seed), ("assignments", visits.seed_assignments.seed))
+    for name, seed_app in apps:
         ctx.stdout.write(f"==> {name}\n")
         seed_app(ctx)
     return ctx

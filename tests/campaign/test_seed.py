@@ -140,3 +140,32 @@ def test_the_demo_replays_its_last_two_weeks_dispatches_against_the_router(seede
     assert stats_summary(query)["acceptance_rate"] == pytest.approx(kept / recorded.count())
     rows = categories(None, Period("custom", first.date(), day))
     assert any(row["acceptance"] is not None for row in rows)
+
+
+def test_the_demo_assigns_doors_to_cadres_and_key_projects_to_leaders(seeded):
+    """包户/包企/挂点 (visits.seed_assignments): the demo cadre's list mixes doors already visited in the campaign with
+    doors still to knock on, cadres' coverage lies between 30 % and 80 %, and every key project has its leader."""
+    import datetime as dt
+
+    from campaign.models import Assignment, KeyProject
+    from visits.assignments import assignment_coverage, my_assignments
+
+    cadre = User.objects.get(username="cadre")
+    mine = my_assignments(cadre)
+    assert 0 < mine.not_visited < mine.total
+    assert {row.type for row in mine.rows} == {"household", "enterprise"}
+    assert Assignment.objects.filter(user=cadre).exclude(unit=cadre.unit).count() == 0  # their own grid
+    assert Assignment.objects.filter(batch="标签：独居老人").exists()
+
+    admin, day = User.objects.get(username="admin"), seed_now().date()
+    coverage = assignment_coverage(admin, date_from=day - dt.timedelta(days=90), date_to=day)
+    shares = [row["visited"] / row["assigned"] for row in coverage if row["assigned"] >= 10]
+    assert shares and 0.3 <= sum(shares) / len(shares) <= 0.8
+
+    projects = KeyProject.objects.all()
+    assert 3 <= projects.count() <= 6
+    assert projects.filter(name="丈八街道老旧小区改造项目").exists()
+    for project in projects:
+        (leader,) = [a.user for a in Assignment.objects.filter(project=project).select_related("user")]
+        assert leader.role == Role.LEADER and leader.unit.contains(project.unit)
+        assert project.district_id == project.unit.district_id
