@@ -96,7 +96,9 @@ def tickets_mark_overdue(now: dt.datetime | None = None) -> int:
     return Ticket.objects.filter(unmarked_q(now or timezone.now())).update(passed_due_at=F("due_at"))
 
 
-def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...], arms: list[Q] | None) -> list[int]:
+def _capped_counts(
+    qs: QuerySet[Ticket], statuses: tuple[str, ...], arms: list[Q] | None, unscoped: QuerySet[Ticket] | None
+) -> list[int]:
     """Per status, COUNT over at most COUNT_CAP + 1 rows, all in one query:
     SELECT (SELECT COUNT(*) FROM (… status = s1 LIMIT n) c0), (… s2 …): each a bounded index range.
 
@@ -105,7 +107,10 @@ def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...], arms: list[Q
     pick a sequential scan that stops there too but reads ~6 rows for each one counted. A scope that is an OR of
     `arms` (issues.selectors.scope_arms) counts the UNION of each arm's first rows, read through its own index: over
     the OR, the planner could not estimate the arrays of ids and scanned the table, testing each row against an
-    array of 1,800 co-unit tickets (a department's closed tickets at city size: 0.35 s → bench/README.md)."""
+    array of 1,800 co-unit tickets (a department's closed tickets at city size: 0.35 s → bench/README.md). Each arm
+    is read from `unscoped` (the same filters without the scope) where the caller gives it: the arms' union is the
+    scope, and an arm read from `qs` carried the whole OR again, a BitmapOr of every arm's index per arm (a
+    department handler's counters at city size: 45 ms in the capped counts, bench/README.md, session 12)."""
     parts: list[str] = []
     params: list[Any] = []
     for i, status in enumerate(statuses):
@@ -116,7 +121,8 @@ def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...], arms: list[Q
             # Each arm stops at the cap too where the database allows it (PostgreSQL): one arm past it puts the union
             # past it, and arms under it are counted whole.
             bound = COUNT_CAP + 1 if connections[qs.db].features.supports_slicing_ordering_in_compound else None
-            first, *others = (mine.filter(arm).order_by().values("pk")[:bound] for arm in arms)
+            base = (unscoped if unscoped is not None else qs).filter(status=status)
+            first, *others = (base.filter(arm).order_by().values("pk")[:bound] for arm in arms)
             rows = first.union(*others)[: COUNT_CAP + 1]
         sql, sub_params = rows.query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) c{i})")  # noqa: S608 -- Django-compiled SQL, params apart
@@ -126,9 +132,12 @@ def _capped_counts(qs: QuerySet[Ticket], statuses: tuple[str, ...], arms: list[Q
         return list(cursor.fetchone())
 
 
-def ticket_counters(qs: QuerySet[Ticket], *, arms: list[Q] | None = None) -> dict[str, Any]:
+def ticket_counters(
+    qs: QuerySet[Ticket], *, arms: list[Q] | None = None, unscoped: QuerySet[Ticket] | None = None
+) -> dict[str, Any]:
     """Counts per status, open overdue, open supervised and pending extension requests for `qs`, the tickets of a
-    scope that is the OR of `arms` (issues.selectors.scope_arms), or of one condition (None).
+    scope that is the OR of `arms` (issues.selectors.scope_arms), or of one condition (None); `unscoped`: the same
+    filters over every ticket, from which the capped counts read each arm (their union is the scope).
 
     The open figures are exact, in one query over the open tickets (the partial indexes). Each other status is
     counted up to COUNT_CAP + 1 rows; a figure past the cap reads COUNT_CAP and its key is listed in `capped`
@@ -142,7 +151,7 @@ def ticket_counters(qs: QuerySet[Ticket], *, arms: list[Q] | None = None) -> dic
     row = qs.filter(status__in=OPEN_STATUSES).order_by().aggregate(**aggregates)
     by_status: dict[str, int] = {str(s): row[s] for s in OPEN_STATUSES}
     capped: list[str] = []
-    for status, n in zip(CLOSED_STATUSES, _capped_counts(qs, CLOSED_STATUSES, arms), strict=True):
+    for status, n in zip(CLOSED_STATUSES, _capped_counts(qs, CLOSED_STATUSES, arms, unscoped), strict=True):
         by_status[status] = min(n, COUNT_CAP)
         if n > COUNT_CAP:
             capped.append(status)

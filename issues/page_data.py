@@ -87,7 +87,9 @@ def counters(user: User, params: QueryDict) -> list[Counter]:
     """Counts per status for the same filters (the status filter aside), so each counter is a link to its list."""
     others = params.copy()
     others.pop("status", None)
-    counts = ticket_counters(tickets_filtered(user, others), arms=scope_arms(user))
+    arms = scope_arms(user)
+    unscoped = tickets_filtered(user, others, Ticket.objects.all()) if arms else None  # each arm read alone
+    counts = ticket_counters(tickets_filtered(user, others), arms=arms, unscoped=unscoped)
     chosen = params.get("status", "")
     capped = set(counts["capped"])
     rows = [Counter("", _("全部"), counts["total"], querystring(params, status=None), chosen == "", "total" in capped)]

@@ -135,7 +135,9 @@ class TicketCounters(APIView):
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
         qs = tickets_filtered(user, request.query_params)
-        return Response(ticket_counters(qs, arms=selectors.scope_arms(user)))
+        arms = selectors.scope_arms(user)
+        unscoped = tickets_filtered(user, request.query_params, Ticket.objects.all()) if arms else None
+        return Response(ticket_counters(qs, arms=arms, unscoped=unscoped))
 
 
 class TicketGeo(APIView):

@@ -120,3 +120,26 @@ def test_a_narrow_scope_counts_each_ticket_once_across_its_arms_and_caps(org, ap
     assert counts["capped"] == ["closed", "total"]
     capped = {c.key: (c.count, c.capped) for c in web(handler).get("/tickets/").context["counters"]}
     assert capped["closed"] == (2, True) and capped["cancelled"] == (1, False)
+
+
+def test_a_handlers_capped_counts_read_each_arm_alone_and_stay_in_scope(api, handler, org):
+    # given closed tickets led by the handler's department, one shared with it, another department's, a cancelled one
+    now = timezone.now()
+    rows = [
+        ticket_row(unit=org.grid1, created_at=now, status="closed", lead_unit=org.dept1),
+        ticket_row(unit=org.grid2, created_at=now, status="closed", lead_unit=org.dept1),
+        ticket_row(unit=org.grid1, created_at=now, status="closed", lead_unit=org.dept2),  # shared below
+        ticket_row(unit=org.grid1, created_at=now, status="closed", lead_unit=org.dept2),  # not the handler's
+        ticket_row(unit=org.grid1, created_at=now, status="cancelled"),  # never the department's
+    ]
+    *led, shared, _, _ = Ticket.objects.bulk_create(rows)
+    TicketCoUnit.objects.create(ticket=shared, unit=org.dept1)
+    mine = {t.pk for t in (*led, shared)}
+    assert set(tickets_visible_to(handler).values_list("pk", flat=True)) == mine
+    # then the counters count the scope's tickets only, per status and with a filter, as the list does
+    counts = api.as_user(handler).get("/api/v1/tickets/counters/").json()
+    assert counts["by_status"]["closed"] == 3 and counts["by_status"]["cancelled"] == 0 and counts["capped"] == []
+    listed = api.as_user(handler).get("/api/v1/tickets/", {"status": "closed"}).json()["results"]
+    assert {row["id"] for row in listed} == mine
+    filtered = api.as_user(handler).get("/api/v1/tickets/counters/", {"category": "教育"}).json()
+    assert filtered["by_status"]["closed"] == 0 and filtered["total"] == 0
