@@ -1,6 +1,6 @@
 """The dispatcher's day through the pages only (issue 13), in Debian's Chromium at desktop width: dispatch a reported
-ticket with the five clarities, answer the lead unit's extension requests (grant one with the pre-filled date,
-refuse another with a reason), merge a new report into the resolved ticket it repeats from the ticket page's likely
+ticket with the five clarities, answer a hotline question at intake (直办, issue 16), answer the lead unit's
+extension requests (grant one with the pre-filled date, refuse another with a reason), merge a new report into the resolved ticket it repeats from the ticket page's likely
 duplicates (issue 15), and do the callback (回访) of both requesters with one logged reveal of each phone.
 The ticket page is photographed at desktop width and at 360 px, where its content comes before its actions."""
 
@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 
 from campaign.models import AccessLog
-from issues.models import Notification, Ticket, TicketEvent
+from issues.models import Notification, RequesterNotice, Ticket, TicketEvent
+from issues.services import ticket_create
 from tests.browser import LAUNCH_ARGS, SHOTS, TIMEOUT_MS, Watch, base_url, dispatch_form_submit, login
 
 pytestmark = pytest.mark.browser
@@ -39,6 +40,20 @@ def _dispatch(page, base, ticket, org) -> None:
     )
     page.wait_for_selector(".flash li")
     assert "待签收" in page.inner_text(".ticket-head")
+
+
+def _answer_directly(page, base, consultation) -> None:
+    """A hotline question answered at intake (直办): from the inbox's 待派单 list, the ticket page's own form."""
+    page.goto(f"{base}/tickets/?status=reported")
+    page.click(f"a:text('{consultation.code}')")
+    page.wait_for_url(f"{base}/tickets/{consultation.pk}/")
+    page.click("details[data-action=answer_directly] > summary")
+    form = page.locator("details[data-action=answer_directly] form")
+    form.locator("textarea[name=result]").fill("电话中解释了异地就医备案政策，告知办理渠道")
+    form.locator("textarea[name=public_reply]").fill("异地就医请先在医保App备案，备案后可直接结算。")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash li")
+    assert "直办答复" in page.inner_text(".flash")
 
 
 def _answer_extensions(page, base, grant, refuse) -> None:
@@ -111,7 +126,7 @@ def _phone(browser, watch, base, dispatcher, ticket) -> None:
     context.close()
 
 
-def _drive(chromium_path, base, watch, dispatcher, org, reported, grant, refuse, resolved, duplicate) -> None:
+def _drive(chromium_path, base, watch, dispatcher, org, reported, grant, refuse, resolved, duplicate, asked) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -126,6 +141,7 @@ def _drive(chromium_path, base, watch, dispatcher, org, reported, grant, refuse,
         login(page, base, dispatcher.username, "/tickets/")
         assert page.inner_text(".counter-extension .n") == "2"
         _dispatch(page, base, reported, org)
+        _answer_directly(page, base, asked)
         _answer_extensions(page, base, grant, refuse)
         _merge(page, base, duplicate, resolved)
         _callback(page, base, resolved, duplicate)
@@ -147,14 +163,24 @@ def test_the_dispatcher_dispatches_answers_extensions_and_calls_back(
     refused_due = refuse.due_at
     # and a new report of the same matter by another resident (their phone on the ticket)
     duplicate = tickets.reported(requester_name="张桂兰", requester_phone="13900000055")
+    # and a hotline call asking how to claim medical costs in another city (a question, answered at intake: 直办)
+    asked = ticket_create(
+        actor=dispatcher, source="hotline", kind="consultation", category="城市管理", description="咨询异地就医报销",
+        requester_phone="13700001234", lat=34.19, lng=108.88,
+    )  # fmt: skip
     watch = Watch()
 
     # when the dispatcher does the day through the pages
-    _drive(chromium_path, base_url(live_server), watch, dispatcher, org, reported, grant, refuse, resolved, duplicate)
+    base = base_url(live_server)
+    _drive(chromium_path, base, watch, dispatcher, org, reported, grant, refuse, resolved, duplicate, asked)
 
     # then: dispatched with the five clarities, one event
     reported.refresh_from_db()
     assert (reported.status, reported.mode, reported.lead_unit_id) == ("dispatched", "door_to_door", org.dept1.pk)
+    # the hotline question answered at intake: resolved, 直办, never dispatched, its requester told the reply
+    asked.refresh_from_db()
+    assert (asked.status, asked.answered_directly, asked.dispatched_at) == ("resolved", True, None)
+    assert "医保App备案" in RequesterNotice.objects.get(ticket=asked).text
     # the request granted at the requested date, the other refused (deadline kept), each one event, handler told
     grant.refresh_from_db()
     refuse.refresh_from_db()
