@@ -154,6 +154,7 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "campaign.Assignment.project",
         "visits.Visit.household",
         "visits.Visit.enterprise",
+        "visits.Visit.project",  # a key project lies in one district, as the visit does
         "visits.Visit.ticket",
         "visits.VisitPhoto.visit",
         "issues.Ticket.requester_household",

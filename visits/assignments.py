@@ -1,9 +1,9 @@
 """Reads of assignments that need the visits (issue 16 item 1): the phone page's 我包联的 list and the coverage of
 assignments per assignee and per assignment list. Writes are campaign.assignments'.
 
-"Visited" means visited by the assignee themselves (包户 is personal: the cadre answers for their doors), and only
-households and enterprises are visited today: a key project joins the coverage once a visit can name one (issue 16
-item 6); until then projects are counted apart. See docs/decisions.md, "Assignments".
+"Visited" means visited by the assignee themselves (包户 is personal: the cadre answers for their doors); households,
+enterprises and key projects (a visit names one with target_type "project", issue 16 item 6) are all visited, and
+projects are also counted apart (`projects`). See docs/decisions.md, "Assignments".
 """
 
 from __future__ import annotations
@@ -38,21 +38,21 @@ from campaign.validators import mask_name
 from visits.models import Visit
 
 MY_ASSIGNMENTS_SHOWN = 50  # the phone page lists this many (not visited first); the count says how many in all
-VISITABLE = (AssignmentTarget.HOUSEHOLD, AssignmentTarget.ENTERPRISE)
+VISITABLE = (AssignmentTarget.HOUSEHOLD, AssignmentTarget.ENTERPRISE, AssignmentTarget.PROJECT)
 GROUPS = {"user": ("user_id", "user__username", "user__display_name"), "batch": ("batch",)}
 
 
 def _assignee_visits(**filters: Any) -> dict[str, QuerySet[Visit]]:
     """The assignee's visits of the assignment's target, one queryset per visitable type (each meets an index:
-    visit_household_idx / visit_enterprise_idx lead with the target)."""
+    visit_household_idx / visit_enterprise_idx / visit_project_idx lead with the target)."""
     return {
         field: Visit.objects.filter(cadre=OuterRef("user_id"), **{field: OuterRef(f"{field}_id")}, **filters)
-        for field in ("household", "enterprise")
+        for field in ("household", "enterprise", "project")
     }
 
 
 def _latest(**filters: Any) -> Coalesce:
-    """The time of the assignee's latest visit of the target (None: never; a project: always None)."""
+    """The time of the assignee's latest visit of the target (None: never)."""
     latest = [
         Subquery(qs.order_by("-visited_at").values("visited_at")[:1]) for qs in _assignee_visits(**filters).values()
     ]
@@ -124,9 +124,9 @@ def my_assignments(user: User, *, limit: int = MY_ASSIGNMENTS_SHOWN) -> MyAssign
 
 
 def _visited_q(**filters: Any) -> Q:
-    """The assignee visited the target (households and enterprises only) under `filters`."""
+    """The assignee visited the target under `filters`."""
     visits = _assignee_visits(**filters)
-    return Q(Exists(visits["household"])) | Q(Exists(visits["enterprise"]))
+    return Q(Exists(visits["household"])) | Q(Exists(visits["enterprise"])) | Q(Exists(visits["project"]))
 
 
 def assignment_coverage(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from campaign.geo import boundary_contains, haversine_m
-from campaign.models import Enterprise, Household, OrgUnit, UnitKind, User
+from campaign.models import Enterprise, Household, KeyProject, OrgUnit, UnitKind, User
 from campaign.selectors import grid_for_point
 from issues.models import Ticket
 from visits.models import GeoStatus, Visit
@@ -41,7 +41,9 @@ def is_impossible_speed(*, distance_m: float, elapsed: dt.timedelta) -> bool:
     return distance_m / seconds * 3.6 > IMPOSSIBLE_SPEED_KMH
 
 
-def reference_point(target: Household | Enterprise | None, ticket: Ticket | None) -> tuple[float, float] | None:
+def reference_point(
+    target: Household | Enterprise | KeyProject | None, ticket: Ticket | None
+) -> tuple[float, float] | None:
     """The target's location; with no target, the ticket's requester's location, else the ticket's own."""
     if target is not None:
         return (target.lat, target.lng) if target.lat is not None and target.lng is not None else None

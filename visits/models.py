@@ -37,6 +37,13 @@ LATEST = dt.datetime(LATEST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
 class TargetType(models.TextChoices):
     HOUSEHOLD = "household", _("住户")
     ENTERPRISE = "enterprise", _("企业")
+    # A key project (重点项目, issue 16 item 6): a visit of it counts as a visit, never as a household or enterprise.
+    PROJECT = "project", _("重点项目")
+
+
+def _only(field: str | None) -> dict[str, bool]:
+    """The lookups of a visit whose one target is `field` (None: no target, a ticket's place)."""
+    return {f"{name}__isnull": name != field for name in ("household", "enterprise", "project")}
 
 
 class GeoStatus(models.TextChoices):
@@ -67,6 +74,14 @@ class Visit(models.Model):
     enterprise = models.ForeignKey(
         "campaign.Enterprise",
         verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    project = models.ForeignKey(
+        "campaign.KeyProject",
+        verbose_name=_("重点项目"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -128,15 +143,17 @@ class Visit(models.Model):
             # Distinct households / enterprises visited (coverage, people covered) per campaign.
             models.Index(fields=["household", "campaign"], name="visit_household_idx"),
             models.Index(fields=["enterprise", "campaign"], name="visit_enterprise_idx"),
+            models.Index(fields=["project", "campaign"], name="visit_project_idx"),
             # The map's bbox prefilter (geo/visits).
             models.Index(fields=["lat", "lng"], name="visit_latlng_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(target_type=TargetType.HOUSEHOLD, household__isnull=False, enterprise__isnull=True)
-                    | Q(target_type=TargetType.ENTERPRISE, enterprise__isnull=False, household__isnull=True)
-                    | Q(target_type="", household__isnull=True, enterprise__isnull=True, ticket__isnull=False)
+                    Q(target_type=TargetType.HOUSEHOLD, **_only("household"))
+                    | Q(target_type=TargetType.ENTERPRISE, **_only("enterprise"))
+                    | Q(target_type=TargetType.PROJECT, **_only("project"))
+                    | Q(target_type="", ticket__isnull=False, **_only(None))
                 ),
                 name="visit_exactly_one_target",
             ),
@@ -167,11 +184,11 @@ class Visit(models.Model):
 
     @property
     def target(self) -> models.Model | None:
-        return self.household or self.enterprise
+        return self.household or self.enterprise or self.project
 
     @property
     def target_id(self) -> int | None:
-        return self.household_id or self.enterprise_id
+        return self.household_id or self.enterprise_id or self.project_id
 
     def answers(self) -> dict[str, Any]:
         """The checklist answers as a dict of text, whatever an old row holds (a list never breaks a list)."""
@@ -189,6 +206,8 @@ class Visit(models.Model):
             return f"{self.household.address}（{mask_name(self.household.head_name)}）"
         if self.enterprise is not None:
             return self.enterprise.name
+        if self.project is not None:
+            return self.project.name
         return ""
 
 

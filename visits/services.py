@@ -19,10 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.assignments import key_projects_visible_to
 from campaign.days import day_start, local_day
 from campaign.errors import Conflict, DomainError, Invalid, NotAllowed, OutOfScope
 from campaign.geo import haversine_m, to_wgs84
-from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
+from campaign.models import Campaign, Enterprise, Household, KeyProject, OrgUnit, Role, User
 from campaign.models.org import path_prefixes
 from campaign.scope import enterprises_visible_to, households_visible_to, subtree_q
 from campaign.selectors import campaign_of
@@ -69,9 +70,15 @@ def _resolve_target(actor: User, target_type: str | None, target_id: int | None,
     if not target_type and target_id is None:
         return None
     if not target_type:
-        raise Invalid.field("target_type", _("请指定走访对象类型（household 或 enterprise）。"))
+        raise Invalid.field("target_type", _("请指定走访对象类型（household、enterprise 或 project）。"))
     if target_id is None:
         raise Invalid.field("target_id", _("请指定走访对象。"))
+    if target_type == TargetType.PROJECT:
+        # A key project (重点项目) of the actor's area; a door-to-door proof names a household or the ticket's place.
+        project = key_projects_visible_to(actor).filter(pk=target_id, active=True).select_related("unit").first()
+        if project is None:
+            raise OutOfScope(_("重点项目不存在、已结束或不在您的管辖范围内。"))
+        return project
     model = Household if target_type == TargetType.HOUSEHOLD else Enterprise
     visible = households_visible_to(actor) if model is Household else enterprises_visible_to(actor)
     target = visible.filter(pk=target_id).first()
@@ -203,6 +210,7 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
         target_type=data.get("target_type") or "",
         household=target if isinstance(target, Household) else None,
         enterprise=target if isinstance(target, Enterprise) else None,
+        project=target if isinstance(target, KeyProject) else None,
         ticket=ticket,
         campaign=campaign,
         unit=unit,

@@ -19,13 +19,12 @@ from visits.models import Visit
 
 
 def visit(cadre, target, *, days_ago: float = 0, campaign=None) -> Visit:
-    household = target if target._meta.model_name == "household" else None
+    kind = {"household": "household", "enterprise": "enterprise", "keyproject": "project"}[target._meta.model_name]
     return Visit.objects.create(
         id=uuid.uuid4(),
         cadre=cadre,
-        target_type="household" if household else "enterprise",
-        household=household,
-        enterprise=None if household else target,
+        target_type=kind,
+        **{kind: target},
         unit=target.unit,
         campaign=campaign,
         visited_at=timezone.now() - dt.timedelta(days=days_ago),
@@ -124,19 +123,20 @@ def test_coverage_counts_distinct_assigned_targets_the_assignee_visited_in_the_p
     visit(cadre, stranger)  # not assigned
     project = KeyProject.objects.create(name="丈八物流园二期", unit=org.grid1)
     assignment_create(actor=leader, user_id=cadre.pk, target_type="project", target_id=project.pk, batch="挂点")
+    visit(cadre, project, days_ago=4)  # a key project is visited too (target_type "project", issue 16 item 6)
 
     rows = assignment_coverage(leader, date_from=today() - dt.timedelta(days=29), date_to=today())
 
     assert rows == [
-        {"user": cadre.pk, "username": "cadre", "name": cadre.display_name, "assigned": 5, "visited": 2,
-         "coverage": 0.4, "projects": 1},
+        {"user": cadre.pk, "username": "cadre", "name": cadre.display_name, "assigned": 6, "visited": 3,
+         "coverage": 0.5, "projects": 1},
     ]  # fmt: skip
     by_batch = assignment_coverage(leader, date_from=today() - dt.timedelta(days=29), date_to=today(), by="batch")
     assert [(r["batch"], r["assigned"], r["visited"], r["projects"]) for r in by_batch] == [
-        ("挂点", 0, 0, 1),
+        ("挂点", 1, 1, 1),
         ("网格：丈八一网格", 5, 2, 0),
     ]
-    assert by_batch[0]["coverage"] is None
+    assert by_batch[0]["coverage"] == 1.0
 
 
 def test_coverage_is_scoped_and_its_query_count_fixed(org, leader, street_leader, django_assert_num_queries):
