@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign import admin_calendar  # noqa: F401  the calendar's days and years
 from campaign.admin_assignments import AssignmentAdmin, KeyProjectAdmin
 from campaign.admin_import import register_import_view
+from campaign.admin_must_visit import CampaignForm
 from campaign.admin_personal import PersonalDataAdmin
 from campaign.models import (
     AccessLog,
@@ -56,6 +57,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm  # the must-visit tags as checkboxes (四门必敲)
     list_display = ["name", "start_date", "end_date", "is_active", "working_days"]
     filter_horizontal = ["units", "categories"]
 

@@ -27,6 +27,8 @@ DISTRIBUTED: dict[str, str] = {
     # assignments (包户/包企/挂点): a key project lies in one district; an assignment follows its target's district
     "campaign.KeyProject": KEY,
     "campaign.Assignment": KEY,
+    # the daily must-visit reminders' keys (四门必敲): one per (user, day, kind), in the user's district
+    "campaign.MustVisitReminder": KEY,
     # visits (partitioned by month as well: the partition key joins the key in every unique key)
     "visits.Visit": KEY,
     "visits.VisitPhoto": KEY,

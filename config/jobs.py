@@ -77,6 +77,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every night at 03:40: retrain the intake's category and lead-unit suggestions on the newest dispatched tickets
     # (issues/router); a new version reaches the web processes within a minute
     "router-train": {"task": "issues.tasks.router_train_nightly", "schedule": crontab(hour=3, minute=40)},
+    # every morning at 08:30: remind each cadre of their overdue must-visits (四门必敲) and the grids' leaders of those
+    # overdue by more than two intervals, once per person per day (visits/must_visit_reminders.py)
+    "must-visit-remind": {"task": "visits.tasks.must_visit_remind", "schedule": crontab(hour=8, minute=30)},
 }
 
 # The queues, each with the longest a task should wait in it before a worker takes it (SPEC §9; the Procfile's
@@ -109,6 +112,7 @@ TASK_QUEUE: dict[str, str] = {
     "dashboard.tasks.mark_overdue_tickets": "escalation",
     "campaign.audit.audit_upkeep_task": "escalation",
     "campaign.partitions.partitions_ahead_task": "escalation",
+    "visits.tasks.must_visit_remind": "escalation",  # once a day, a few queries per district
     "campaign.exports.export_run_task": "exports",
     "issues.notices.notices_send_task": "notifications",
     "issues.messages.message_deliver_task": "notifications",  # a message to cadres: its receipts

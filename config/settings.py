@@ -196,6 +196,12 @@ HOTSPOT_MIN_TICKETS = env_int("HOTSPOT_MIN_TICKETS", 5)
 if not 2 <= HOTSPOT_MIN_TICKETS <= 1000:
     raise ImproperlyConfigured(f"HOTSPOT_MIN_TICKETS={HOTSPOT_MIN_TICKETS} is not between 2 and 1000")
 
+# Cadre activity (dashboard.cadres): a cadre with no visit on any of this many days is flagged inactive, unless the
+# caller asks otherwise (`inactive_days`, 1..366, as this).
+CADRE_INACTIVE_DAYS = env_int("CADRE_INACTIVE_DAYS", 7)
+if not 1 <= CADRE_INACTIVE_DAYS <= 366:
+    raise ImproperlyConfigured(f"CADRE_INACTIVE_DAYS={CADRE_INACTIVE_DAYS} is not between 1 and 366")
+
 # --- Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -13,16 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.days import today
 from campaign.errors import Invalid
-from campaign.models import OrgUnit, UnitKind, User
+from campaign.models import Campaign, OrgUnit, UnitKind, User
+from campaign.models.campaigns import validate_targets
+from campaign.models.org import path_prefixes
 from campaign.params import day_param
 from campaign.scope import in_subtree
-from dashboard import periods, selectors
+from campaign.selectors import campaign_of
+from dashboard import cadres, periods, selectors
 from dashboard.figures import category_sums
 from dashboard.models import DailyRollup
 from dashboard.selectors import StatsQuery
@@ -41,6 +46,8 @@ FIGURES: tuple[tuple[str, Any, str, Any], ...] = (
     ("coverage", _("走访覆盖率"), "rate", _("活动开始以来走访过的住户 ÷ 登记的住户（截至期末）。")),
     ("issues_collected", _("收集诉求"), "count", _("统计期间内登记的诉求工单（不含意见建议）。")),
     ("resolved_on_site", _("现场解决"), "count", _("统计期间内登记、在现场就解决的工单。")),
+    ("direct", _("直办"), "count", _("统计期间内登记、由指挥中心在受理时直接答复（政策解释、咨询答复）的工单。")),
+    ("forwarded", _("转办"), "count", _("统计期间内登记、至少派单一次的工单。")),
     ("suggestions", _("意见建议"), "count", _("统计期间内登记的意见建议，与诉求分开统计。")),
     ("closure_rate", _("办结率"), "rate", _("统计期间内登记的工单中，现已办结或结案的 ÷ 未撤销的。")),
     ("on_time_rate", _("按时办结率"), "rate", _("在办理时限（含批准的延期）内办结的 ÷ 已办结的。")),
@@ -62,6 +69,13 @@ FIGURES: tuple[tuple[str, Any, str, Any], ...] = (
     ("overdue", _("当前超期"), "now", _("此刻已超过办理时限仍未办结的工单，不限登记日期；上期为上期最后一天结束时的超期数。")),
 )  # fmt: skip
 
+# Shown after 现场解决 where a campaign of the unit counts it the published way (Campaign.on_site_with_direct).
+ON_SITE_WITH_DIRECT = (
+    "on_site_with_direct",
+    _("现场解决(含政策解释)"),
+    "count",
+    _("现场解决与直办（受理时直接答复、政策解释）之和：按活动设置显示，与公开发布的口径一致。"),
+)
 LOWER_BETTER = frozenset({"recurrence_rate"})
 PERIODS = ("today", "7d", "30d", "all", "custom")
 DEFAULT_PERIOD = "30d"
@@ -69,6 +83,7 @@ MAX_PERIOD_DAYS = 3660  # ten campaign years: anything longer is a typo, not a q
 OVERDUE_SHOWN = 20
 TOPICS_SHOWN = 8
 CATEGORIES_SHOWN = 12
+CADRES_SHOWN = 10  # the cadre activity panel's rows; the rest through stats/cadres/
 MAX_GRIDS = 3000  # the map draws at most this many boundaries (a district has a few hundred grids)
 
 # The level ranked under a unit (SPEC §6: streets under a district, communities under a street, …).
@@ -229,15 +244,29 @@ def figures_and_age(unit: OrgUnit | None, period: Period) -> tuple[list[Figure],
         before = selectors.stats_summary(query)
         # "当前超期" of the previous period: as at its last day's end (the nightly snapshot), not today's count again
         before["overdue"] = selectors.overdue_at_end_of(query, before_period.date_to)
+    for summary in (now, before) if before else (now,):
+        summary["on_site_with_direct"] = summary["resolved_on_site"] + summary["direct"]
     figures = [
         Figure(
             key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)), definition,
             lower_better=key in LOWER_BETTER,
         )
-        for key, label, kind, definition in FIGURES
+        for key, label, kind, definition in shown_figures(unit)
     ]  # fmt: skip
     ages = [dt.datetime.fromisoformat(s["updated_at"]) for s in (now, before) if s]
     return figures, min(ages)
+
+
+def shown_figures(unit: OrgUnit | None) -> tuple[tuple[str, Any, str, Any], ...]:
+    """FIGURES, with 现场解决(含政策解释) after 现场解决 where an active campaign the unit takes part in (through
+    itself or an ancestor; the whole city: any) counts it so. One query."""
+    campaigns = Campaign.objects.filter(is_active=True, on_site_with_direct=True)
+    if unit is not None:
+        campaigns = campaigns.filter(units__path__in=path_prefixes(unit.path))
+    if not campaigns.exists():
+        return FIGURES
+    at = [key for key, *_ in FIGURES].index("resolved_on_site") + 1
+    return (*FIGURES[:at], ON_SITE_WITH_DIRECT, *FIGURES[at:])
 
 
 def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:
@@ -253,3 +282,47 @@ def rankings_of(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
     children = selectors.stats_ranking(query, level=level) if level else []
     departments = selectors.stats_ranking(query, level=UnitKind.DEPARTMENT) if kind == UnitKind.DISTRICT else []
     return {"level": level, "children": children, "departments": departments}
+
+
+def cadre_panel(unit: OrgUnit | None, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    """The panel "干部走访活跃度": the CADRES_SHOWN cadres of the subtree with the most visits in the period (as
+    stats/cadres/ orders them, dashboard.cadres), how many cadres there are and how many are inactive (no visit on any
+    of the last CADRE_INACTIVE_DAYS days of the period). Two queries, whatever the number of cadres."""
+    query = cadres.CadreQuery(
+        unit=unit, date_from=date_from, date_to=date_to, inactive_days=int(settings.CADRE_INACTIVE_DAYS)
+    )
+    total, inactive = cadres.cadre_counts(query)
+    return {
+        "rows": cadres.top_cadres(query, CADRES_SHOWN),
+        "total": total,
+        "inactive": inactive,
+        "inactive_days": query.inactive_days,
+    }
+
+
+def coverage_target(unit: OrgUnit | None, day: dt.date) -> dict[str, Any] | None:
+    """The unit's campaign on `day` (campaign.selectors.campaign_of) with a coverage target (Campaign.targets, the
+    shape campaign.models.campaigns.validate_targets holds) and its coverage as at `day`: the `coverage` of
+    stats/summary for that campaign from its first day to `day` — the one statistics path, the figure
+    `GET /api/v1/stats/summary/?unit=…&campaign=…&date_from=<start>&date_to=<day>` answers. None: no campaign,
+    no target, or a stored value of another shape (refused by the admin; never guessed at here)."""
+    campaign = campaign_of(unit, day)
+    if campaign is None or not campaign.targets:
+        return None
+    try:
+        by = validate_targets(campaign.targets)
+    except ValidationError:
+        return None
+    target = float(campaign.targets["household_coverage"])
+    query = StatsQuery(unit=unit, date_from=campaign.start_date, date_to=day, campaign=campaign)
+    coverage = selectors.stats_summary(query)["coverage"]
+    reached = coverage is not None and coverage >= target
+    return {
+        "campaign": campaign,
+        "target": target,
+        "by": by,
+        "coverage": coverage,
+        "reached": reached,
+        "late": by is not None and by < day and not reached,  # the day has passed, the target not reached
+        "as_of": day,
+    }

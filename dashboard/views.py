@@ -164,6 +164,12 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "promote_url": "/tickets/topics/new/?" + urlencode(unit_q) if may_promote(user) else "",
         "drill_base": _query(request, unit=None),
         "period_error": period_error,
+        # cadre activity over the period (its last MAX_DAILY_DAYS days, stats/cadres/' bound) and the campaign's
+        # coverage target (issue 16 item 3): the leader's page only, never a display link's wall (names of people)
+        "cadres": page_data.cadre_panel(unit, chart_from, period.date_to),
+        "cadres_url": "/api/v1/stats/cadres/?"
+        + urlencode({**unit_q, "date_from": chart_from.isoformat(), "date_to": period.date_to.isoformat()}),
+        "coverage_target": page_data.coverage_target(unit, period.date_to),
     }
     # A bad period still shows the dashboard (of the default period), saying what was wrong, with a 400.
     return render(request, "dashboard/index.html", context, status=400 if period_error else 200)

@@ -21,6 +21,7 @@ from campaign.assignments import ASSIGNEE_ROLES
 from campaign.models import Role, User
 from visits.assignments import my_assignments
 from visits.messages import cadre_inbox
+from visits.must_visit import my_must_visits
 
 SW_SOURCE = settings.BASE_DIR / "static" / "js" / "m" / "sw.js"
 
@@ -50,6 +51,7 @@ SHELL_STATIC = [
     "js/m/duty.js",
     "js/m/household.js",
     "js/m/assigned.js",
+    "js/m/must_visit.js",
     "js/m/messages.js",
     "js/m/app.js",
     "m/manifest.webmanifest",
@@ -67,7 +69,12 @@ def phone_page(request: HttpRequest) -> HttpResponse:
     assignments (我包联的, issue 16) are listed in the page: the kept copy shows them as last seen online."""
     user: User = request.user  # type: ignore[assignment]
     assigned = my_assignments(user) if user.role in ASSIGNEE_ROLES else None
-    context = {"phone": phone_profile(user), "assigned": assigned, "cadre_inbox": cadre_inbox(user)}
+    context = {
+        "phone": phone_profile(user),
+        "assigned": assigned,
+        "cadre_inbox": cadre_inbox(user),
+        "must_visit": my_must_visits(user),  # 必访对象（四门必敲）: a cadre's, overdue first
+    }
     return render(request, "m/index.html", context)
 
 

@@ -3,6 +3,7 @@ from campaign.models.audit import AuditAction, AuditEvent
 from campaign.models.campaigns import MODES, CalendarDay, CalendarYear, Campaign
 from campaign.models.categories import Category
 from campaign.models.exports import Export
+from campaign.models.must_visit import MustVisitReminder
 from campaign.models.org import OrgUnit, UnitKind
 from campaign.models.people import AccessLog, PasswordHistory, RevealReason, Role, User
 from campaign.models.registries import HOUSEHOLD_TAGS, Enterprise, Household
@@ -22,6 +23,7 @@ __all__ = [
     "Enterprise",
     "Export",
     "Household",
+    "MustVisitReminder",
     "KeyProject",
     "OrgUnit",
     "PasswordHistory",

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from campaign.models.must_visit import MUST_VISIT_DAYS_MAX, must_visit_errors
 
 MODES = ("immediate", "proactive", "door_to_door", "tracking", "public", "coordinated")
 
@@ -36,6 +44,39 @@ def default_categories() -> list[str]:
     return list(DEFAULT_CATEGORIES)
 
 
+# Campaign.targets (issue 16 item 3; docs/decisions.md, "Campaign targets"): {} for none, or the coverage (SPEC §6:
+# households ever visited in the campaign ÷ registered) to reach, as a fraction, and optionally the day to reach it
+# by: {"household_coverage": 0.8, "by": "2026-12-31"}. The dashboard draws a unit's coverage against it.
+TARGET_KEYS = ("household_coverage", "by")
+_DAY_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def validate_targets(value: Any) -> dt.date | None:
+    """Refuse (ValidationError, saying what is wrong) any `targets` not of the shape above; the `by` day, if any.
+    Used by Campaign.clean() (the admin's form) and by the dashboard before it reads a stored value."""
+    if value == {}:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationError(_('目标应为对象，例如 {"household_coverage": 0.8, "by": "2026-12-31"}。'))
+    unknown = sorted(str(key) for key in value if key not in TARGET_KEYS)
+    if unknown:
+        raise ValidationError(
+            _("未知的目标：%(keys)s（可用：household_coverage, by）。"), params={"keys": ", ".join(unknown)}
+        )
+    share = value.get("household_coverage")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not math.isfinite(share) or not 0 < share <= 1:
+        raise ValidationError(_("household_coverage 应为大于 0、不超过 1 的小数，例如 0.8。"))
+    by = value.get("by")
+    if by is None:
+        return None
+    try:
+        if not isinstance(by, str) or not _DAY_SHAPE.fullmatch(by):
+            raise ValueError
+        return dt.date.fromisoformat(by)
+    except ValueError:
+        raise ValidationError(_("by 应为日期 YYYY-MM-DD，例如 2026-12-31。")) from None
+
+
 class Campaign(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     start_date = models.DateField(_("开始日期"))
@@ -49,22 +90,44 @@ class Campaign(models.Model):
     )
     # {"door_to_door": 3, ...}: days overriding a mode's default SLA.
     sla_overrides = models.JSONField(_("时限覆盖 (天)"), default=dict, blank=True)
-    # {"household_coverage": 1.0, ...}: e.g. every household visited once in the campaign.
+    # {"household_coverage": 0.8, "by": "2026-12-31"} or {}: the shape validate_targets holds (clean()).
     targets = models.JSONField(_("目标"), default=dict, blank=True)
     working_days = models.BooleanField(_("按工作日计算时限"), default=False)
     # The dashboard adds "现场解决(含政策解释)" = resolved on site + 直办 (answered at intake), as districts publish it
     # (issue 16 item 5); `resolved_on_site` keeps its own meaning beside it.
     on_site_with_direct = models.BooleanField(_("现场解决含政策解释（直办）"), default=False, db_default=False)
+    # 四门必敲 (issue 16 item 2): households carrying one of these tags (HOUSEHOLD_TAGS) are to be visited at least
+    # every must_visit_days days; [] and null: no must-visit list (campaign.models.must_visit, read by visits.must_visit).
+    must_visit_tags = models.JSONField(_("必访对象标签"), default=list, blank=True)
+    must_visit_days = models.PositiveSmallIntegerField(_("必访周期（天）"), null=True, blank=True)
     is_active = models.BooleanField(_("进行中"), default=True)
 
     class Meta:
         verbose_name = _("活动")
         verbose_name_plural = _("活动")
         ordering = ["-start_date"]
-        constraints = [models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="campaign_dates")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="campaign_dates"),
+            models.CheckConstraint(
+                condition=Q(must_visit_days__isnull=True)
+                | Q(must_visit_days__gte=1, must_visit_days__lte=MUST_VISIT_DAYS_MAX),
+                name="campaign_must_visit_days",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if errors := must_visit_errors(self.must_visit_tags, self.must_visit_days):
+            raise ValidationError(errors)
+        try:
+            by = validate_targets(self.targets)
+        except ValidationError as exc:
+            raise ValidationError({"targets": exc.messages}) from None
+        if by is not None and self.start_date is not None and by < self.start_date:
+            raise ValidationError({"targets": [_("目标日期 by 不能早于活动开始日期。")]})
 
     def checklist_keys(self) -> set[str]:
         return {str(item.get("key")) for item in self.checklist if isinstance(item, dict)}

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 3, 20)
 FIGURES = (
     "visits", "households_visited", "enterprises_visited", "people_covered", "coverage", "issues_collected",
-    "suggestions", "resolved_on_site", "closure_rate", "on_time_rate", "response_rate", "satisfaction_rate",
+    "suggestions", "resolved_on_site", "direct", "forwarded", "closure_rate", "on_time_rate", "response_rate", "satisfaction_rate",
     "recurrence_rate", "open_in_time", "overdue",
 )  # fmt: skip
 
@@ -70,9 +70,9 @@ def seed(org: Any, cadre_user: Any, *, days: int = 12, per_day: int = 3) -> None
     rollup_range(date_from=TODAY - dt.timedelta(days=days + 40), date_to=TODAY)
 
 
-def figures_on(html: str) -> dict[str, str]:
+def figures_on(html: str, shown: tuple[str, ...] = FIGURES) -> dict[str, str]:
     found = dict(re.findall(r'data-figure="(\w+)" data-value="([^"]*)"', html))
-    assert set(found) == set(FIGURES)
+    assert set(found) == set(shown)
     return found
 
 
@@ -319,3 +319,30 @@ def test_a_bad_period_says_what_is_wrong_and_shows_the_default_period(client, le
     assert response.status_code == 400
     assert "开始日期不能晚于结束日期" in response.content.decode()
     assert client.get("/dashboard/export.xlsx?period=forever").status_code == 400
+
+
+def test_a_campaign_may_show_on_site_with_direct_as_districts_publish_it(data, leader, client, campaign_obj):
+    # given tickets of today answered at intake (直办) and resolved on site
+    with rollups_deferred():
+        Ticket.objects.bulk_create(
+            [
+                ticket_row(unit=data.grid1, created_at=at(TODAY, 9), status="resolved", answered_directly=True),
+                ticket_row(unit=data.grid1, created_at=at(TODAY, 10), status="resolved", answered_directly=True),
+                ticket_row(unit=data.grid2, created_at=at(TODAY, 11), status="resolved", resolved_on_site=True),
+            ]
+        )
+    rollup_range(date_from=TODAY, date_to=TODAY)
+    client.force_login(leader)
+    # then the dashboard shows 直办 and 转办, and no combined figure while no campaign asks for it
+    page = figures_on(client.get("/dashboard/", {"period": "today"}).content.decode())
+    assert int(page["direct"]) == 2
+    # when the district's campaign counts 现场解决 with 直办 (policy explained at intake), as it publishes it
+    campaign_obj.on_site_with_direct = True
+    campaign_obj.save()
+    html = client.get("/dashboard/", {"period": "today"}).content.decode()
+    # then a separately labelled figure is their sum, beside 现场解决, which keeps its meaning
+    page = figures_on(html, (*FIGURES, "on_site_with_direct"))
+    assert int(page["on_site_with_direct"]) == int(page["resolved_on_site"]) + int(page["direct"])
+    assert "现场解决(含政策解释)" in html
+    keys = re.findall(r'data-figure="(\w+)"', html)
+    assert keys.index("on_site_with_direct") == keys.index("resolved_on_site") + 1

@@ -27,6 +27,7 @@ def test_every_periodic_job_is_in_the_beat_schedule():
         "campaign.audit.audit_upkeep_task",
         "campaign.partitions.partitions_ahead_task",
         "issues.tasks.router_train_nightly",
+        "visits.tasks.must_visit_remind",
     }
 
 
