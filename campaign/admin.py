@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign import admin_calendar  # noqa: F401  the calendar's days and years
 from campaign.admin_assignments import AssignmentAdmin, KeyProjectAdmin
+from campaign.admin_household_groups import HouseholdGroupAdmin
 from campaign.admin_import import register_import_view
 from campaign.admin_must_visit import CampaignForm
 from campaign.admin_personal import PersonalDataAdmin
@@ -23,6 +24,7 @@ from campaign.models import (
     Enterprise,
     Export,
     Household,
+    HouseholdGroup,
     KeyProject,
     OrgUnit,
     User,
@@ -162,6 +164,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
 # Assignments (包户/包企/挂点) and key projects; an assignment list's import at /admin/campaign/assignment/import/.
 admin.site.register(KeyProject, KeyProjectAdmin)
 admin.site.register(Assignment, AssignmentAdmin)
+
+# Household groups (户区) and their heads (户长/楼长); their import at /admin/campaign/householdgroup/import/.
+admin.site.register(HouseholdGroup, HouseholdGroupAdmin)
 
 # /admin/campaign/import/: registry import from .xlsx/.csv, all-or-nothing with a row-by-row report (SPEC §2).
 register_import_view(admin.site)

@@ -17,3 +17,8 @@ class CampaignConfig(AppConfig):
         auth.connect()
         post_migrate.connect(ensure_defaults, sender=self)  # after migrate, and after a test's flush
         audit.connect()  # also registers its Celery task (audit_upkeep_task) with the app
+        from django.contrib.auth.signals import user_logged_in
+
+        from campaign.fence import remember_role
+
+        user_logged_in.connect(remember_role, dispatch_uid="campaign.fence.remember_role")  # the reporter's fence

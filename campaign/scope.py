@@ -20,11 +20,23 @@ def sees_everything(user: User) -> bool:
     return bool(user.is_superuser and user.unit_id is None)
 
 
+def is_reporter(user: User) -> bool:
+    """The light role 户长/楼长 (SPEC §1): its scope is the households of the groups it heads, and the tickets it
+    raised (issues.selectors), never its home unit's subtree; every other page and endpoint is fenced off
+    (campaign.fence). A superuser is never one."""
+    return bool(user.is_authenticated and user.role == Role.REPORTER and not user.is_superuser)
+
+
+def reporter_households(user: User) -> QuerySet[Household]:
+    """The households of the groups the reporter heads, as 户长 or as 楼长 (HouseholdGroup's two indexed arms)."""
+    return Household.objects.filter(Q(group__head=user) | Q(group__second_head=user))
+
+
 def within(qs: QuerySet[M], user: User, field: str = "unit") -> QuerySet[M]:
     """Rows of `qs` whose `field` (an OrgUnit FK) lies in the user's scope."""
     if sees_everything(user):
         return qs
-    if not user.is_authenticated or user.unit is None:
+    if not user.is_authenticated or user.unit is None or is_reporter(user):
         return qs.none()
     return in_subtree(qs, user.unit, field)
 
@@ -49,12 +61,14 @@ def in_subtree(qs: QuerySet[M], unit: OrgUnit | None, field: str = "unit") -> Qu
 def units_visible_to(user: User) -> QuerySet[OrgUnit]:
     if sees_everything(user):
         return OrgUnit.objects.all()
-    if not user.is_authenticated or user.unit is None:
+    if not user.is_authenticated or user.unit is None or is_reporter(user):
         return OrgUnit.objects.none()
     return OrgUnit.objects.subtree_of(user.unit)
 
 
 def households_visible_to(user: User) -> QuerySet[Household]:
+    if is_reporter(user):
+        return reporter_households(user).select_related("unit")
     return within(Household.objects.select_related("unit"), user)
 
 

@@ -57,8 +57,13 @@ def household_update(*, actor: User, household: Household, data: dict[str, Any])
     old = registry_values(household, data)
     for name, value in data.items():
         setattr(household, name, value)
+    fields = list(data)
+    group = household.group if household.group_id is not None else None
+    if group is not None and group.unit_id != household.unit_id:
+        household.group = None  # moved out of its group's grid: no longer of the group (campaign.household_groups)
+        fields.append("group")
     household.full_clean()
-    household.save(update_fields=list(data))
+    household.save(update_fields=fields)
     diff = registry_diff(old, registry_values(household, data))
     audit_record(action=AuditAction.REGISTRY_UPDATE, actor=actor, obj=household, changes=diff)
     return household

@@ -29,6 +29,8 @@ DISTRIBUTED: dict[str, str] = {
     "campaign.Assignment": KEY,
     # the daily must-visit reminders' keys (四门必敲): one per (user, day, kind), in the user's district
     "campaign.MustVisitReminder": KEY,
+    # household groups (户区): a group lies in one grid, so in one district, as its member households
+    "campaign.HouseholdGroup": KEY,
     # visits (partitioned by month as well: the partition key joins the key in every unique key)
     "visits.Visit": KEY,
     "visits.VisitPhoto": KEY,
@@ -129,7 +131,9 @@ KEY_TO_ADD: dict[str, str] = {
 UNIQUE_TO_WIDEN: frozenset[str] = frozenset(
     {
         *(f"{label}: pk" for label in DISTRIBUTED),
-        "campaign.Enterprise: unique:credit_code",  # unique per district; a city-wide check becomes a lookup
+        "campaign.Enterprise: unique:credit_code",
+        # the target of the members' composite FK (group, grid): becomes (district, id, unit) with the FK below
+        "campaign.HouseholdGroup: householdgroup_id_unit",  # unique per district; a city-wide check becomes a lookup
         "issues.Ticket: unique:code",  # the code starts with the district's short code: (district, code) is the same
         "visits.VisitPhoto: visit_photo_content_unique",
         "issues.TicketCoUnit: ticket_co_unit_unique",
@@ -154,6 +158,7 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "campaign.Assignment.household",  # an assignment's district is its target's (campaign.assignments)
         "campaign.Assignment.enterprise",
         "campaign.Assignment.project",
+        "campaign.Household.group",  # a household's group is in its grid (campaign.household_groups): same district
         "visits.Visit.household",
         "visits.Visit.enterprise",
         "visits.Visit.project",  # a key project lies in one district, as the visit does

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A reporter (户长/楼长) opens the phone page and its few endpoints only (campaign/fence.py).
+    "campaign.fence.ReporterFenceMiddleware",
     # After a user's write, their reads wait for the read replica to replay it (config/replica.py; off without one).
     "config.replica.ReadYourWritesMiddleware",
     # The request being served, for the client address of audit events recorded below a view (campaign/audit.py).
@@ -227,7 +229,8 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # IsAuthenticated, and a reporter (户长/楼长) only on its few endpoints (campaign/fence.py).
+    "DEFAULT_PERMISSION_CLASSES": ["campaign.fence.NotFenced"],
     # JSON bounded in size and depth (campaign/parsers.py): a hostile body answers 400, never 500.
     "DEFAULT_PARSER_CLASSES": [
         "campaign.parsers.BoundedJSONParser",

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from campaign.errors import OutOfScope
 from campaign.models import OrgUnit, User
-from campaign.scope import sees_everything, subtree_q
+from campaign.scope import is_reporter, sees_everything, subtree_q
 from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit, TicketEvent
 from issues.who import co_links
 
@@ -38,6 +38,8 @@ def ticket_scope_q(user: User) -> Q:
         return Q()
     if not user.is_authenticated:
         return Q(pk__in=[])
+    if is_reporter(user):
+        return Q(created_by=user)  # 户长/楼长: the tickets they raised, nothing of their home unit (SPEC §1)
     if (district := staff_district(user)) is not None:
         # A district's own staff: every unit of a ticket lies in its district (Ticket.district), and so does every
         # ticket they could raise or lead (a ticket's place and its lead official are checked against the scope),
@@ -57,6 +59,8 @@ def scope_arms(user: User) -> list[Q] | None:
     (issues.inbox.ticket_counters): over their OR the planner, unable to estimate the arrays, scanned the table."""
     if sees_everything(user) or not user.is_authenticated or staff_district(user) is not None:
         return None
+    if is_reporter(user):
+        return [Q(created_by=user)]
     arms = [Q(created_by=user), Q(lead_official=user)]
     if user.unit is None:
         return arms
@@ -117,7 +121,7 @@ def _led_or_shared(unit: OrgUnit) -> list[Q]:
 def staff_district(user: User) -> int | None:
     """The district whose staff the user is (their unit is a tree root), or None: their scope is then that
     district's tickets exactly (ticket_scope_q, ticket_in_scope)."""
-    if user.is_authenticated and user.unit is not None and user.unit.depth == 0:
+    if user.is_authenticated and user.unit is not None and user.unit.depth == 0 and not is_reporter(user):
         return user.unit.pk
     return None
 
@@ -137,6 +141,8 @@ def ticket_in_scope(ticket: Ticket, user: User) -> bool:
         return True
     if not user.is_authenticated:
         return False
+    if is_reporter(user):
+        return ticket.created_by_id == user.pk
     if (district := staff_district(user)) is not None:
         return ticket.district_id == district
     if user.pk in (ticket.created_by_id, ticket.lead_official_id):

@@ -17,7 +17,7 @@ from campaign import categories
 from campaign.days import local_day
 from campaign.errors import Invalid, NotAllowed, OutOfScope
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, User
-from campaign.scope import enterprises_visible_to, households_visible_to, sees_everything
+from campaign.scope import enterprises_visible_to, households_visible_to, is_reporter, sees_everything
 from campaign.selectors import area_margin_m, campaign_of, grid_for_point, point_in_area
 from issues.machine import ticket_apply
 from issues.models import Notification, Source, Status, Ticket, TicketEvent, TicketSequence
@@ -29,7 +29,8 @@ CREATORS = {
     Source.HOTLINE: {Role.DISPATCHER, Role.ADMIN},
     Source.WALK_IN: {Role.DISPATCHER, Role.ADMIN},
     Source.ONLINE: {Role.DISPATCHER, Role.ADMIN},
-    Source.SELF_FOUND: {Role.CADRE, Role.DISPATCHER, Role.ADMIN},
+    # 户长/楼长 report for their groups' households as 自行发现 (docs/decisions.md: no new source), a household named
+    Source.SELF_FOUND: {Role.CADRE, Role.DISPATCHER, Role.ADMIN, Role.REPORTER},
     Source.VISIT: {Role.CADRE, Role.HANDLER, Role.ADMIN},
 }
 
@@ -106,6 +107,14 @@ def _check_place(
         raise Invalid({"lat": [message], "lng": [message]})
 
 
+def _check_creator(actor: User, source: str, requester: Household | Enterprise | None) -> None:
+    """The role may raise from `source` (403); a reporter (户长/楼长) names a household of their groups (400)."""
+    if not (actor.is_superuser or actor.role in CREATORS.get(source, set())):  # type: ignore[call-overload]
+        raise NotAllowed(_("您的角色不能登记该来源的诉求。"))
+    if is_reporter(actor) and not isinstance(requester, Household):
+        raise Invalid.field("requester_household", _("户长/楼长上报诉求须选择本户区的住户。"))
+
+
 def _check_fields(campaign: Campaign | None, category: str, resolve_on_site_result: str | None) -> None:
     errors: dict[str, list[str]] = {}
     if category and not categories.is_allowed(campaign, category):
@@ -147,8 +156,7 @@ def ticket_create(
     campaign.selectors.campaign_of), a result when resolving on site. Nothing is stored if one fails.
     """
     requester = _requester(actor, requester_household, requester_enterprise)
-    if not (actor.is_superuser or actor.role in CREATORS.get(source, set())):  # type: ignore[call-overload]
-        raise NotAllowed(_("您的角色不能登记该来源的诉求。"))
+    _check_creator(actor, source, requester)
     _check_place(actor, scope, unit, (lat, lng, accuracy_m))
     now = timezone.now()
     place = _place(unit, lat, lng, requester)

@@ -19,9 +19,11 @@ from django.views.decorators.http import require_GET
 
 from campaign.assignments import ASSIGNEE_ROLES
 from campaign.models import Role, User
+from campaign.scope import is_reporter
 from visits.assignments import my_assignments
 from visits.messages import cadre_inbox
 from visits.must_visit import my_must_visits
+from visits.reporter import reporter_page
 
 SW_SOURCE = settings.BASE_DIR / "static" / "js" / "m" / "sw.js"
 
@@ -68,6 +70,8 @@ def phone_page(request: HttpRequest) -> HttpResponse:
     so the page itself stays the same for every ticket and the service worker can keep it. A cadre's or a leader's
     assignments (我包联的, issue 16) are listed in the page: the kept copy shows them as last seen online."""
     user: User = request.user  # type: ignore[assignment]
+    if is_reporter(user):  # 户长/楼长: their light page only (visits/reporter.py)
+        return render(request, "m/index.html", {"phone": phone_profile(user), "reporter": reporter_page(user)})
     assigned = my_assignments(user) if user.role in ASSIGNEE_ROLES else None
     context = {
         "phone": phone_profile(user),
@@ -82,7 +86,10 @@ def phone_profile(user: User) -> dict[str, Any]:
     """What the phone page offers a role (docs/decisions.md, issue 13): a cadre (and an admin) logs visits to the
     targets of their area, adds households found on the spot and follows the tickets they raised; a handler logs
     only the door-to-door visit of one of their unit's tickets (SPEC §4) and follows their unit's open tickets;
-    other roles log no visits (visits.services answers 403), so the page offers them no tab."""
+    other roles log no visits (visits.services answers 403), so the page offers them no tab; a reporter (户长/楼长)
+    reports tickets for their groups' households and follows them (templates/m/_reporter.html)."""
+    if is_reporter(user):
+        return {"role": "reporter", "tabs": []}
     if user.role == Role.HANDLER and not user.is_superuser:
         return {
             "role": "handler",

@@ -3,6 +3,7 @@ from campaign.models.audit import AuditAction, AuditEvent
 from campaign.models.campaigns import MODES, CalendarDay, CalendarYear, Campaign
 from campaign.models.categories import Category
 from campaign.models.exports import Export
+from campaign.models.household_groups import HouseholdGroup
 from campaign.models.must_visit import MustVisitReminder
 from campaign.models.org import OrgUnit, UnitKind
 from campaign.models.people import AccessLog, PasswordHistory, RevealReason, Role, User
@@ -23,8 +24,9 @@ __all__ = [
     "Enterprise",
     "Export",
     "Household",
-    "MustVisitReminder",
+    "HouseholdGroup",
     "KeyProject",
+    "MustVisitReminder",
     "OrgUnit",
     "PasswordHistory",
     "RevealReason",

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     DISPATCHER = "dispatcher", _("指挥中心/工作专班")
     LEADER = "leader", _("领导")
     ADMIN = "admin", _("管理员")
+    REPORTER = "reporter", _("户长/楼长")
 
 
 class User(AbstractUser):

@@ -48,6 +48,15 @@ class Household(models.Model):
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
     tags = models.JSONField(_("标签"), default=list, blank=True)
+    # Its household group (户区) if any, in the same grid (campaign.household_groups; a composite FK on PostgreSQL).
+    group = models.ForeignKey(
+        "campaign.HouseholdGroup",
+        verbose_name=_("户区"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="households",
+    )
     # A household a cadre added on the spot stays unconfirmed until an admin confirms it.
     confirmed = models.BooleanField(_("已确认"), default=True)
     created_by = models.ForeignKey(

@@ -22,6 +22,7 @@ from campaign.models import RevealReason, User
 from campaign.pagination import CursorPage, _PageSize
 from campaign.params import bbox_param
 from campaign.replica import reads_from_replica
+from campaign.scope import is_reporter
 from issues import selectors, services
 from issues.api.serializers import TicketDetailSerializer, TicketListSerializer
 from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
@@ -110,7 +111,22 @@ class TicketDetail(APIView):
         fields = ["requester_name", "requester_phone"]
         reveal = personal_data.reveal(request, user, ticket, fields, request.query_params)
         context = {"request": request, "reveal": reveal}
-        return Response(TicketDetailSerializer(ticket, context=context).data)
+        data = TicketDetailSerializer(ticket, context=context).data
+        if is_reporter(user):
+            data = for_reporter(data)
+        return Response(data)
+
+
+# What a reporter (户长/楼长) reads of a ticket they raised: what /lookup/ would show its requester, plus the steps'
+# names and moments — never the internal result, the steps' notes or who took them (SPEC §5: `result` is internal).
+REPORTER_HIDDEN = ("result", "public_notice", "lead_official", "responsible_person", "measures", "expected_effect")
+
+
+def for_reporter(data: dict[str, Any]) -> dict[str, Any]:
+    shown = {key: value for key, value in data.items() if key not in REPORTER_HIDDEN}
+    steps = ("action", "from_status", "to_status", "at")
+    shown["events"] = [{key: event.get(key) for key in steps} for event in data.get("events") or []]
+    return shown
 
 
 CountersSerializer = inline_serializer(
