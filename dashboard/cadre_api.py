@@ -29,7 +29,7 @@ from campaign.params import int_param, read_bool, read_int
 from campaign.replica import reads_from_replica
 from campaign.scope import unit_in_scope, user_of
 from dashboard.api import MAX_DAILY_DAYS, PERIOD_PARAMS, stats_query
-from dashboard.cadres import DEFAULT_ORDERING, INACTIVE_DAYS_RANGE, ORDERINGS, CadreQuery, activity, row_of
+from dashboard.cadres import DEFAULT_ORDERING, INACTIVE_DAYS_RANGE, ORDERINGS, CadreQuery, activity, rows_of
 
 READER_ROLES = {Role.LEADER, Role.DISPATCHER, Role.ADMIN}
 MAX_PERIOD_DAYS = MAX_DAILY_DAYS  # a longer period reads more months of visits than a question about people needs
@@ -152,6 +152,7 @@ class CadreActivityView(ListAPIView):
         return activity(query, ordering)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        rows = [row_of(user) for user in page or []]
+        query, ordering = cadre_query(request)
+        page = self.paginate_queryset(activity(query, ordering))
+        rows = rows_of(list(page or []), query)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)

@@ -29,6 +29,7 @@ from campaign.days import day_start, today
 from campaign.models import OrgUnit, Role, User
 from campaign.scope import in_subtree
 from issues.models import Ticket
+from visits.assignments import coverage_of_users
 from visits.models import Visit
 
 # ?ordering= → ORDER BY (id last: a stable page order). "last_visit" puts the cadres without a visit in the period
@@ -127,15 +128,14 @@ def cadre_counts(q: CadreQuery) -> tuple[int, int]:
     return int(found["total"]), int(found["inactive"])
 
 
-def assignment_coverage(user: User) -> float | None:
-    """Share of the households and enterprises assigned to the cadre (包户/包企) visited — null until the
-    assignments' figure is wired here (campaign/models/assignments.py, issue 16 item 1): the API's field and the
-    panel's column already carry it. When it is, it must come as one query for the whole page (annotate it in
-    `activity`), never one per row."""
-    return None
+def rows_of(users: list[User], q: CadreQuery) -> list[dict[str, Any]]:
+    """The rows of a page of users from `activity`, with the share of their assignments (包户/包企/挂点) each visited
+    in the period (visits.assignments.coverage_of_users: one query for the page; None: nothing assigned)."""
+    coverage = coverage_of_users([user.pk for user in users], date_from=q.date_from, date_to=q.date_to)
+    return [row_of(user, coverage.get(user.pk)) for user in users]
 
 
-def row_of(user: User) -> dict[str, Any]:
+def row_of(user: User, coverage: float | None = None) -> dict[str, Any]:
     """The API's row (dashboard.cadre_api.CadreActivitySerializer) of one annotated user from `activity`."""
     unit = user.unit
     return {
@@ -147,10 +147,10 @@ def row_of(user: User) -> dict[str, Any]:
         "days_active": user.days_active,  # type: ignore[attr-defined]
         "last_visit": user.last_visit,  # type: ignore[attr-defined]
         "inactive": not user.active_lately,  # type: ignore[attr-defined]
-        "assignment_coverage": assignment_coverage(user),
+        "assignment_coverage": coverage,
     }
 
 
 def top_cadres(q: CadreQuery, n: int) -> list[dict[str, Any]]:
-    """The first `n` rows in the default order (most visits first): one query."""
-    return [row_of(user) for user in activity(q)[:n]]
+    """The first `n` rows in the default order (most visits first), with their assignment coverage: two queries."""
+    return rows_of(list(activity(q)[:n]), q)

@@ -35,6 +35,7 @@ from issues.models import OPEN_STATUSES, Ticket, Topic, TopicStatus
 from issues.placement import placed_in
 from issues.selectors import overdue_q, tickets_for_list, with_priority
 from issues.topics import topics_visible_to, with_progress
+from visits.must_visit import must_visit_coverage, overdue_must_visits
 
 # (name in stats/summary, label, kind, definition — the card's tooltip). "count" figures compare in per cent, "rate"
 # figures in percentage points; "open" and "now" depend on the moment they are read (SPEC §6).
@@ -326,3 +327,20 @@ def coverage_target(unit: OrgUnit | None, day: dt.date) -> dict[str, Any] | None
         "late": by is not None and by < day and not reached,  # the day has passed, the target not reached
         "as_of": day,
     }
+
+
+MUST_VISIT_SHOWN = 10  # the longest overdue must-visits listed on the dashboard
+
+
+def must_visit_panel(unit: OrgUnit | None, day: dt.date) -> dict[str, Any] | None:
+    """The panel "必访对象（四门必敲）" (issue 16 item 2): per child unit, the must-visit households, those visited within
+    their campaign's interval and the overdue ones (visits.must_visit.must_visit_coverage), and the longest overdue
+    households (masked); the child units with none are left out. None for the whole city or where no campaign names
+    must-visit households. Six queries."""
+    if unit is None:
+        return None
+    rows = [row for row in must_visit_coverage(unit, day) if row["must_visit"]]  # not departments, not empty ones
+    if not rows:
+        return None
+    overdue = overdue_must_visits(unit, day, MUST_VISIT_SHOWN)
+    return {"rows": rows, "overdue": overdue, "as_of": day}

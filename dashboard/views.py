@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from campaign.days import today
 from campaign.errors import Invalid, OutOfScope
 from campaign.exports import ledger_response
 from campaign.models import OrgUnit, Role, User
@@ -170,6 +171,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "cadres_url": "/api/v1/stats/cadres/?"
         + urlencode({**unit_q, "date_from": chart_from.isoformat(), "date_to": period.date_to.isoformat()}),
         "coverage_target": page_data.coverage_target(unit, period.date_to),
+        # must-visit households (四门必敲, issue 16 item 2): coverage per child unit and the longest overdue, as of today
+        "must_visit": page_data.must_visit_panel(unit, today()),
     }
     # A bad period still shows the dashboard (of the default period), saying what was wrong, with a 400.
     return render(request, "dashboard/index.html", context, status=400 if period_error else 200)

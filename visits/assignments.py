@@ -160,6 +160,26 @@ def assignment_coverage(
     return [_coverage_row(row, by) for row in rows]
 
 
+def coverage_of_users(user_ids: list[int], *, date_from: dt.date, date_to: dt.date) -> dict[int, float | None]:
+    """{user id: the share of their assigned targets they visited in the period} (None: nothing assigned to them),
+    as assignment_coverage counts it, for the rows of a page of users (dashboard.cadres). One query; none for none."""
+    if not user_ids:
+        return {}
+    start, end = day_start(date_from), day_start(date_to + dt.timedelta(days=1))
+    visited = Case(
+        When(_visited_q(visited_at__gte=start, visited_at__lt=end), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rows = (
+        Assignment.objects.filter(user_id__in=user_ids)
+        .values("user_id")
+        .annotate(assigned=Count("id", filter=Q(target_type__in=VISITABLE)), visited=Coalesce(Sum(visited), 0))
+        .order_by()
+    )
+    return {r["user_id"]: r["visited"] / r["assigned"] if r["assigned"] else None for r in rows}
+
+
 def _coverage_row(row: dict[str, Any], by: str) -> dict[str, Any]:
     out: dict[str, Any] = (
         {"user": row["user_id"], "username": row["user__username"], "name": row["user__display_name"]}

@@ -193,8 +193,8 @@ def test_hostile_parameters_answer_400_naming_them(walked, leader, api, params):
 
 
 def test_the_same_few_queries_however_many_cadres(walked, leader, org, api, django_assert_num_queries):
-    # the unit's scope, the count, the page
-    with django_assert_num_queries(3):
+    # the unit's scope, the count, the page, the page's assignment coverage
+    with django_assert_num_queries(4):
         assert get(api, leader, unit=org.district.pk).json()["count"] == 2
     for i in range(6):
         someone = UserFactory(role=Role.CADRE, unit=org.grid2 if i % 2 else org.grid1)
@@ -203,9 +203,9 @@ def test_the_same_few_queries_however_many_cadres(walked, leader, org, api, djan
                 [visit_row(cadre=someone, target=household(org.grid1), when=at(day(3, k + 1))) for k in range(i)]
             )
             Ticket.objects.bulk_create([ticket_row(unit=org.grid1, created_at=at(day(3, 4)), created_by=someone)])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert get(api, leader, unit=org.district.pk).json()["count"] == 8
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(get(api, leader, page_size=3, page=2).json()["results"]) == 3
 
 
@@ -242,11 +242,11 @@ def test_the_dashboard_panel_lists_the_cadres_as_the_api_does(walked, leader, ca
 def test_the_panel_and_the_bar_add_a_fixed_number_of_queries_to_the_page(
     walked, org, leader, campaign_obj, web, django_assert_num_queries, django_assert_max_num_queries
 ):
-    # the panel: two queries (the counts, the first ten); the bar: the unit's campaign, and for a campaign with a
+    # the panel: three queries (the counts, the first ten, their assignment coverage); the bar: the unit's campaign, and for a campaign with a
     # coverage target its stats summary (9 at most when computed live, fewer from a cache row)
     campaign_obj.targets = {"household_coverage": 0.5}
     campaign_obj.save()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(page_data.cadre_panel(org.district, day(2, 25), TODAY)["rows"]) == 2
     with django_assert_max_num_queries(10):
         assert page_data.coverage_target(org.district, TODAY) is not None
@@ -261,7 +261,7 @@ def test_the_panel_and_the_bar_add_a_fixed_number_of_queries_to_the_page(
         someone = UserFactory(role=Role.CADRE, unit=org.grid1)
         with rollups_deferred():
             Visit.objects.bulk_create([visit_row(cadre=someone, target=household(org.grid2), when=at(day(3, 10 + i)))])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(page_data.cadre_panel(org.district, day(2, 25), TODAY)["rows"]) == 7
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get("/dashboard/", PERIOD).status_code == 200
@@ -343,3 +343,15 @@ def test_no_bar_without_a_target_or_with_a_stored_value_of_another_shape(org, le
     Campaign.objects.filter(pk=campaign_obj.pk).update(targets={"coverage": "most"})  # written around clean()
     response = web(leader).get("/dashboard/")
     assert response.status_code == 200 and 'id="coverage-target"' not in response.content.decode()
+
+
+def test_a_cadres_row_carries_the_share_of_their_assignments_they_visited(walked, leader, cadre, org, api):
+    from campaign.assignments import assignment_create
+
+    visited = Visit.objects.filter(cadre=cadre, household__isnull=False).select_related("household").first()
+    other = household(org.grid1)
+    for target in (visited.household, other):
+        assignment_create(actor=leader, user_id=cadre.pk, target_type="household", target_id=target.pk)
+    rows = {r["cadre"]["id"]: r for r in get(api, leader).json()["results"]}
+    assert rows[cadre.pk]["assignment_coverage"] == 0.5  # one of the two doors visited in the period
+    assert all(r["assignment_coverage"] is None for pk, r in rows.items() if pk != cadre.pk)  # nothing assigned

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 
 import pytest
@@ -327,3 +328,20 @@ def test_the_admin_page_shows_the_tags_as_checkboxes(client, admin_user, campaig
     client.force_login(admin_user)
     html = client.get(f"/admin/campaign/campaign/{campaign_obj.pk}/change/").content.decode()
     assert 'type="checkbox" name="must_visit_tags" value="独居老人"' in html
+
+
+# --- the dashboard's panel (dashboard.page_data.must_visit_panel) ------------------------------------------------------
+def test_the_dashboard_shows_must_visit_coverage_per_unit_and_the_longest_overdue(doors, leader, web, org):
+    html = web(leader).get("/dashboard/").content.decode()
+    assert 'id="must-visit-body"' in html and "必访对象（四门必敲）" in html
+    # per street: grid1's four must-visits (two visited within N: due today, due tomorrow), grid2's one (visited)
+    units = dict(re.findall(r'<tr data-unit="(\d+)"[^>]*>\s*<td>[^<]*</td><td class="num">(\d+)</td>', html))
+    assert units == {str(org.street1.pk): "4", str(org.street2.pk): "1"}
+    listed = re.findall(r'<li data-household="(\d+)">', html)
+    assert set(listed) == {str(doors["never"].pk), str(doors["late"].pk)}
+    assert "王小明" not in html  # masked, as everywhere
+
+
+def test_no_panel_where_no_campaign_names_must_visits(org, leader, web, campaign_obj):
+    HouseholdFactory(unit=org.grid1, tags=["独居老人"])
+    assert 'id="must-visit-body"' not in web(leader).get("/dashboard/").content.decode()
