@@ -92,6 +92,7 @@ DEMO_ACCOUNTS = [
     ("cadre", Role.CADRE, "grid:0", "走访干部 · 丈八街道的一个网格"),
     ("cadre2", Role.CADRE, "grid:1", "走访干部 · 鱼化寨街道的一个网格"),
     ("streetleader", Role.LEADER, "street:0", "领导 · 丈八街道"),
+    ("huzhang", Role.REPORTER, "grid:0", "户长 · 丈八街道一个网格的一号户区"),
 ]
 
 

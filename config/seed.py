@@ -8,6 +8,7 @@ from typing import Any
 import issues.seed
 import visits.seed
 import visits.seed_assignments
+import visits.seed_campaign_work
 from campaign.partitions import partitions_between
 from campaign.seed import SeedContext, build_core
 
@@ -19,7 +20,12 @@ def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
     ctx = build_core(size=size, seed=seed, stdout=stdout)
     # PostgreSQL: the months of the history seeded below get their partitions first (not the default ones).
     partitions_between(ctx.now - dt.timedelta(days=HISTORY_DAYS), ctx.now)
-    apps = (("visits", visits.seed.seed), ("issues", issues.seed.seed), ("assignments", visits.seed_assignments.seed))
+    apps = (
+        ("visits", visits.seed.seed),
+        ("issues", issues.seed.seed),
+        ("assignments", visits.seed_assignments.seed),
+        ("campaign work", visits.seed_campaign_work.seed),  # 四门必敲, 户区 and 户长, messages and tasks
+    )
     for name, seed_app in apps:
         ctx.stdout.write(f"==> {name}\n")
         seed_app(ctx)
