@@ -111,7 +111,7 @@ class TicketDetail(APIView):
         fields = ["requester_name", "requester_phone"]
         reveal = personal_data.reveal(request, user, ticket, fields, request.query_params)
         context = {"request": request, "reveal": reveal}
-        data = TicketDetailSerializer(ticket, context=context).data
+        data: dict[str, Any] = dict(TicketDetailSerializer(ticket, context=context).data)
         if is_reporter(user):
             data = for_reporter(data)
         return Response(data)
