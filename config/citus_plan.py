@@ -34,6 +34,7 @@ DISTRIBUTED: dict[str, str] = {
     # visits (partitioned by month as well: the partition key joins the key in every unique key)
     "visits.Visit": KEY,
     "visits.VisitPhoto": KEY,
+    "visits.VisitParticipant": KEY,  # a meeting's participants: the meeting's unit and theirs lie in one district
     "visits.VisitKey": KEY,  # a visit's id, once: unique per district once the key joins it (a UUID stays unique)
     # tickets: a ticket's unit (where the matter is) names its district; its events, co-unit links, notifications
     # and code counter follow it
@@ -107,6 +108,7 @@ KEY_TO_ADD: dict[str, str] = {
     "campaign.Enterprise": f"campaign: {_FROM_UNIT}",
     "visits.Visit": f"visits: {_FROM_UNIT}",
     "visits.VisitPhoto": "visits: add district FK, fill from the photo's visit",
+    "visits.VisitParticipant": "visits: add district FK, fill from the participant's visit",
     "visits.VisitKey": "visits: add district_id to the key table, filled by the same trigger from the visit",
     "issues.TicketEvent": "issues: add district FK, fill from the event's ticket",
     "issues.TicketCoUnit": "issues: add district FK, fill from the link's ticket (not the co-unit's own district)",
@@ -136,6 +138,8 @@ UNIQUE_TO_WIDEN: frozenset[str] = frozenset(
         "campaign.HouseholdGroup: householdgroup_id_unit",  # unique per district; a city-wide check becomes a lookup
         "issues.Ticket: unique:code",  # the code starts with the district's short code: (district, code) is the same
         "visits.VisitPhoto: visit_photo_content_unique",
+        "visits.VisitParticipant: participant_household_once",
+        "visits.VisitParticipant: participant_enterprise_once",
         "issues.TicketCoUnit: ticket_co_unit_unique",
         "dashboard.DailyRollup: daily_rollup_key",
         "dashboard.OverdueSnapshot: overdue_snapshot_key",
@@ -164,6 +168,9 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "visits.Visit.project",  # a key project lies in one district, as the visit does
         "visits.Visit.ticket",
         "visits.VisitPhoto.visit",
+        "visits.VisitParticipant.visit",  # held by the key table on PostgreSQL (visits 0005), as a photo's
+        "visits.VisitParticipant.household",  # a participant lies in the meeting's unit (visits.meetings)
+        "visits.VisitParticipant.enterprise",
         "issues.Ticket.requester_household",
         "issues.Ticket.requester_enterprise",
         "issues.Ticket.merge_into",

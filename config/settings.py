@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "issues.models.Status",  # the tickets' (named as before topics brought a second `status`)
         "TopicStatusEnum": "issues.models.TopicStatus",
         "MessageKindEnum": "issues.models.MessageKind",  # messages and tasks to cadres
+        "VisitTargetTypeEnum": "visits.models.TargetType",  # a visit's: household, enterprise, project, meeting
+        "ParticipantTargetTypeEnum": ["household", "enterprise"],  # a meeting's participants
     },
 }
 

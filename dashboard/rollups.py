@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Max, Q, QuerySet, Value
 from django.utils import timezone
 
 from campaign.days import day_bounds, today
@@ -28,7 +28,7 @@ from dashboard.daybits import block_of, spans_rebuild
 from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, OverdueSnapshot, VisitTargetDay
 from dashboard.periods import periods_refresh
 from issues.models import OPEN_STATUSES, Kind, Satisfaction, Status, Ticket
-from visits.models import Visit
+from visits.models import Visit, VisitParticipant
 
 RESPONSE_WINDOW = dt.timedelta(hours=24)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
@@ -56,6 +56,20 @@ def _visits_grouped(day: dt.date, unit_id: int | None) -> QuerySet[Any]:
     return (
         qs.values("unit_id", "campaign_id", "household_id", "enterprise_id")
         .annotate(n=Count("id"), members=Max("household__members"))
+        .order_by()
+    )
+
+
+def _participants_grouped(day: dt.date, unit_id: int | None) -> QuerySet[Any]:
+    """A meeting's participants (座谈会, visits.meetings) of the day: each a target visited in its own unit, adding no
+    visit (the meeting itself is one, in _visits_grouped)."""
+    start, end = day_bounds(day)
+    qs = VisitParticipant.objects.filter(visited_at__gte=start, visited_at__lt=end)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    return (
+        qs.values("unit_id", "campaign_id", "household_id", "enterprise_id")
+        .annotate(n=Value(0, output_field=IntegerField()), members=Max("household__members"))
         .order_by()
     )
 
@@ -97,16 +111,20 @@ def _tickets_grouped(day: dt.date, unit_id: int | None) -> QuerySet[Any]:
 
 
 def _insert_targets(day: dt.date, unit_id: int | None) -> None:
-    inner, params = _visits_grouped(day, unit_id).query.sql_with_params()
+    """One row per (unit, campaign, target) of the day: the visits' and the meetings' participants' together, so a
+    household visited alone and at a meeting on one day is one target (its visits: the visits')."""
+    visits, params = _visits_grouped(day, unit_id).query.sql_with_params()
+    participants, more = _participants_grouped(day, unit_id).query.sql_with_params()
     table = VisitTargetDay._meta.db_table
     # Table and column names are ours; every value is a parameter.
     sql = (
         f"INSERT INTO {table} (day, unit_id, campaign_id, household_id, enterprise_id, members, visits) "  # noqa: S608
-        f"SELECT %s, t.unit_id, t.campaign_id, t.household_id, t.enterprise_id, COALESCE(t.members, 0), t.n "
-        f"FROM ({inner}) t"
+        f"SELECT %s, t.unit_id, t.campaign_id, t.household_id, t.enterprise_id, COALESCE(MAX(t.members), 0), SUM(t.n) "
+        f"FROM ({visits} UNION ALL {participants}) t "
+        f"GROUP BY t.unit_id, t.campaign_id, t.household_id, t.enterprise_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day.isoformat(), *params])
+        cursor.execute(sql, [day.isoformat(), *params, *more])
 
 
 def _insert_rollups(day: dt.date, unit_id: int | None) -> None:

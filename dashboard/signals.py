@@ -30,6 +30,7 @@ from django.db.models.signals import post_delete, post_init, post_save
 from campaign.days import local_day
 from dashboard.rollups import dirty_mark
 from issues.models import Ticket
+from visits.meetings import participants_added
 from visits.models import Visit
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,15 @@ def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     transaction.on_commit(request_sweep)
 
 
+def _participants(sender: Any, visit: Any, unit_ids: set[int], **kwargs: Any) -> None:
+    """A meeting's participants count as visited in their own units (visits.meetings): mark each unit's day."""
+    if getattr(_state, "deferred", False) or not unit_ids:
+        return
+    day = local_day(visit.visited_at)
+    dirty_mark({(day, unit_id) for unit_id in unit_ids})
+    transaction.on_commit(request_sweep)
+
+
 def request_sweep() -> None:
     """Enqueue `rollup_dirty` soon; never raises, never blocks longer than one bounded publish attempt.
 
@@ -116,6 +126,7 @@ def request_sweep() -> None:
 
 def connect() -> None:
     """Called from DashboardConfig.ready()."""
+    participants_added.connect(_participants, dispatch_uid="rollup_participants")
     for model in (Visit, Ticket):
         post_init.connect(_remember, sender=model, dispatch_uid=f"rollup_remember_{model.__name__}")
         post_save.connect(_changed, sender=model, dispatch_uid=f"rollup_changed_{model.__name__}")

@@ -27,6 +27,8 @@ from campaign.validators import mask_name
 
 NOTES_MAX = 2000
 PEOPLE_MET_MAX = 999
+HEAD_COUNT_MAX = 10_000  # a meeting's people (座谈会): more is a typing error
+PARTICIPANTS_MAX = 200  # households and enterprises named at one meeting
 ACCURACY_MAX = 100_000.0  # metres: a coarser "fix" is no fix
 DISTANCE_MAX = 20_040_000.0  # metres: half the Earth's circumference, the farthest two points can be
 # EXIF dates and visit times outside these years are refused or ignored (campaign.fields); the database agrees.
@@ -39,6 +41,9 @@ class TargetType(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
     # A key project (重点项目, issue 16 item 6): a visit of it counts as a visit, never as a household or enterprise.
     PROJECT = "project", _("重点项目")
+    # A meeting or questionnaire with many people (座谈会, 问卷; issue 16 item 6): held in a unit, its participants'
+    # households and enterprises each count as visited (VisitParticipant), its head count is kept.
+    MEETING = "meeting", _("座谈会/集体走访")
 
 
 def _only(field: str | None) -> dict[str, bool]:
@@ -124,6 +129,7 @@ class Visit(models.Model):
     geo_status = models.CharField(_("位置核验"), max_length=14, choices=GeoStatus.choices)
     flags = models.JSONField(_("异常标记"), default=list, blank=True)  # e.g. ["impossible_speed"]
     people_met = models.PositiveSmallIntegerField(_("见面人数"), default=0)
+    head_count = models.PositiveIntegerField(_("参会人数"), default=0, db_default=0)  # a meeting's; 0 otherwise
     notes = models.TextField(_("走访记录"), max_length=NOTES_MAX, blank=True)
     checklist = models.JSONField(_("清单答复"), default=dict, blank=True)
     # sha256 of the canonical request body: the same id again answers 200 if equal, 409 if not.
@@ -154,6 +160,7 @@ class Visit(models.Model):
                     | Q(target_type=TargetType.ENTERPRISE, **_only("enterprise"))
                     | Q(target_type=TargetType.PROJECT, **_only("project"))
                     | Q(target_type="", ticket__isnull=False, **_only(None))
+                    | Q(target_type=TargetType.MEETING, ticket__isnull=True, head_count__gte=1, **_only(None))
                 ),
                 name="visit_exactly_one_target",
             ),
@@ -173,6 +180,7 @@ class Visit(models.Model):
                 name="visit_distance_range",
             ),
             models.CheckConstraint(condition=Q(people_met__lte=PEOPLE_MET_MAX), name="visit_people_met_range"),
+            models.CheckConstraint(condition=Q(head_count__lte=HEAD_COUNT_MAX), name="visit_head_count_range"),
             models.CheckConstraint(condition=Q(geo_status__in=GeoStatus.values), name="visit_geo_status_valid"),
             models.CheckConstraint(condition=Q(crs__in=Crs.values), name="visit_crs_valid"),
             # Notes are bounded in the database too, not only by the API.
@@ -276,3 +284,42 @@ class VisitPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.file
+
+
+class VisitParticipant(models.Model):
+    """A household or enterprise that took part in a meeting (座谈会/问卷, a visit of target_type "meeting"): it counts
+    as visited on the meeting's day, in its own unit (the statistics read these rows beside the visits').
+
+    `visit` has db_constraint=False, as VisitPhoto's (a deliberate exception to STYLE rule 4: a foreign key into the
+    partitioned visits table must name its whole key): on PostgreSQL visit_id REFERENCES visits_visitkey ON DELETE
+    CASCADE (migration 0005). `visited_at` and `campaign_id` are the meeting's, copied: a day's rollup reads them."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("走访"), on_delete=models.CASCADE, related_name="participants", db_constraint=False
+    )
+    visited_at = models.DateTimeField(_("走访时间"))
+    campaign_id = models.BigIntegerField(null=True, blank=True)
+    unit = models.ForeignKey("campaign.OrgUnit", verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "campaign.Household", verbose_name=_("住户"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        "campaign.Enterprise", verbose_name=_("企业"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("参会对象")
+        verbose_name_plural = _("参会对象")
+        indexes = [models.Index(fields=["unit", "visited_at"], name="participant_unit_time_idx")]  # the rollups
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False, enterprise__isnull=True)
+                | Q(household__isnull=True, enterprise__isnull=False),
+                name="participant_one_target",
+            ),
+            models.UniqueConstraint(fields=["visit", "household"], name="participant_household_once"),
+            models.UniqueConstraint(fields=["visit", "enterprise"], name="participant_enterprise_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.household_id or self.enterprise_id}"

@@ -31,6 +31,7 @@ from issues.models import Ticket
 from issues.selectors import tickets_visible_to
 from issues.services import ticket_create
 from visits.geo import geo_status_for, point_grid, reference_point, visit_flags
+from visits.meetings import meeting_geo, meeting_of, participants_add
 from visits.models import PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # phones' clocks drift
@@ -171,6 +172,7 @@ def visit_record(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
             # The insert comes first: the primary key decides (not a prior SELECT). A duplicate aborts this
             # transaction (or savepoint, when nested) before anything else was written.
             visit.save(force_insert=True)
+            participants_add(visit, getattr(visit, "pending_members", []))
             tickets = _raise_issues(actor=actor, visit=visit, issues=issues)
     except IntegrityError:
         existing = Visit.objects.filter(pk=visit.pk).first()
@@ -190,6 +192,8 @@ def _replay(existing: Visit, *, actor: User, body_hash: str) -> Visit:
 
 
 def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[Visit, list[dict[str, Any]]]:
+    if data.get("target_type") == TargetType.MEETING:
+        return _build_meeting(actor=actor, data=data, body_hash=body_hash), []
     ticket = _resolve_ticket(actor, data.get("ticket"))
     target = _resolve_target(actor, data.get("target_type"), data.get("target_id"), ticket)
     _check_role(actor, ticket)
@@ -229,6 +233,30 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
     )
     visit.flags = visit_flags(cadre=actor, visit=visit)
     return visit, list(data.get("issues") or [])
+
+
+def _build_meeting(*, actor: User, data: dict[str, Any], body_hash: str) -> Visit:
+    """A meeting (座谈会/问卷, visits.meetings): in a unit of the actor's scope, its participants kept on the visit
+    (`pending_members`) for visit_record to write in the visit's transaction."""
+    _check_role(actor, None)
+    meeting = meeting_of(actor, data)
+    visited_at: dt.datetime = data["visited_at"]
+    campaign = _campaign_for(meeting.unit, data.get("campaign"), visited_at)
+    _check_time(visited_at, campaign)
+    checklist = data.get("checklist") or {}
+    _check_checklist(checklist, campaign)
+    lat, lng, accuracy = _coordinates(data)
+    status, distance = meeting_geo(meeting.unit, lat, lng, accuracy)
+    visit = Visit(
+        id=data["id"], cadre=actor, target_type=TargetType.MEETING, campaign=campaign, unit=meeting.unit,
+        point_unit=point_grid(meeting.unit, lat, lng), visited_at=visited_at, lat=lat, lng=lng, accuracy_m=accuracy,
+        crs=data.get("crs") or Crs.WGS84, distance_m=round(distance, 1) if distance is not None else None,
+        geo_status=status, head_count=int(data["head_count"]), people_met=min(int(data["head_count"]), PEOPLE_MET_MAX),
+        notes=data.get("notes") or "", checklist=checklist, body_hash=body_hash,
+    )  # fmt: skip
+    visit.flags = visit_flags(cadre=actor, visit=visit)
+    visit.pending_members = meeting.members  # type: ignore[attr-defined]
+    return visit
 
 
 def _issue_scope(actor: User, visit: Visit) -> OrgUnit | None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from campaign.days import day_bounds
 from campaign.models import Household, OrgUnit
 from issues.models import Ticket
-from visits.models import Visit
+from visits.models import Visit, VisitParticipant
 
 OPEN = {"reported", "dispatched", "accepted", "in_progress"}
 
@@ -27,8 +27,11 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
 
     all_visits = [v for v in Visit.objects.select_related("unit", "household") if mine(v)]
     visits = [v for v in all_visits if start <= v.visited_at < end]
-    households = {v.household_id: v.household.members for v in visits if v.household}
-    ever = {v.household_id for v in all_visits if v.household_id and v.visited_at < end}
+    # a meeting's participants (座谈会) count as visited in their own units, adding no visit
+    all_met = [p for p in VisitParticipant.objects.select_related("unit", "household") if mine(p)]
+    met = [p for p in all_met if start <= p.visited_at < end]
+    households = {r.household_id: r.household.members for r in [*visits, *met] if r.household}
+    ever = {r.household_id for r in [*all_visits, *all_met] if r.household_id and r.visited_at < end}
     registered = sum(1 for h in Household.objects.select_related("unit") if h.unit.path.startswith(unit.path))
     all_tickets = [t for t in Ticket.objects.select_related("unit") if mine(t)]
     tickets = [t for t in all_tickets if start <= t.created_at < end]
@@ -42,7 +45,7 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
     return {
         "visits": len(visits),
         "households_visited": len(households),
-        "enterprises_visited": len({v.enterprise_id for v in visits if v.enterprise_id}),
+        "enterprises_visited": len({r.enterprise_id for r in [*visits, *met] if r.enterprise_id}),
         "people_covered": sum(households.values()),
         "coverage": _ratio(len(ever), registered),
         "issues_collected": len(collected),

@@ -20,7 +20,16 @@ from campaign.geo import Crs
 from campaign.serializers import crs_field
 from issues.inputs import DESCRIPTION_MAX, TicketInput, flat_list_errors
 from visits import selectors, services
-from visits.models import ACCURACY_MAX, NOTES_MAX, PEOPLE_MET_MAX, TargetType, Visit, VisitPhoto
+from visits.models import (
+    ACCURACY_MAX,
+    HEAD_COUNT_MAX,
+    NOTES_MAX,
+    PARTICIPANTS_MAX,
+    PEOPLE_MET_MAX,
+    TargetType,
+    Visit,
+    VisitPhoto,
+)
 
 CHECKLIST_KEY_MAX, CHECKLIST_KEYS_MAX = 50, 100
 
@@ -55,6 +64,13 @@ class IssueInputSerializer(TicketInput):
     crs = crs_field(required=False, help_text="the coordinate system of this issue's lat/lng; by default the visit's")
 
 
+class ParticipantInputSerializer(serializers.Serializer):
+    """A household or enterprise that took part in a meeting (target_type "meeting")."""
+
+    target_type = serializers.ChoiceField(choices=[TargetType.HOUSEHOLD.value, TargetType.ENTERPRISE.value])
+    target_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class VisitInputSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="客户端生成的 UUID（幂等键）")
     target_type = serializers.ChoiceField(choices=TargetType.choices, required=False, allow_blank=True)
@@ -77,6 +93,13 @@ class VisitInputSerializer(serializers.Serializer):
     issues = serializers.ListField(
         child=IssueInputSerializer(), required=False, default=list, max_length=services.MAX_ISSUES_PER_VISIT
     )
+    # a meeting (座谈会/问卷, target_type "meeting"): its unit, head count and participants
+    unit = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="meeting: its unit")
+    head_count = serializers.IntegerField(required=False, min_value=1, max_value=HEAD_COUNT_MAX)
+    participants = serializers.ListField(
+        child=ParticipantInputSerializer(), required=False, default=list, max_length=PARTICIPANTS_MAX,
+        help_text="meeting: the households and enterprises that took part; each counts as visited",
+    )  # fmt: skip
 
     def to_internal_value(self, data: Any) -> Any:
         try:
@@ -152,6 +175,7 @@ class VisitSerializer(CleanModelSerializer):
             "geo_status",
             "flags",
             "people_met",
+            "head_count",
             "notes",
             "checklist",
             "photos",
