@@ -13,8 +13,10 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -24,7 +26,7 @@ from campaign.fields import validate_text
 from campaign.models import UnitKind, User
 from campaign.scope import units_visible_to
 from issues.messages import may_send, message_send, messages_visible_to, rate
-from issues.models import MessageKind
+from issues.models import MessageKind, MessageReceipt
 from issues.models.messages import TEXT_MAX
 
 PAGE_SIZE = 50
@@ -85,6 +87,23 @@ def _send(request: HttpRequest, user: User, form: MessageForm) -> bool:
     return True
 
 
+RECEIVED_SHOWN = 10
+
+
+def received_by(user: User) -> list[MessageReceipt]:
+    """The messages sent to the user themselves — a leader's reminders of must-visits overdue in their grids
+    (visits.must_visit_reminders) —, unread first, newest first; shown here, so read once shown. Two queries."""
+    rows = list(
+        MessageReceipt.objects.filter(user=user)
+        .select_related("message")
+        .order_by(F("read_at").asc(nulls_first=True), "-message__created_at", "-pk")[:RECEIVED_SHOWN]
+    )
+    unread = [row.pk for row in rows if row.read_at is None]
+    if unread:
+        MessageReceipt.objects.filter(pk__in=unread, read_at__isnull=True).update(read_at=timezone.now())
+    return rows
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def messages_page(request: HttpRequest) -> HttpResponse:
@@ -98,5 +117,5 @@ def messages_page(request: HttpRequest) -> HttpResponse:
             flash.success(request, _("已发送，接收的干部将在手机走访页看到。"))
             return redirect("tickets-messages")
     page = Paginator(messages_visible_to(user), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "rows": _rows(page)}
+    context = {"form": form, "page": page, "rows": _rows(page), "received": received_by(user)}
     return render(request, "tickets/messages.html", context, status=400 if form.is_bound else 200)

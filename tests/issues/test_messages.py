@@ -288,3 +288,16 @@ def test_the_page_refuses_a_past_due_date_and_other_roles(web, org, leader, cadr
     assert CadreMessage.objects.count() == 0
     assert web(cadre).get(PAGE).status_code == 403
     assert web(handler).post(PAGE, {**body, "due_date": days(1)}).status_code == 403
+
+
+def test_a_leader_reads_the_reminders_sent_to_them_on_the_messages_page(web, leader, org):
+    from issues.models import CadreMessage, MessageReceipt
+
+    reminder = CadreMessage.objects.create(
+        sender=None, unit=org.district, district=org.district, kind="message", text="必访督促：网格有必访对象逾期"
+    )
+    receipt = MessageReceipt.objects.create(message=reminder, user=leader, unit=leader.unit, district=org.district)
+    page = web(leader).get("/tickets/messages/").content.decode()
+    assert 'id="received-messages"' in page and "必访督促" in page
+    receipt.refresh_from_db()
+    assert receipt.read_at is not None  # shown, so read
