@@ -30,7 +30,7 @@ from campaign.assignments import (
 from campaign.audit import audit_record
 from campaign.errors import Invalid
 from campaign.fields import text_error
-from campaign.import_rows import HEADER_SEARCH_ROWS, ImportResult, RowError, text_of
+from campaign.import_rows import HEADER_SEARCH_ROWS, ImportResult, RowError, headers_in, text_of
 from campaign.models import AssignmentTarget, AuditAction, User
 from campaign.tabular import UnreadableFile, rows_of
 
@@ -63,19 +63,9 @@ class Line:
     batch: str
 
 
-def _headers(values: list[Any]) -> dict[str, tuple[int, str]]:
-    accepted = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-    found: dict[str, tuple[int, str]] = {}
-    for index, value in enumerate(values):
-        name = accepted.get(text_of(value).replace("*", "").strip().lower())
-        if name and name not in found:
-            found[name] = (index, text_of(value))
-    return found
-
-
 def _find_header(rows: Iterator[tuple[int, list[Any]]]) -> dict[str, tuple[int, str]]:
     for number, values in rows:
-        headers = _headers(values)
+        headers = headers_in(COLUMNS, values)
         if {"user", "target_type"} <= set(headers) and {"target_id", "credit_code"} & set(headers):
             return headers
         if number >= HEADER_SEARCH_ROWS:

@@ -28,7 +28,7 @@ from campaign.errors import DomainError
 from campaign.fields import text_error
 from campaign.household_groups import check_group_writer
 from campaign.household_groups import household_group_save as group_save
-from campaign.import_rows import HEADER_SEARCH_ROWS, Grids, ImportResult, RowError, text_of
+from campaign.import_rows import HEADER_SEARCH_ROWS, Grids, ImportResult, RowError, headers_in, text_of
 from campaign.models import AuditAction, Household, HouseholdGroup, Role, User
 from campaign.scope import sees_everything
 from campaign.tabular import UnreadableFile, rows_of
@@ -64,19 +64,9 @@ class Plan:
     new_heads: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # username → (grid, name, phone)
 
 
-def _headers(values: list[Any]) -> dict[str, tuple[int, str]]:
-    accepted = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-    found: dict[str, tuple[int, str]] = {}
-    for index, value in enumerate(values):
-        name = accepted.get(text_of(value).replace("*", "").strip().lower())
-        if name and name not in found:
-            found[name] = (index, text_of(value))
-    return found
-
-
 def _find_header(rows: Iterator[tuple[int, list[Any]]]) -> dict[str, tuple[int, str]]:
     for number, values in rows:
-        headers = _headers(values)
+        headers = headers_in(COLUMNS, values)
         if set(REQUIRED) <= set(headers) and {"household_id", "address"} & set(headers):
             return headers
         if number >= HEADER_SEARCH_ROWS:

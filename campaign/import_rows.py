@@ -5,7 +5,7 @@ and checking of each row (every error collected as a RowError), and the grids a 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,16 +262,24 @@ class Validator:
 COLUMNS = {"households": HOUSEHOLD_COLUMNS, "enterprises": ENTERPRISE_COLUMNS}
 
 
-def match_headers(kind: str, values: list[Any], unit_column: str | None) -> dict[str, tuple[int, str]]:
-    accepted = {alias.lower(): name for name, aliases in COLUMNS[kind].items() for alias in aliases}
-    if unit_column:
-        accepted[_normalise_header(unit_column)] = "unit"
+def headers_in(
+    columns: Mapping[str, Sequence[str]], values: list[Any], extra: Mapping[str, str] | None = None
+) -> dict[str, tuple[int, str]]:
+    """{field: (column index, header as written)} of a row read as a header: each cell matched, whatever its case and
+    a required-mark asterisk (* or ＊), against the accepted headers of `columns` ({field: aliases}) and of `extra`
+    ({header: field}); the first column of a field wins. Every import's header search reads rows through this."""
+    accepted = {alias.lower(): name for name, aliases in columns.items() for alias in aliases}
+    accepted |= {_normalise_header(header): name for header, name in (extra or {}).items()}
     found: dict[str, tuple[int, str]] = {}
     for index, value in enumerate(values):
         name = accepted.get(_normalise_header(value))
         if name and name not in found:
             found[name] = (index, text_of(value))
     return found
+
+
+def match_headers(kind: str, values: list[Any], unit_column: str | None) -> dict[str, tuple[int, str]]:
+    return headers_in(COLUMNS[kind], values, {unit_column: "unit"} if unit_column else None)
 
 
 def find_header(

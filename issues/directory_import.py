@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from campaign.audit import audit_record
 from campaign.fields import text_error
-from campaign.import_rows import HEADER_SEARCH_ROWS, RowError, text_of
+from campaign.import_rows import HEADER_SEARCH_ROWS, RowError, headers_in, text_of
 from campaign.models import AuditAction, Category, OrgUnit, User
 from campaign.models.org import PATH_STEP
 from campaign.scope import units_visible_to
@@ -164,24 +164,10 @@ def _modes() -> dict[str, str]:
 
 
 # --- pass 1: reading and checking -----------------------------------------------------------------------------------
-def _normalise_header(value: Any) -> str:
-    return text_of(value).replace("*", "").replace("＊", "").strip().lower()
-
-
-def _match_headers(values: list[Any]) -> dict[str, tuple[int, str]]:
-    accepted = {alias.lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-    found: dict[str, tuple[int, str]] = {}
-    for index, value in enumerate(values):
-        name = accepted.get(_normalise_header(value))
-        if name and name not in found:
-            found[name] = (index, text_of(value))
-    return found
-
-
 def _find_header(rows: Iterator[tuple[int, list[Any]]]) -> dict[str, tuple[int, str]]:
     """The header row, within the first rows (a title row may sit above it)."""
     for number, values in rows:
-        headers = _match_headers(values)
+        headers = headers_in(COLUMNS, values)
         if all(name in headers for name in REQUIRED_COLUMNS):
             return headers
         if number >= HEADER_SEARCH_ROWS:
