@@ -69,10 +69,13 @@ def dispatch_form_submit(page: Any, *, mode: str, lead_unit_id: int, problem: st
 PHONE_AT = {"latitude": 34.1902, "longitude": 108.8802, "accuracy": 12}
 
 
-def phone_context(browser: Any) -> Any:
-    """A 360 px phone in Xi'an with its location shared (the phone page's tests), pages timing out at TIMEOUT_MS."""
+def phone_context(browser: Any, *, size: tuple[int, int] = (360, 740), touch: bool = False) -> Any:
+    """A phone (360 px unless `size` says) in Xi'an with its location shared (the phone page's tests), pages timing
+    out at TIMEOUT_MS; `touch`: a touch screen of pixel ratio 2, as a real phone's."""
+    screen = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True} if touch else {}
     context = browser.new_context(
-        viewport={"width": 360, "height": 740},
+        viewport={"width": size[0], "height": size[1]},
+        **screen,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
         geolocation=PHONE_AT,

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from campaign.assignments import assignments_bulk_by_unit
-from tests.browser import LAUNCH_ARGS, PHONE_AT, SHOTS, TIMEOUT_MS, Watch, base_url, login
+from tests.browser import LAUNCH_ARGS, SHOTS, Watch, base_url, login, phone_context
 from tests.factories import EnterpriseFactory, HouseholdFactory
 from visits.models import Visit
 
@@ -45,22 +45,6 @@ def _visited_before(cadre, household, campaign) -> None:
         geo_status="verified",
         body_hash="x",
     )
-
-
-def _phone(browser):
-    """A 390 × 844 phone in Asia/Shanghai standing by the doors, its location shared."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        geolocation=PHONE_AT,
-        permissions=["geolocation"],
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
 
 
 def _rows(page) -> list[tuple[str, str, bool]]:
@@ -100,7 +84,7 @@ def test_cadre_logs_a_visit_from_my_assigned_list_and_the_door_leaves_the_not_vi
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
-        context = _phone(browser)
+        context = phone_context(browser, size=(390, 844), touch=True)
         page = watch.page(watch.context(context).new_page())
         login(page, base, cadre.username, next_url="/m/")
         page.wait_for_selector("#m-app[data-ready='1']")

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from issues.models import Ticket
-from tests.browser import LAUNCH_ARGS, PHONE_AT, SHOTS, TIMEOUT_MS, Watch, base_url
+from tests.browser import LAUNCH_ARGS, SHOTS, Watch, base_url, phone_context
 from tests.factories import HouseholdFactory
 from visits.models import Visit
 
@@ -41,22 +41,6 @@ def _log_visit(page, address: str, *, note: str, photo: bytes | None = None, iss
     if photo is not None:
         page.set_input_files("#photos", files=[{"name": "door.png", "mimeType": "image/png", "buffer": photo}])
     page.click("#visit-submit")
-
-
-def _phone(browser):
-    """A 360 px phone in Asia/Shanghai, standing in grid1 with the location permission granted."""
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        geolocation=PHONE_AT,
-        permissions=["geolocation"],
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
 
 
 def _log_in(page, live_server, cadre) -> None:
@@ -116,7 +100,7 @@ def test_cadre_logs_a_visit_online_and_one_offline_that_lands_exactly_once(
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
-        context = _phone(browser)
+        context = phone_context(browser, touch=True)
         page = watch.page(watch.context(context).new_page())
 
         # given a cadre who logs in from the phone page
