@@ -35,7 +35,7 @@ from issues.models import OPEN_STATUSES, Ticket, Topic, TopicStatus
 from issues.placement import placed_in
 from issues.selectors import overdue_q, tickets_for_list, with_priority
 from issues.topics import topics_visible_to, with_progress
-from visits.must_visit import must_visit_coverage, overdue_must_visits
+from visits.must_visit import governance, must_visit_coverage, overdue_must_visits
 
 # (name in stats/summary, label, kind, definition — the card's tooltip). "count" figures compare in per cent, "rate"
 # figures in percentage points; "open" and "now" depend on the moment they are read (SPEC §6).
@@ -336,11 +336,14 @@ def must_visit_panel(unit: OrgUnit | None, day: dt.date) -> dict[str, Any] | Non
     """The panel "必访对象（四门必敲）" (issue 16 item 2): per child unit, the must-visit households, those visited within
     their campaign's interval and the overdue ones (visits.must_visit.must_visit_coverage), and the longest overdue
     households (masked); the child units with none are left out. None for the whole city or where no campaign names
-    must-visit households. Six queries."""
+    must-visit households. Five queries (one without a must-visit rule)."""
     if unit is None:
         return None
-    rows = [row for row in must_visit_coverage(unit, day) if row["must_visit"]]  # not departments, not empty ones
+    gov = governance(unit, day)  # read once for both
+    if not gov.rules:
+        return None
+    rows = [row for row in must_visit_coverage(unit, day, gov) if row["must_visit"]]  # not departments, not empty
     if not rows:
         return None
-    overdue = overdue_must_visits(unit, day, MUST_VISIT_SHOWN)
+    overdue = overdue_must_visits(unit, day, MUST_VISIT_SHOWN, gov)
     return {"rows": rows, "overdue": overdue, "as_of": day}

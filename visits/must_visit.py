@@ -245,19 +245,20 @@ def my_must_visits(
     return _listed(households_visible_to(user), day, governance(user.unit, day), limit, only_overdue=False)
 
 
-def overdue_must_visits(unit: OrgUnit, day: dt.date, limit: int) -> MustVisitList:
+def overdue_must_visits(unit: OrgUnit, day: dt.date, limit: int, gov: Governance | None = None) -> MustVisitList:
     """The overdue must-visits of `unit`'s subtree, the longest overdue first, at most `limit` rows, with the counts
-    (for the dashboard's list; the caller checks the unit is in scope). Three queries."""
+    (for the dashboard's list; the caller checks the unit is in scope). Three queries; two given `gov`, the unit's
+    governance(unit, day) the caller read already."""
     households = in_subtree(Household.objects.select_related("unit"), unit)
-    return _listed(households, day, governance(unit, day), limit, only_overdue=True)
+    return _listed(households, day, gov or governance(unit, day), limit, only_overdue=True)
 
 
-def must_visit_coverage(unit: OrgUnit, day: dt.date) -> list[dict[str, Any]]:
+def must_visit_coverage(unit: OrgUnit, day: dt.date, gov: Governance | None = None) -> list[dict[str, Any]]:
     """Per child unit of `unit` (and `unit` itself when must-visit households lie at its own level, or when it has no
     children): must-visit households, those visited within their N days, overdue, and the coverage fraction (None
     when there is none), in the tree's order. Three queries, whatever the subtree's size (for the dashboard; the
-    caller checks the unit is in scope)."""
-    gov = governance(unit, day)
+    caller checks the unit is in scope); two given `gov`, as overdue_must_visits."""
+    gov = gov or governance(unit, day)
     branch = Substr("unit__path", 1, len(unit.path) + PATH_STEP)
     counts: dict[str, dict[str, int]] = {}
     if gov.rules:
