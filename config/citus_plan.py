@@ -77,6 +77,7 @@ REFERENCE: frozenset[str] = frozenset(
         "campaign.CalendarDay",  # the working-day calendar: every SLA computation reads it
         "campaign.CalendarYear",
         "dashboard.DisplayLink",  # a wall display's token: looked up by hash before any district is known
+        "interop.Partner",  # a partner system: looked up by its key's hash before any district is known (a few dozen)
         "auth.Group",
         "auth.Group_permissions",
         "auth.Permission",

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "visits",
     "issues",
     "dashboard",
+    "interop",
     "config",
 ]
 
