@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -30,9 +30,18 @@ from campaign.assignments import (
 from campaign.audit import audit_record
 from campaign.errors import Invalid
 from campaign.fields import text_error
-from campaign.import_rows import HEADER_SEARCH_ROWS, ImportResult, RowError, headers_in, text_of
+from campaign.import_rows import (
+    HEADER_SEARCH_ROWS,
+    ImportResult,
+    RowError,
+    Rows,
+    data_rows,
+    headers_in,
+    read_source,
+    text_of,
+)
 from campaign.models import AssignmentTarget, AuditAction, User
-from campaign.tabular import UnreadableFile, rows_of
+from campaign.tabular import UnreadableFile
 
 MAX_ROWS = 50_000  # a district's whole list; a bigger file is a mistake, refused as a whole
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -173,17 +182,13 @@ def _code_rows(qs: Any) -> Any:
 Pair = tuple[Line, User, TargetRow]
 
 
-def _read(*, source: Any, actor: User, result: ImportResult, opened: list[IO[bytes]]) -> list[Pair]:
+def _read(rows: Rows, *, actor: User, result: ImportResult) -> list[Pair]:
     """Every row checked and resolved; the (line, assignee, target) of the clean ones."""
-    rows = rows_of(source, opened)
     reader = Reader(_find_header(rows), result.errors)
     lines = []
-    for number, values in rows:
-        if not any(text_of(v) for v in values):
-            continue  # blank rows are not data
-        result.rows += 1
-        if result.rows > MAX_ROWS:
-            raise UnreadableFile(_("文件超过 %(n)d 行，请分批导入。") % {"n": MAX_ROWS})
+    for number, values in data_rows(
+        rows, result, limit=MAX_ROWS, too_many=_("文件超过 %(n)d 行，请分批导入。") % {"n": MAX_ROWS}
+    ):
         line = reader.line(number, values)
         if line is not None:
             lines.append(line)
@@ -215,16 +220,8 @@ def assignments_import(*, actor: User, rows_or_file: Any, batch: str = "") -> Im
     check_assigner(actor)
     result = ImportResult(kind="assignments")
     label = (batch or "导入").strip()[:BATCH_MAX]  # stored data: Chinese whatever the request's language
-    opened: list[IO[bytes]] = []
-    pairs: list[Pair] = []
-    try:
-        pairs = _read(source=rows_or_file, actor=actor, result=result, opened=opened)
-    except UnreadableFile as exc:
-        result.errors.append(RowError(0, "", str(exc)))
-    finally:
-        for stream in opened:
-            stream.close()
-    if not result.errors:
+    pairs = read_source(rows_or_file, result, lambda rows: _read(rows, actor=actor, result=result))
+    if pairs is not None and not result.errors:
         try:
             result.created = _write(actor=actor, pairs=pairs, batch=label)
         except Invalid as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,10 +28,20 @@ from campaign.errors import DomainError
 from campaign.fields import text_error
 from campaign.household_groups import check_group_writer
 from campaign.household_groups import household_group_save as group_save
-from campaign.import_rows import HEADER_SEARCH_ROWS, Grids, ImportResult, RowError, headers_in, text_of
+from campaign.import_rows import (
+    HEADER_SEARCH_ROWS,
+    Grids,
+    ImportResult,
+    RowError,
+    Rows,
+    data_rows,
+    headers_in,
+    read_source,
+    text_of,
+)
 from campaign.models import AuditAction, Household, HouseholdGroup, Role, User
 from campaign.scope import sees_everything
-from campaign.tabular import UnreadableFile, rows_of
+from campaign.tabular import UnreadableFile
 from campaign.validators import validate_mobile
 
 MAX_ROWS = 20_000  # a district's groups (about ten households each); a bigger file is a mistake, refused whole
@@ -215,15 +225,11 @@ def _messages(exc: DomainError) -> str:
     return "; ".join(str(m) for ms in values for m in (ms if isinstance(ms, list) else [ms]))
 
 
-def _read(*, source: Any, actor: User, result: ImportResult, opened: list[IO[bytes]]) -> Plan | None:
-    rows = rows_of(source, opened)
+def _read(rows: Rows, *, actor: User, result: ImportResult) -> Plan | None:
     reader = Reader(actor, _find_header(rows), result.errors)
-    for number, values in rows:
-        if not any(text_of(v) for v in values):
-            continue  # blank rows are not data
-        result.rows += 1
-        if result.rows > MAX_ROWS:
-            raise UnreadableFile(_("文件超过 %(n)d 行，请分批导入。") % {"n": MAX_ROWS})
+    for number, values in data_rows(
+        rows, result, limit=MAX_ROWS, too_many=_("文件超过 %(n)d 行，请分批导入。") % {"n": MAX_ROWS}
+    ):
         reader.read(number, values)
     return _plan(reader) if reader.lines else None
 
@@ -262,15 +268,7 @@ def household_groups_import(*, actor: User, rows_or_file: Any) -> ImportResult:
     households added to a group."""
     check_group_writer(actor)
     result = ImportResult(kind="household_groups")
-    opened: list[IO[bytes]] = []
-    plan = None
-    try:
-        plan = _read(source=rows_or_file, actor=actor, result=result, opened=opened)
-    except UnreadableFile as exc:
-        result.errors.append(RowError(0, "", str(exc)))
-    finally:
-        for stream in opened:
-            stream.close()
+    plan = read_source(rows_or_file, result, lambda rows: _read(rows, actor=actor, result=result))
     if not result.errors and plan is not None:
         try:
             result.created = _write(actor=actor, plan=plan)

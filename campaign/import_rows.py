@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from campaign.fields import NOT_FINITE, is_finite_number, validate_text
 from campaign.geo import GridIndex
 from campaign.models import Enterprise, OrgUnit, UnitKind, User
 from campaign.scope import units_visible_to
-from campaign.tabular import UnreadableFile
+from campaign.tabular import UnreadableFile, rows_of
 from campaign.validators import normalize_id_number, validate_credit_code, validate_id_number, validate_mobile
 
 KINDS = ("households", "enterprises")
@@ -94,6 +94,44 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+class Counted(Protocol):
+    """An import's result, as the reading helpers below see it."""
+
+    rows: int
+    errors: list[RowError]
+
+
+Read = TypeVar("Read")
+Rows = Iterator[tuple[int, list[Any]]]
+
+
+def read_source(source: Any, result: Counted, read: Callable[[Rows], Read]) -> Read | None:
+    """`read` run over the rows of `source` (a path, an open binary file / UploadedFile, or dicts keyed by header):
+    its answer; None, with the reason added to `result.errors` as a whole-file error, when the file cannot be read.
+    The files opened on the way are closed either way. Every importer reads through this."""
+    opened: list[IO[bytes]] = []
+    try:
+        return read(rows_of(source, opened))
+    except UnreadableFile as exc:
+        result.errors.append(RowError(0, "", str(exc)))
+        return None
+    finally:
+        for stream in opened:
+            stream.close()
+
+
+def data_rows(rows: Rows, result: Counted, *, limit: int, too_many: str) -> Rows:
+    """The rows that hold data (Excel leaves many blank ones), each counted in `result.rows`; past `limit` of them
+    the file is refused whole (UnreadableFile with the message `too_many`)."""
+    for number, values in rows:
+        if not any(text_of(v) for v in values):
+            continue
+        result.rows += 1
+        if result.rows > limit:
+            raise UnreadableFile(too_many)
+        yield number, values
 
 
 # --- Cleaning --------------------------------------------------------------------------------------------------

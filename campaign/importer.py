@@ -33,11 +33,12 @@ from campaign.import_rows import (
     Validator,
     find_header,
     header_errors,
+    read_source,
     text_of,
 )
 from campaign.import_write import insert_spilled
 from campaign.models import AuditAction, User
-from campaign.tabular import UnreadableFile, rows_of
+from campaign.tabular import UnreadableFile
 
 log = logging.getLogger(__name__)
 
@@ -97,36 +98,31 @@ def registry_import(
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     result = ImportResult(kind=kind)
-    opened: list[IO[bytes]] = []
-    try:
-        with tempfile.TemporaryFile(prefix="zoufang-import-") as spill:
-            try:
-                rows = rows_of(rows_or_file, opened)
-                _validate(
-                    kind=kind,
-                    rows=rows,
-                    actor=actor,
-                    unit_column=unit_column,
-                    spill=spill,
-                    result=result,
-                    progress=progress,
-                )
-            except UnreadableFile as exc:
-                result.errors.append(RowError(0, "", str(exc)))
-            if result.errors:
-                return result
-            try:
-                with transaction.atomic():
-                    result.created = insert_spilled(kind=kind, spill=spill, actor=actor, progress=progress)
-            except IntegrityError:
-                # Another import registered one of these credit codes since we checked: nothing was stored.
-                result.errors.append(
-                    RowError(0, "", _("导入时与其他导入冲突（统一社会信用代码重复），未导入任何数据，请重试。"))
-                )
-                result.created = 0
-    finally:
-        for stream in opened:
-            stream.close()
+    with tempfile.TemporaryFile(prefix="zoufang-import-") as spill:
+        read_source(
+            rows_or_file,
+            result,
+            lambda rows: _validate(
+                kind=kind,
+                rows=rows,
+                actor=actor,
+                unit_column=unit_column,
+                spill=spill,
+                result=result,
+                progress=progress,
+            ),
+        )
+        if result.errors:
+            return result
+        try:
+            with transaction.atomic():
+                result.created = insert_spilled(kind=kind, spill=spill, actor=actor, progress=progress)
+        except IntegrityError:
+            # Another import registered one of these credit codes since we checked: nothing was stored.
+            result.errors.append(
+                RowError(0, "", _("导入时与其他导入冲突（统一社会信用代码重复），未导入任何数据，请重试。"))
+            )
+            result.created = 0
     counts = {"rows": result.rows, "created": result.created, "errors": len(result.errors)}
     audit_record(action=AuditAction.REGISTRY_IMPORT, actor=actor, obj=kind, changes=counts)
     log.info(

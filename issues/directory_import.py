@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from campaign.audit import audit_record
 from campaign.fields import text_error
-from campaign.import_rows import HEADER_SEARCH_ROWS, RowError, headers_in, text_of
+from campaign.import_rows import HEADER_SEARCH_ROWS, RowError, data_rows, headers_in, read_source, text_of
 from campaign.models import AuditAction, Category, OrgUnit, User
 from campaign.models.org import PATH_STEP
 from campaign.scope import units_visible_to
-from campaign.tabular import UnreadableFile, rows_of
+from campaign.tabular import UnreadableFile
 from issues.models import DirectoryRow, Mode
 
 log = logging.getLogger(__name__)
@@ -276,12 +276,8 @@ def _check_rows(
     """Pass 1: every row checked, every error collected in `result`; the clean rows (all of them only if no error)."""
     checker = Checker(headers=_find_header(rows), units=Units(actor), categories=Categories(), errors=result.errors)
     clean: list[CleanRow] = []
-    for number, values in rows:
-        if not any(text_of(v) for v in values):
-            continue  # blank rows (Excel leaves many) are not data
-        result.rows += 1
-        if result.rows > MAX_ROWS:
-            raise UnreadableFile(_("文件超过 %(n)d 行，不像派单目录，请检查文件。") % {"n": MAX_ROWS})
+    too_many = _("文件超过 %(n)d 行，不像派单目录，请检查文件。") % {"n": MAX_ROWS}
+    for number, values in data_rows(rows, result, limit=MAX_ROWS, too_many=too_many):
         row = checker.clean(number, values)
         if row is not None:
             clean.append(row)
@@ -334,15 +330,7 @@ def directory_import(*, rows_or_file: Any, actor: User | None = None) -> Directo
     content) or an iterable of dicts keyed by header. All or nothing: with any error nothing is stored and
     `result.errors` lists every one. `actor` limits the units a row may name to the actor's scope (None: all)."""
     result = DirectoryImportResult()
-    clean: list[CleanRow] = []
-    opened: list[IO[bytes]] = []
-    try:
-        clean = _check_rows(rows_of(rows_or_file, opened), actor, result)
-    except UnreadableFile as exc:
-        result.errors.append(RowError(0, "", str(exc)))
-    finally:
-        for stream in opened:
-            stream.close()
+    clean = read_source(rows_or_file, result, lambda rows: _check_rows(rows, actor, result)) or []
     if result.ok:
         try:
             with transaction.atomic():
