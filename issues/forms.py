@@ -21,6 +21,7 @@ from campaign.categories import allowed_names
 from campaign.models import Category, Role, UnitKind, User
 from campaign.models.org import path_prefixes
 from campaign.scope import subtree_q, units_visible_to
+from campaign.widgets import QuickSelect, QuickSelectMultiple
 from issues.directory import proposal_for
 from issues.inputs import check_action_body
 from issues.merging import merged_into
@@ -68,9 +69,9 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False)
     mode = forms.ChoiceField(label=_("办理方式"), required=False)
     kind = forms.ChoiceField(label=_("类型"), required=False)
-    category = forms.ChoiceField(label=_("类别"), required=False)
-    unit = forms.ChoiceField(label=_("所在单位"), required=False)
-    lead_unit = forms.ChoiceField(label=_("牵头单位"), required=False)
+    category = forms.ChoiceField(label=_("类别"), required=False, widget=QuickSelect)
+    unit = forms.ChoiceField(label=_("所在单位"), required=False, widget=QuickSelect)
+    lead_unit = forms.ChoiceField(label=_("牵头单位"), required=False, widget=QuickSelect)
     overdue = forms.ChoiceField(label=_("超期"), required=False)
     supervision = forms.ChoiceField(label=_("督办"), required=False)
     extension = forms.ChoiceField(label=_("延期申请"), required=False)
@@ -158,18 +159,18 @@ def _due_at(label: Any) -> forms.CharField:
 
 class DispatchForm(ActionForm):
     submit_label = _("派单")
-    category = forms.ChoiceField(label=_("类别（确认或更改）"), required=False)
+    category = forms.ChoiceField(label=_("类别（确认或更改）"), required=False, widget=QuickSelect)
     mode = forms.ChoiceField(label=_("办理方式（六办工作法）"))
     problem = _text(_("问题明确"), max_length=2000)
-    lead_unit = forms.ChoiceField(label=_("牵头单位（责任明确）"))
+    lead_unit = forms.ChoiceField(label=_("牵头单位（责任明确）"), widget=QuickSelect)
     responsible_person = forms.CharField(label=_("责任人"), max_length=50)
     due_at = _due_at(_("办理时限（时限明确，留空按办理方式默认）"))
     measures = _text(_("措施明确"), max_length=2000)
     expected_effect = _text(_("效果明确"), max_length=2000)
     co_units = forms.MultipleChoiceField(
-        label=_("协办单位（积极办必填）"), widget=forms.SelectMultiple(attrs={"size": 4})
+        label=_("协办单位（积极办必填）"), widget=QuickSelectMultiple(attrs={"size": 4})
     )
-    lead_official = forms.ChoiceField(label=_("包案领导（主动办必填）"))
+    lead_official = forms.ChoiceField(label=_("包案领导（主动办必填）"), widget=QuickSelect)
 
     def setup(self) -> None:
         t, f = self.ticket, self.fields
@@ -220,8 +221,8 @@ class AcceptForm(ActionForm):
 
 class ReassignForm(ActionForm):
     submit_label = _("改派")
-    lead_unit = forms.ChoiceField(label=_("新的牵头单位（留空不变）"))
-    co_units = forms.MultipleChoiceField(label=_("协办单位"), widget=forms.SelectMultiple(attrs={"size": 4}))
+    lead_unit = forms.ChoiceField(label=_("新的牵头单位（留空不变）"), widget=QuickSelect)
+    co_units = forms.MultipleChoiceField(label=_("协办单位"), widget=QuickSelectMultiple(attrs={"size": 4}))
     reason = _text(_("改派理由"), rows=2)
 
     def setup(self) -> None:
