@@ -28,6 +28,8 @@ REPORTER_VIEWS = frozenset(
         "m-sw",
         "login",
         "logout",
+        "sso-start",
+        "sso-callback",
         "set_language",
         "lookup",
         "healthz",

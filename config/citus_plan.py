@@ -50,6 +50,8 @@ DISTRIBUTED: dict[str, str] = {
     # messages and tasks to cadres: a message goes to a unit's subtree, so to one district; its receipts follow it
     "issues.CadreMessage": KEY,
     "issues.MessageReceipt": KEY,
+    # the SMS and WeChat outbox (issues.channels): a row per message, in its ticket's district
+    "issues.ChannelDelivery": KEY,
     # statistics: derived per (day, unit) of one district; a city figure is a sum over the districts' shards
     "dashboard.DailyRollup": KEY,
     "dashboard.VisitTargetDay": KEY,
@@ -59,6 +61,10 @@ DISTRIBUTED: dict[str, str] = {
     "dashboard.SharedTarget": KEY,
     "dashboard.DayReach": KEY,
     "dashboard.PeriodSummary": KEY,
+    # partners' webhooks (issue 17): a subscription belongs to its partner's district; the outbox rows follow the
+    # ticket they announce (same district), written in the event's transaction on the event's shard
+    "interop.WebhookSubscription": KEY,
+    "interop.WebhookDelivery": KEY,
 }
 
 REFERENCE: frozenset[str] = frozenset(
@@ -68,6 +74,7 @@ REFERENCE: frozenset[str] = frozenset(
         "campaign.User_groups",
         "campaign.User_user_permissions",
         "campaign.PasswordHistory",
+        "campaign.NotifyPreference",  # a user's channels: one row per user at most, read with the users when notifying
         "campaign.Campaign",
         "campaign.Campaign_units",
         "campaign.Category",  # the categories: a ticket names one, every intake and directory lookup reads them
@@ -98,6 +105,7 @@ LOCAL: frozenset[str] = frozenset(
         "campaign.AuditEvent",  # append-only, partitioned by month, read by time range by auditors
         "campaign.AccessLog",  # who read which personal value: append-only, read by auditors
         "issues.RouterModel",  # the router's trained models: a few rows for the whole deployment, read by version
+        "sso.SsoIdentity",  # sign-on identities: looked up by (provider, subject) at sign-in, before any district
     }
 )
 
@@ -182,6 +190,9 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "issues.RequesterNotice.ticket",
         "issues.Ticket.topic",  # a ticket joins a topic of its own district only (issues.topics)
         "issues.TopicMilestone.topic",
+        "interop.WebhookDelivery.subscription",  # a delivery is written for its subscription's district only
+        "interop.WebhookDelivery.ticket",  # … and for a ticket of that district (interop.outbox)
         "issues.MessageReceipt.message",  # a receipt is written in its message's district (issues.messages)
+        "issues.ChannelDelivery.ticket",  # the row's district is its ticket's (issues.channels.outbox)
     }
 )

@@ -80,6 +80,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # every morning at 08:30: remind each cadre of their overdue must-visits (四门必敲) and the grids' leaders of those
     # overdue by more than two intervals, once per person per day (visits/must_visit_reminders.py)
     "must-visit-remind": {"task": "visits.tasks.must_visit_remind", "schedule": crontab(hour=8, minute=30)},
+    # every minute: send the SMS and WeChat messages due — retries after their back-off, and any whose first task the
+    # broker lost (issues/channels/outbox.py)
+    "channel-deliveries-due": {"task": "issues.channels.outbox.deliveries_due_task", "schedule": 60.0},
+    # every minute: send the partners' webhooks whose time has come — retries after their back-off, and any whose
+    # first task the broker lost (interop/delivery.py); in the embedded default every few seconds: it is the only
+    # sender there (a request never makes an outbound HTTP call)
+    "webhooks-sweep": {"task": "interop.tasks.webhook_sweep", "schedule": 60.0 if REDIS_URL else EMBEDDED_SWEEP_S},
 }
 
 # The queues, each with the longest a task should wait in it before a worker takes it (SPEC §9; the Procfile's
@@ -99,6 +106,9 @@ QUEUES: dict[str, str] = {
     # ≤ 10 s: a handler's bell after a dispatch, a dispatcher's after a return; short inserts, never behind a
     # long job.
     "notifications": "10 s",
+    # ≤ 1 min: a partner hears of a ticket event within a minute (the sweep's period, which also drives retries);
+    # an attempt may wait seconds on a partner's server, so webhooks never hold up a notification.
+    "webhooks": "1 min",
 }
 # Every task, by name, to its queue (tests/dashboard/test_queues.py holds every registered task to this table).
 TASK_QUEUE: dict[str, str] = {
@@ -116,9 +126,14 @@ TASK_QUEUE: dict[str, str] = {
     "campaign.exports.export_run_task": "exports",
     "issues.notices.notices_send_task": "notifications",
     "issues.messages.message_deliver_task": "notifications",  # a message to cadres: its receipts
+    "interop.tasks.webhook_deliver": "webhooks",  # one POST to a partner, ≤ 8 s
+    "interop.tasks.webhook_sweep": "webhooks",  # every minute: the due rows' ids, fanned out to webhook_deliver
+    # one SMS or WeChat message each (a provider call of at most ~8 s), and the sweep that queues the due ones
+    "issues.channels.outbox.delivery_send_task": "notifications",
+    "issues.channels.outbox.deliveries_due_task": "notifications",
 }
 CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in TASK_QUEUE.items()}
-# A worker started without --queues consumes all four (a plain `celery -A config worker` on a small machine). Each
+# A worker started without --queues consumes every queue (a plain `celery -A config worker` on a small machine). Each
 # queue with its own exchange and routing key: a bare Queue(name) would get the default queue's key and every
 # message would land in `statistics`.
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES]

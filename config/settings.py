@@ -13,6 +13,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import FERNET_HOWTO, env_bool, env_choice, env_fernet_keys, env_int, env_list, env_str, var_dir
+from config.sso_settings import sso_providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = var_dir()
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "issues",
     "dashboard",
     "interop",
+    "sso",
     "config",
 ]
 
@@ -108,7 +110,9 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 # are trusted (campaign/clients.py). Read by the lockout, DRF's throttles and the public lookup alike.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # The lockout backend comes first: it refuses a locked-out client before a password is checked.
+# Last, the backend a single sign-on session names (it checks no password; sso/views.py).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS += ["sso.backends.SsoSessionBackend"]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -204,6 +208,26 @@ if not 2 <= HOTSPOT_MIN_TICKETS <= 1000:
 CADRE_INACTIVE_DAYS = env_int("CADRE_INACTIVE_DAYS", 7)
 if not 1 <= CADRE_INACTIVE_DAYS <= 366:
     raise ImproperlyConfigured(f"CADRE_INACTIVE_DAYS={CADRE_INACTIVE_DAYS} is not between 1 and 366")
+
+# --- SMS and WeChat notification channels (issues/channels, docs/integration.md "短信与微信通知"). A channel whose
+# key is unset is off. SMS speaks Alibaba Cloud SMS `SendSms` (RPC, HMAC-SHA1); template codes per notice kind as
+# `kind:CODE` pairs, `*:CODE` for the rest. WeChat speaks the Official Account template message API.
+SMS_API_URL = env_str("SMS_API_URL", "https://dysmsapi.aliyuncs.com/")
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME")
+SMS_TEMPLATE_CODES = env_list("SMS_TEMPLATE_CODES", [])
+WECHAT_API_URL = env_str("WECHAT_API_URL", "https://api.weixin.qq.com")
+WECHAT_APP_ID = env_str("WECHAT_APP_ID")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET")
+WECHAT_TEMPLATE_IDS = env_list("WECHAT_TEMPLATE_IDS", [])
+# At most this many messages of a channel to one recipient per rolling hour; the rest are recorded, not sent.
+SMS_PER_HOUR = env_int("SMS_PER_HOUR", 5)
+WECHAT_PER_HOUR = env_int("WECHAT_PER_HOUR", 20)
+
+# --- Single sign-on (sso/, docs/integration.md "单点登录 (OIDC)"): SSO_PROVIDERS=key1,key2 and SSO_<KEY>_* per
+# provider (config/sso_settings.py); none: the password form alone. A first sign-in creates no account: an admin links.
+SSO_PROVIDERS = sso_providers()
 
 # --- Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -342,6 +366,10 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS_ONLY
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS_ONLY else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"] if PLAIN_HTTP else []
+
+# Outbound webhooks (interop/ssrf.py): loopback and private-network targets are refused unless this is on (a partner on
+# the same intranet; the tests' receiver on 127.0.0.1). Link-local and reserved addresses are refused always.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
 # Form fields and bodies read through request.body (files apart, which the photo view bounds at 10 MB); the API's
 # JSON has its own bound (campaign.parsers.MAX_JSON_BYTES).

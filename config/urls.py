@@ -8,11 +8,16 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are registered explicitly
+import campaign.admin_notify  # noqa: F401  users' notification channels (issue 17 item 4)
 import dashboard.admin  # noqa: F401
+import interop.admin  # noqa: F401  partners' webhook subscriptions and deliveries (issue 17)
 import issues.admin  # noqa: F401
+import issues.admin_channels  # noqa: F401  the SMS and WeChat outbox
+import sso.admin  # noqa: F401
 from campaign import api, api_exports, views
 from config import error_pages
 from config.health import healthz
+from issues.channel_views import notification_settings
 from issues.lookup import lookup_page
 from visits.page_api import BootstrapView
 
@@ -40,11 +45,14 @@ urlpatterns = [
     path("audit/access/", views.access_log, name="access-log"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/sso/", include("sso.urls")),  # single sign-on: start and callback
+    path("accounts/notifications/", notification_settings, name="notification-settings"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("m/", include("visits.page_urls")),
     path("tickets/", include("issues.page_urls")),
     path("dashboard/", include("dashboard.page_urls")),
+    path("interop/", include("interop.page_urls")),  # the partner pages (webhooks, issue 17)
     path("lookup/", lookup_page, name="lookup"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -12,6 +12,7 @@ class IssuesConfig(AppConfig):
             notices,  # noqa: F401 - registers its Celery task (notices_send_task) in every process
             placement,
         )
+        from issues.channels import outbox  # noqa: F401 - registers the SMS and WeChat channels' Celery tasks
         from issues.ledgers import TICKETS
         from issues.topic_report import TOPICS_REPORT
 

@@ -3,9 +3,10 @@ tell users — and requesters — what happened, sent after commit through the `
 (config/jobs.py), exactly once.
 
 Users get in-app notifications (Notification). Requesters have no account: a notice to them goes out on each of
-REQUESTER_CHANNELS — today the in-app one (RequesterNotice rows, shown on /lookup/ to whoever gives the ticket's code
-and phone digits); the interop issue adds SMS and WeChat there. Each channel's row is keyed by (requester's ticket,
-kind, the action's moment, channel), so a task delivered twice writes each once.
+REQUESTER_CHANNELS — the in-app one (RequesterNotice rows, shown on /lookup/ to whoever gives the ticket's code and
+phone digits) and SMS (issues.channels, issue 17 item 4). Each channel's row is keyed by (requester's ticket, kind,
+the action's moment, channel), so a task delivered twice writes each once. Users who chose SMS or WeChat
+(campaign.NotifyPreference) get those beside the in-app row: issues.channels.outbox plans them in the same transaction.
 
 A notice names its ticket, kind, text, recipients (units' users and users) and `at`, the moment of the action that
 raised it (the event's `at`). The row written for a recipient is keyed by (user, ticket, kind, created_at = at):
@@ -34,6 +35,7 @@ from celery import shared_task
 from django.db import transaction
 
 from campaign.models import User
+from issues.channels import outbox
 from issues.models import Notification, RequesterNotice, Ticket
 
 log = logging.getLogger(__name__)
@@ -115,7 +117,8 @@ def notices_send(notices: list[Notice]) -> int:
             )
         )
         by_moment: dict[dt.datetime, list[Notification]] = {}
-        for notice, recipients in zip(notices, _recipients(notices), strict=True):
+        recipients_of = _recipients(notices)
+        for notice, recipients in zip(notices, recipients_of, strict=True):
             at, text = moments[notice.at], notice.text[:TEXT_LIMIT]
             for uid in sorted(recipients):
                 if (uid, notice.ticket_id, notice.kind, at) not in done:
@@ -128,6 +131,7 @@ def notices_send(notices: list[Notice]) -> int:
         for at, group in by_moment.items():
             Notification.objects.filter(pk__in=[row.pk for row in group]).update(created_at=at)
         told = sum(channel(notices) for channel in REQUESTER_CHANNELS.values())
+        told += outbox.deliveries_plan(notices, recipients_of)  # the users' SMS and WeChat (issues.channels)
     return len(rows) + told
 
 
@@ -157,7 +161,10 @@ def _requesters_in_app(notices: list[Notice]) -> int:
 
 
 # The channels a requester's notice goes out on, each writing (or handing to its gateway) its own keyed rows.
-REQUESTER_CHANNELS: dict[str, Callable[[list[Notice]], int]] = {"in_app": _requesters_in_app}
+REQUESTER_CHANNELS: dict[str, Callable[[list[Notice]], int]] = {
+    "in_app": _requesters_in_app,
+    "sms": outbox.requesters_sms,  # planned only when SMS is configured; sent after commit (issues.channels.outbox)
+}
 
 
 @shared_task(acks_late=True, ignore_result=True)

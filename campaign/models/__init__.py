@@ -5,6 +5,7 @@ from campaign.models.categories import Category
 from campaign.models.exports import Export
 from campaign.models.household_groups import HouseholdGroup
 from campaign.models.must_visit import MustVisitReminder
+from campaign.models.notify import NotifyPreference
 from campaign.models.org import OrgUnit, UnitKind
 from campaign.models.people import AccessLog, PasswordHistory, RevealReason, Role, User
 from campaign.models.registries import HOUSEHOLD_TAGS, Enterprise, Household
@@ -27,6 +28,7 @@ __all__ = [
     "HouseholdGroup",
     "KeyProject",
     "MustVisitReminder",
+    "NotifyPreference",
     "OrgUnit",
     "PasswordHistory",
     "RevealReason",

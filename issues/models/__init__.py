@@ -1,7 +1,8 @@
 """The issues app's rows: tickets and their timeline (tickets.py), notifications and code counters (notices.py), the
 dispatch directory (directory.py), the router's stored models (router.py), monthly topics (topics.py), messages and
-tasks to cadres (messages.py)."""
+tasks to cadres (messages.py), the SMS and WeChat outbox (channels.py)."""
 
+from issues.models.channels import Channel, ChannelDelivery, DeliveryStatus
 from issues.models.directory import DirectoryRow, ReturnReason
 from issues.models.messages import CadreMessage, MessageKind, MessageReceipt
 from issues.models.notices import Notification, NotificationKind, RequesterNotice, TicketSequence
@@ -26,6 +27,9 @@ __all__ = [
     "PRIORITY",
     "UNMARKED",
     "CadreMessage",
+    "Channel",
+    "ChannelDelivery",
+    "DeliveryStatus",
     "DirectoryRow",
     "Kind",
     "MessageKind",

@@ -24,7 +24,8 @@ def our_tasks() -> set[str]:
 
 def test_every_task_is_routed_to_a_known_queue():
     assert our_tasks() == set(TASK_QUEUE)
-    assert set(TASK_QUEUE.values()) == set(QUEUES) == {"statistics", "escalation", "exports", "notifications"}
+    expected = {"statistics", "escalation", "exports", "notifications", "webhooks"}
+    assert set(TASK_QUEUE.values()) == set(QUEUES) == expected
     for name, queue in TASK_QUEUE.items():
         assert app.amqp.router.route({}, name)["queue"].name == queue, name
     assert all(re.fullmatch(r"\d+ (s|min)", wait) for wait in QUEUES.values())

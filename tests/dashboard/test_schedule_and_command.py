@@ -28,6 +28,8 @@ def test_every_periodic_job_is_in_the_beat_schedule():
         "campaign.partitions.partitions_ahead_task",
         "issues.tasks.router_train_nightly",
         "visits.tasks.must_visit_remind",
+        "issues.channels.outbox.deliveries_due_task",
+        "interop.tasks.webhook_sweep",
     }
 
 

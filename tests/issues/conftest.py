@@ -11,6 +11,7 @@ from django.utils import timezone
 from issues.machine import ticket_apply
 from issues.models import Ticket
 from issues.services import ticket_create
+from tests.issues.fake_providers import providers  # noqa: F401 - the SMS and WeChat providers' stand-in (issue 17)
 
 GRID1_POINT = {"lat": 34.19, "lng": 108.88}
 
