@@ -3,7 +3,8 @@
 An assignment shows its target masked (a household's head: mask_name, SPEC §2); it is never edited in place (delete
 it and assign again), and its district and unit are the target's, set here as the services set them. The import of
 an assignment list lives at /admin/campaign/assignment/import/ (campaign/assignment_import.py: all or nothing, the
-same row-by-row report as the registry import).
+same row-by-row report as the registry import); the bulk assignment by grid or tag at /admin/campaign/assignment/bulk/
+(campaign/admin_assignment_bulk.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaign.admin_assignment_bulk import bulk_view
 from campaign.admin_import import MAX_ERRORS_SHOWN, MAX_UPLOAD_BYTES
 from campaign.assignment_import import assignments_import
 from campaign.assignments import BATCH_MAX, check_assigner
@@ -90,9 +92,20 @@ class AssignmentAdmin(admin.ModelAdmin):
         obj.assigned_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
 
+    change_list_template = "admin/campaign/assignment_change_list.html"  # links to the import and the bulk page
+
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.import_view)
-        return [path("import/", view, name="campaign_assignment_import"), *super().get_urls()]
+        bulk = self.admin_site.admin_view(self.bulk_view)
+        return [
+            path("import/", view, name="campaign_assignment_import"),
+            path("bulk/", bulk, name="campaign_assignment_bulk"),
+            *super().get_urls(),
+        ]
+
+    def bulk_view(self, request: HttpRequest) -> HttpResponse:
+        """A cadre and a grid or a tag, assigned at once (campaign/admin_assignment_bulk.py)."""
+        return bulk_view(request, self.admin_site.each_context(request))
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """An assignment list from Excel: roles that assign only (campaign.assignments.check_assigner)."""

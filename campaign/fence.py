@@ -38,6 +38,7 @@ REPORTER_VIEWS = frozenset(
         "api-me",
         "api-tickets",
         "api-ticket",
+        "api-reports",  # the same report with the phone's id, queued offline (visits.reporter.report_record)
     }
 )
 

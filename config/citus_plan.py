@@ -36,6 +36,7 @@ DISTRIBUTED: dict[str, str] = {
     "visits.VisitPhoto": KEY,
     "visits.VisitParticipant": KEY,  # a meeting's participants: the meeting's unit and theirs lie in one district
     "visits.VisitKey": KEY,  # a visit's id, once: unique per district once the key joins it (a UUID stays unique)
+    "visits.ReportKey": KEY,  # a 户长's report id, once: its ticket's district (a UUID stays unique)
     # tickets: a ticket's unit (where the matter is) names its district; its events, co-unit links, notifications
     # and code counter follow it
     "issues.Ticket": KEY,
@@ -180,6 +181,7 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "visits.VisitParticipant.visit",  # held by the key table on PostgreSQL (visits 0005), as a photo's
         "visits.VisitParticipant.household",  # a participant lies in the meeting's unit (visits.meetings)
         "visits.VisitParticipant.enterprise",
+        "visits.ReportKey.ticket",  # the key's district is its ticket's (visits.reporter.report_record)
         "issues.Ticket.requester_household",
         "issues.Ticket.requester_enterprise",
         "issues.Ticket.merge_into",

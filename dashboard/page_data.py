@@ -31,6 +31,7 @@ from dashboard import cadres, periods, selectors
 from dashboard.figures import category_sums
 from dashboard.models import DailyRollup
 from dashboard.selectors import StatsQuery
+from issues.messages import message_rates
 from issues.models import OPEN_STATUSES, Ticket, Topic, TopicStatus
 from issues.placement import placed_in
 from issues.selectors import overdue_q, tickets_for_list, with_priority
@@ -347,3 +348,13 @@ def must_visit_panel(unit: OrgUnit | None, day: dt.date) -> dict[str, Any] | Non
         return None
     overdue = overdue_must_visits(unit, day, MUST_VISIT_SHOWN, gov)
     return {"rows": rows, "overdue": overdue, "as_of": day}
+
+
+def message_panel(unit: OrgUnit | None, since: dt.date) -> list[dict[str, Any]] | None:
+    """The panel "提醒与任务" (issue 16 item 7): per child unit, the receipts of the messages and tasks sent to cadres
+    there since `since` (the page's first day), read and done, with their rates (issues.messages.message_rates: one
+    query); the units that received none are left out. None for the whole city or when nothing was sent."""
+    if unit is None:
+        return None
+    rows = [row for row in message_rates(unit, since) if row["sent"]]
+    return rows or None

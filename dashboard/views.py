@@ -173,6 +173,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "coverage_target": page_data.coverage_target(unit, period.date_to),
         # must-visit households (四门必敲, issue 16 item 2): coverage per child unit and the longest overdue, as of today
         "must_visit": page_data.must_visit_panel(unit, today()),
+        # read and done rates of the messages and tasks sent to cadres since the period's first day (issue 16 item 7)
+        "message_rates": page_data.message_panel(unit, period.date_from),
     }
     # A bad period still shows the dashboard (of the default period), saying what was wrong, with a 400.
     return render(request, "dashboard/index.html", context, status=400 if period_error else 200)

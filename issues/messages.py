@@ -18,8 +18,9 @@ from typing import Any
 
 from celery import shared_task
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import BooleanField, Count, ExpressionWrapper, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,6 @@ from campaign.days import day_start, today
 from campaign.errors import Invalid, NotAllowed, OutOfScope
 from campaign.fields import text_error
 from campaign.models import OrgUnit, Role, User
-from campaign.models.org import PATH_STEP
 from campaign.scope import in_subtree, unit_in_scope, within
 from issues.models import CadreMessage, MessageKind, MessageReceipt
 from issues.models.messages import TEXT_MAX
@@ -203,43 +203,46 @@ def message_by_unit(message: CadreMessage) -> list[dict[str, Any]]:
     ]
 
 
+def _receipts_count(receipts: QuerySet[MessageReceipt]) -> Coalesce:
+    """COUNT(*) of `receipts` as a correlated subquery (no GROUP BY: one number per outer row)."""
+    return Coalesce(Subquery(receipts.order_by().annotate(n=Func("id", function="COUNT")).values("n")), 0)
+
+
 def message_rates(unit: OrgUnit, since: dt.date | dt.datetime) -> list[dict[str, Any]]:
     """Per child unit of `unit` (and `unit` itself, for cadres placed at its own level): the receipts of messages and
     tasks sent since `since` (a day: from its start in the campaign's zone) to cadres there, how many were read, the
-    tasks' receipts and how many of them were done, with read_rate and done_rate (of tasks). Two queries, whatever
-    the subtree's size. For the dashboard's panel (issue 16 item 7); the caller checks the unit is in scope."""
+    tasks' receipts and how many of them were done, with read_rate and done_rate (of tasks). One query, whatever the
+    subtree's size (the units, each with four counts over its subtree's receipts): the dashboard's panel 提醒与任务
+    (dashboard.page_data.message_panel) has no query to spare. The caller checks the unit is in scope."""
     start = since if isinstance(since, dt.datetime) else day_start(since)
-    branch = Substr("unit__path", 1, len(unit.path) + PATH_STEP)
-    counts = {
-        row["branch"]: row
-        for row in MessageReceipt.objects.filter(unit__path__startswith=unit.path, message__created_at__gte=start)
-        .annotate(branch=branch)
-        .values("branch")
+    # a child counts its subtree's receipts; the unit itself only those of cadres placed at its own level
+    mine = Q(unit=OuterRef("pk")) | Q(
+        GreaterThan(OuterRef("depth"), unit.depth), unit__path__startswith=OuterRef("path")
+    )
+    receipts = MessageReceipt.objects.filter(mine, message__created_at__gte=start)
+    units = (
+        OrgUnit.objects.filter(Q(parent=unit) | Q(pk=unit.pk))
         .annotate(
-            sent=Count("id"),
-            read=Count("id", filter=Q(read_at__isnull=False)),
-            tasks=Count("id", filter=Q(message__kind=MessageKind.TASK)),
-            done=Count("id", filter=Q(done_at__isnull=False)),
+            sent=_receipts_count(receipts),
+            read=_receipts_count(receipts.filter(read_at__isnull=False)),
+            tasks=_receipts_count(receipts.filter(message__kind=MessageKind.TASK)),
+            done=_receipts_count(receipts.filter(done_at__isnull=False)),
         )
-        .order_by()
-    }
-    units = OrgUnit.objects.filter(Q(parent=unit) | Q(pk=unit.pk)).only("pk", "name", "path").order_by("path")
-    out = []
-    for child in units:
-        row = counts.get(child.path, {})
-        sent, read, tasks, done = (row.get(k, 0) for k in ("sent", "read", "tasks", "done"))
-        if child.pk == unit.pk and not sent:
-            continue  # no cadre at the unit's own level: its children's rows are the whole
-        out.append(
-            {
-                "unit": child.pk,
-                "name": child.name,
-                "sent": sent,
-                "read": read,
-                "tasks": tasks,
-                "done": done,
-                "read_rate": rate(read, sent),
-                "done_rate": rate(done, tasks),
-            }  # fmt: skip
-        )
-    return out
+        .order_by("path")
+        .values("pk", "name", "sent", "read", "tasks", "done")
+    )
+    return [
+        {
+            "unit": child["pk"],
+            "name": child["name"],
+            "sent": child["sent"],
+            "read": child["read"],
+            "tasks": child["tasks"],
+            "done": child["done"],
+            "read_rate": rate(child["read"], child["sent"]),
+            "done_rate": rate(child["done"], child["tasks"]),
+        }  # fmt: skip
+        for child in units
+        if child["pk"] != unit.pk
+        or child["sent"]  # no cadre at the unit's own level: its children's rows are the whole
+    ]

@@ -3,13 +3,17 @@ assignments per assignee and per assignment list. Writes are campaign.assignment
 
 "Visited" means visited by the assignee themselves (包户 is personal: the cadre answers for their doors); households,
 enterprises and key projects (a visit names one with target_type "project", issue 16 item 6) are all visited, and
-projects are also counted apart (`projects`). See docs/decisions.md, "Assignments".
+projects are also counted apart (`projects`). A household or enterprise that took part in a meeting the assignee held
+(座谈会, visits.meetings) is visited on the meeting's day, as the statistics count it. See docs/decisions.md,
+"Assignments".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import (
@@ -27,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from campaign.assignments import assignments_visible_to
 from campaign.days import day_start
@@ -35,28 +39,43 @@ from campaign.models import Assignment, AssignmentTarget, Campaign, OrgUnit, Use
 from campaign.scope import in_subtree
 from campaign.selectors import campaign_of
 from campaign.validators import mask_name
-from visits.models import Visit
+from visits.models import Visit, VisitParticipant
 
 MY_ASSIGNMENTS_SHOWN = 50  # the phone page lists this many (not visited first); the count says how many in all
 VISITABLE = (AssignmentTarget.HOUSEHOLD, AssignmentTarget.ENTERPRISE, AssignmentTarget.PROJECT)
 GROUPS = {"user": ("user_id", "user__username", "user__display_name"), "batch": ("batch",)}
 
 
-def _assignee_visits(**filters: Any) -> dict[str, QuerySet[Visit]]:
+def _assignee_visits(**filters: Any) -> list[QuerySet[Any]]:
     """The assignee's visits of the assignment's target, one queryset per visitable type (each meets an index:
-    visit_household_idx / visit_enterprise_idx / visit_project_idx lead with the target)."""
-    return {
-        field: Visit.objects.filter(cadre=OuterRef("user_id"), **{field: OuterRef(f"{field}_id")}, **filters)
+    visit_household_idx / visit_enterprise_idx / visit_project_idx lead with the target), and the meetings the
+    assignee held where the household or enterprise took part (participant_household_idx / participant_enterprise_idx;
+    the join to the meeting names its `visited_at` too, so PostgreSQL probes one month's partition). `filters` name
+    `campaign_id` and `visited_at`, which a participant row carries as its meeting's."""
+    own = [
+        Visit.objects.filter(cadre=OuterRef("user_id"), **{field: OuterRef(f"{field}_id")}, **filters)
         for field in ("household", "enterprise", "project")
-    }
-
-
-def _latest(**filters: Any) -> Coalesce:
-    """The time of the assignee's latest visit of the target (None: never)."""
-    latest = [
-        Subquery(qs.order_by("-visited_at").values("visited_at")[:1]) for qs in _assignee_visits(**filters).values()
     ]
-    return Coalesce(*latest, output_field=DateTimeField())
+    met = [
+        VisitParticipant.objects.filter(
+            visit__cadre=OuterRef("user_id"),
+            visit__visited_at=F("visited_at"),
+            **{field: OuterRef(f"{field}_id")},
+            **filters,
+        )
+        for field in ("household", "enterprise")
+    ]
+    return own + met
+
+
+def _latest(**filters: Any) -> Greatest:
+    """The time of the assignee's latest visit of the target, or latest meeting it took part in (None: never). One
+    target per assignment, and participants name households and enterprises only: Greatest of the two kinds."""
+    latest = [Subquery(qs.order_by("-visited_at").values("visited_at")[:1]) for qs in _assignee_visits(**filters)]
+    visit = Coalesce(*latest[:3], output_field=DateTimeField())  # a household's, an enterprise's or a project's
+    meeting = Coalesce(*latest[3:], output_field=DateTimeField())
+    # PostgreSQL's GREATEST skips a NULL, SQLite's MAX does not: coalesce both ways
+    return Greatest(Coalesce(visit, meeting), Coalesce(meeting, visit), output_field=DateTimeField())
 
 
 @dataclass(frozen=True)
@@ -104,12 +123,12 @@ def my_assignments(user: User, *, limit: int = MY_ASSIGNMENTS_SHOWN) -> MyAssign
     Three queries (the campaign, the counts, the rows), however many assignments."""
     campaign = campaign_of(user.unit)
     mine = assignments_visible_to(user).filter(user=user)
-    in_campaign = _latest(campaign=campaign) if campaign else Value(None, output_field=DateTimeField())
+    in_campaign = _latest(campaign_id=campaign.pk) if campaign else Value(None, output_field=DateTimeField())
     counts = mine.aggregate(
         total=Count("id"),
         # no campaign running: nothing is visited "in the current campaign" (a filter that matches no row)
         visited=Count(
-            "id", filter=Q(target_type__in=VISITABLE) & _visited_q(campaign=campaign) if campaign else Q(pk=None)
+            "id", filter=Q(target_type__in=VISITABLE) & _visited_q(campaign_id=campaign.pk) if campaign else Q(pk=None)
         ),
     )
     rows = (
@@ -124,9 +143,8 @@ def my_assignments(user: User, *, limit: int = MY_ASSIGNMENTS_SHOWN) -> MyAssign
 
 
 def _visited_q(**filters: Any) -> Q:
-    """The assignee visited the target under `filters`."""
-    visits = _assignee_visits(**filters)
-    return Q(Exists(visits["household"])) | Q(Exists(visits["enterprise"])) | Q(Exists(visits["project"]))
+    """The assignee visited the target under `filters`, or met it at a meeting they held."""
+    return reduce(or_, [Q(Exists(qs)) for qs in _assignee_visits(**filters)])
 
 
 def assignment_coverage(

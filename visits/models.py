@@ -310,7 +310,12 @@ class VisitParticipant(models.Model):
     class Meta:
         verbose_name = _("参会对象")
         verbose_name_plural = _("参会对象")
-        indexes = [models.Index(fields=["unit", "visited_at"], name="participant_unit_time_idx")]  # the rollups
+        indexes = [
+            models.Index(fields=["unit", "visited_at"], name="participant_unit_time_idx"),  # the rollups
+            # must-visit clocks (visits.must_visit) and 我包联的 (visits.assignments): a target's meetings
+            models.Index(fields=["household", "campaign_id"], name="participant_household_idx"),
+            models.Index(fields=["enterprise", "campaign_id"], name="participant_enterprise_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(household__isnull=False, enterprise__isnull=True)
@@ -323,3 +328,24 @@ class VisitParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} {self.household_id or self.enterprise_id}"
+
+
+class ReportKey(models.Model):
+    """The id a 户长's phone gives a report (visits.reporter.report_record): the report may wait in the phone's outbox
+    through a dead spot and be sent again on reconnect; the key makes it one ticket. Same id and body again: the
+    stored ticket (200); same id, another body or another user: 409. Kept apart from issues.Ticket (the tickets'
+    table has no client id: only this road needs one)."""
+
+    id = models.UUIDField(primary_key=True, editable=False)  # chosen by the client: the idempotency key
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey("issues.Ticket", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("campaign.OrgUnit", on_delete=models.PROTECT, related_name="+", editable=False)
+    body_hash = models.CharField(max_length=64)  # visits.services.canonical_body_hash of the request's body
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("上报幂等键")
+        verbose_name_plural = _("上报幂等键")
+
+    def __str__(self) -> str:
+        return str(self.id)

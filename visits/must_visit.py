@@ -5,7 +5,8 @@ A household is a must-visit on a day when the campaign that governs its unit tha
 campaign.selectors.campaign_of: the active campaign running that day in which the unit or an ancestor takes part,
 the newest start when several do) names must-visit tags and an interval of N days, and the household carries one of
 those tags. It is overdue when no visit of it in that campaign (by any cadre) falls in the last N days: never visited,
-or last visited more than N days before (visited N days ago: due today, not yet overdue). Overdue by more than 2·N
+or last visited more than N days before. A meeting it took part in (座谈会, visits.meetings: a VisitParticipant row)
+counts as a visit on the meeting's day, as the statistics count it (visited N days ago: due today, not yet overdue). Overdue by more than 2·N
 days is what the grid's leader is told of (visits.must_visit_reminders).
 
 Cost: a fixed number of queries whatever the subtree's size (one for the governing campaigns, then one or two), and
@@ -27,7 +28,9 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -38,7 +41,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Greatest, Substr
 
 from campaign.days import day_start, local_day, today
 from campaign.models import Campaign, Household, OrgUnit, Role, User
@@ -46,7 +49,7 @@ from campaign.models.must_visit import must_visit_errors
 from campaign.models.org import PATH_STEP, path_prefixes
 from campaign.scope import households_visible_to, in_subtree
 from campaign.validators import mask_name
-from visits.models import Visit
+from visits.models import Visit, VisitParticipant
 
 REACH = 3  # rows read a household's visits of the last 3·N days: enough to tell overdue by more than 2·N
 MY_MUST_VISITS_SHOWN = 50  # the phone page lists this many (overdue first); the counts say how many in all
@@ -129,13 +132,15 @@ def must_visits(households: QuerySet[Household], gov: Governance) -> QuerySet[Ho
     return qs.filter(reduce(or_, [Q(mv_campaign=rule.campaign_id) & tagged_any(rule.tags) for rule in rules]))
 
 
-def _visits(gov: Governance, reach: int) -> QuerySet[Visit]:
+def _seen(model: type[Visit] | type[VisitParticipant], gov: Governance, reach: int) -> QuerySet[Any]:
     """Visits of the outer household in its governing campaign since day − reach·N of that campaign, up to the end of
-    the day. The literal floor (the earliest of those days) lets PostgreSQL skip the older months' partitions."""
+    the day: its own visits (model Visit) or the meetings it took part in (model VisitParticipant, which carries the
+    meeting's `visited_at` and `campaign_id`). The literal floor (the earliest of those days) lets PostgreSQL skip the
+    older months' partitions of visits_visit."""
     rules = gov.rules
     since = {rule.campaign_id: day_start(gov.day - dt.timedelta(days=reach * rule.days)) for rule in rules}
     windows = reduce(or_, [Q(campaign_id=pk, visited_at__gte=moment) for pk, moment in since.items()], Q(pk=None))
-    return Visit.objects.filter(
+    return model.objects.filter(
         windows,
         household=OuterRef("pk"),
         campaign_id=OuterRef("mv_campaign"),
@@ -144,16 +149,32 @@ def _visits(gov: Governance, reach: int) -> QuerySet[Visit]:
     )
 
 
-def visited_within_n(gov: Governance) -> Exists:
-    """Visited within N days: not overdue."""
-    return Exists(_visits(gov, 1))
+def _seen_q(gov: Governance, reach: int) -> Q:
+    """Visited, or met at a meeting (a participant counts as visited on the meeting's day, visits.meetings), since
+    day − reach·N."""
+    return Q(Exists(_seen(Visit, gov, reach))) | Q(Exists(_seen(VisitParticipant, gov, reach)))
+
+
+def _last_seen(gov: Governance) -> Greatest:
+    """The latest of its last visit and its last meeting in the window (None: neither). Greatest of the two
+    coalesced both ways: PostgreSQL's GREATEST skips a NULL, SQLite's MAX does not."""
+    last = [
+        Subquery(_seen(model, gov, REACH).order_by("-visited_at").values("visited_at")[:1])
+        for model in (Visit, VisitParticipant)
+    ]
+    return Greatest(Coalesce(last[0], last[1]), Coalesce(last[1], last[0]), output_field=DateTimeField())
+
+
+def visited_within_n(gov: Governance) -> ExpressionWrapper:
+    """Visited (or met at a meeting) within N days: not overdue."""
+    return ExpressionWrapper(_seen_q(gov, 1), output_field=BooleanField())
 
 
 def escalated_q(gov: Governance) -> Q:
-    """Overdue by more than 2·N days: no visit since day − 3·N, in a campaign that began at least 2·N days before
-    (never visited in a younger one is overdue by at most 2·N days: days since its start)."""
+    """Overdue by more than 2·N days: no visit (nor meeting) since day − 3·N, in a campaign that began at least 2·N
+    days before (never visited in a younger one is overdue by at most 2·N days: days since its start)."""
     old = [r.campaign_id for r in gov.rules if r.start <= gov.day - dt.timedelta(days=(REACH - 1) * r.days)]
-    return Q(mv_campaign__in=old) & ~Q(Exists(_visits(gov, REACH)))
+    return Q(mv_campaign__in=old) & ~_seen_q(gov, REACH)
 
 
 @dataclass(frozen=True)
@@ -227,9 +248,8 @@ def _listed(
         total=Count("id"), overdue=Count("id", filter=Q(recent=False))
     )
     if only_overdue:
-        qs = qs.filter(~Q(Exists(_visits(gov, 1))))
-    last = Subquery(_visits(gov, REACH).order_by("-visited_at").values("visited_at")[:1])
-    rows = qs.annotate(last_visit=last).order_by(F("last_visit").asc(nulls_first=True), "id")[:limit]
+        qs = qs.filter(~_seen_q(gov, 1))
+    rows = qs.annotate(last_visit=_last_seen(gov)).order_by(F("last_visit").asc(nulls_first=True), "id")[:limit]
     rules = {rule.campaign_id: rule for rule in gov.rules}
     return MustVisitList(rows=[_row(h, rules, day) for h in rows], total=counts["total"], overdue=counts["overdue"])
 

@@ -7,15 +7,15 @@ save() and, for the bulk writes that skip save(), by campaign.assignments.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaign.models.org import DistrictOfUnit
 
-class KeyProject(models.Model):
+
+class KeyProject(DistrictOfUnit):
     """A key project (重点项目) a leader is assigned to (挂点) and cadres serve (挂钩联系人的单线服务)."""
 
     name = models.CharField(_("项目名称"), max_length=100)
@@ -51,11 +51,6 @@ class KeyProject(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.unit_id is not None:
-            self.district_id = self.unit.district_id
-        super().save(*args, **kwargs)
 
 
 class AssignmentTarget(models.TextChoices):

@@ -9,15 +9,15 @@ the households (config/citus_plan.py): `district` is the root of the grid, kept 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaign.models.org import DistrictOfUnit
 
-class HouseholdGroup(models.Model):
+
+class HouseholdGroup(DistrictOfUnit):
     name = models.CharField(_("户区名称"), max_length=100)
     unit = models.ForeignKey(
         "campaign.OrgUnit", verbose_name=_("所在网格"), on_delete=models.PROTECT, related_name="household_groups"
@@ -63,8 +63,3 @@ class HouseholdGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.unit_id is not None:
-            self.district_id = self.unit.district_id
-        super().save(*args, **kwargs)

@@ -141,3 +141,20 @@ class OrgUnit(models.Model):
     def district(self) -> OrgUnit:
         root_path = self.path[:PATH_STEP]
         return self if self.path == root_path else OrgUnit.objects.get(path=root_path)
+
+
+class DistrictOfUnit(models.Model):
+    """Keeps a row's `district` (its Citus distribution key, config/citus_plan.py) the root of its `unit` on every
+    save(): key projects and household groups. The row's own `unit` and `district` fields name their labels; bulk
+    writes that skip save() set `district` themselves (campaign.assignments)."""
+
+    unit_id: Any
+    district_id: Any
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.unit_id is not None:
+            self.district_id = self.unit.district_id  # type: ignore[attr-defined]
+        super().save(*args, **kwargs)
