@@ -42,6 +42,7 @@ DISTRIBUTED: dict[str, str] = {
     "issues.Ticket": KEY,
     "issues.TicketEvent": KEY,
     "issues.TicketCoUnit": KEY,
+    "issues.TicketHelp": KEY,  # 帮扶成效 a resolution recorded: carries its ticket's district
     "issues.Notification": KEY,
     "issues.RequesterNotice": KEY,
     "issues.TicketSequence": KEY,
@@ -55,6 +56,7 @@ DISTRIBUTED: dict[str, str] = {
     "issues.ChannelDelivery": KEY,
     # statistics: derived per (day, unit) of one district; a city figure is a sum over the districts' shards
     "dashboard.DailyRollup": KEY,
+    "dashboard.HelpRollup": KEY,
     "dashboard.VisitTargetDay": KEY,
     "dashboard.OverdueSnapshot": KEY,
     "dashboard.DirtyDay": KEY,
@@ -126,6 +128,7 @@ KEY_TO_ADD: dict[str, str] = {
     "issues.RequesterNotice": "issues: add district FK, fill from the notice's ticket",
     "issues.TopicMilestone": "issues: add district FK, fill from the milestone's topic",
     "dashboard.DailyRollup": f"dashboard: {_FROM_UNIT}",
+    "dashboard.HelpRollup": f"dashboard: {_FROM_UNIT}",
     "dashboard.VisitTargetDay": f"dashboard: {_FROM_UNIT}",
     "dashboard.OverdueSnapshot": f"dashboard: {_FROM_UNIT}",
     "dashboard.DirtyDay": "dashboard: add district_id, fill from unit_id's OrgUnit (a plain id, like unit_id)",
@@ -152,6 +155,8 @@ UNIQUE_TO_WIDEN: frozenset[str] = frozenset(
         "visits.VisitParticipant: participant_enterprise_once",
         "issues.TicketCoUnit: ticket_co_unit_unique",
         "dashboard.DailyRollup: daily_rollup_key",
+        "dashboard.HelpRollup: help_rollup_key",
+        "issues.TicketHelp: ticket_help_key",  # (ticket, key): the ticket names its district
         "dashboard.OverdueSnapshot: overdue_snapshot_key",
         "dashboard.DirtyDay: dirty_day_key",
         "dashboard.TargetSpan: target_span_key",
@@ -188,6 +193,7 @@ FK_TO_COLOCATE: frozenset[str] = frozenset(
         "issues.Ticket.recurs",  # the resolved ticket repeated: same district by construction (issues.recurrence)
         "issues.TicketEvent.ticket",
         "issues.TicketCoUnit.ticket",
+        "issues.TicketHelp.ticket",
         "issues.Notification.ticket",
         "issues.RequesterNotice.ticket",
         "issues.Ticket.topic",  # a ticket joins a topic of its own district only (issues.topics)

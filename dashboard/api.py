@@ -66,13 +66,31 @@ def _figure_fields(*, overdue_null: bool) -> dict[str, serializers.Field]:
 
 
 SUMMARY_SCHEMA = inline_serializer(
-    "StatsSummary", {**_figure_fields(overdue_null=False), "updated_at": serializers.DateTimeField()}
+    "StatsSummary",
+    {
+        **_figure_fields(overdue_null=False),
+        "help": serializers.DictField(
+            child=serializers.FloatField(),
+            help_text="帮扶成效: {count key (Campaign.help_counts): amount} recorded by the resolutions of the period's "
+            'tickets now resolved or closed, e.g. {"employed": 79, "projects": 57, "money": 150}; a key no '
+            "ticket of the period recorded is absent",
+        ),
+        "updated_at": serializers.DateTimeField(),
+    },
 )
 DAILY_SCHEMA = inline_serializer(
     "StatsDaily",
     {
         "results": inline_serializer(
-            "StatsDay", {"date": serializers.DateField(), **_figure_fields(overdue_null=True)}, many=True
+            "StatsDay",
+            {
+                "date": serializers.DateField(),
+                **_figure_fields(overdue_null=True),
+                "help": serializers.DictField(
+                    child=serializers.FloatField(), help_text="帮扶成效 of the day's tickets, as stats/summary's `help`"
+                ),
+            },
+            many=True,
         )
     },
 )

@@ -19,6 +19,7 @@ take campaign.replica.read_connection, so a block of replica reads (campaign.rep
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Min, Q, Sum
@@ -36,25 +37,29 @@ from dashboard.models import (
     DailyRollup,
     DayReach,
     DirtyDay,
+    HelpRollup,
     OverdueSnapshot,
     SharedTarget,
     TargetSpan,
 )
+from issues.help import number as amount_number
 from issues.models import OPEN_STATUSES, Ticket
 from issues.placement import placed_in
 
 Range = tuple[dt.date, dt.date]
 DISTINCT = ("households_visited", "enterprises_visited", "people_covered", "households_ever")
 CATEGORY_SUMS = ("issues_collected", "suggestions", "router_suggested", "router_kept")
+CENT = Decimal("0.01")
 DAY_FIGURES = (*SUMS, "households", "enterprises", "people")  # a day's figures in stats/daily (DayReach's columns)
 
 
-def range_figures(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> list[dict[str, int]]:
+def range_figures(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> list[dict[str, Any]]:
     """Per range: its sums and its distinct figures, with `households_ever` (visited up to the range's last day:
-    coverage's numerator). Two queries whatever the number of ranges."""
+    coverage's numerator), and `help` (help_sums). Three queries whatever the number of ranges."""
     sums = range_sums(unit, campaign_id, ranges)
     reach = span_figures(unit, campaign_id, ranges)
-    return [{**s, **r} for s, r in zip(sums, reach, strict=True)]
+    helped = help_sums(unit, campaign_id, ranges)
+    return [{**s, **r, "help": h} for s, r, h in zip(sums, reach, helped, strict=True)]
 
 
 def _subtree_sql(unit: OrgUnit | None, column: str) -> tuple[str, list[Any]]:
@@ -90,6 +95,62 @@ def range_sums(
         row = cursor.fetchone()
     width = len(SUMS)
     return [{name: int(row[i * width + j] or 0) for j, name in enumerate(SUMS)} for i in range(len(ranges))]
+
+
+def help_sums(unit: OrgUnit | None, campaign_id: int, ranges: list[Range]) -> list[dict[str, int | float]]:
+    """Per range: {count key: amount} of 帮扶成效 (issue 16 item 8) recorded by the resolutions of the tickets of the
+    range (now resolved or closed), over the subtree's HelpRollup rows (campaign 0: every campaign); a key no ticket of
+    the range recorded is absent. One GROUP BY over the days of all the ranges."""
+    columns: list[str] = []
+    params: list[Any] = []
+    for date_from, date_to in ranges:
+        within = "h.day >= %s AND h.day <= %s"
+        columns += [f"SUM(CASE WHEN {within} THEN h.amount ELSE 0 END)", f"SUM(CASE WHEN {within} THEN h.tickets END)"]
+        params += [date_from.isoformat(), date_to.isoformat()] * 2
+    join, join_params = _subtree_sql(unit, "h.unit_id")
+    where = ["h.day >= %s", "h.day <= %s", *(["u.path LIKE %s"] if join else [])]
+    params += [min(r[0] for r in ranges).isoformat(), max(r[1] for r in ranges).isoformat(), *join_params]
+    if campaign_id:
+        where.append("h.campaign_id = %s")
+        params.append(campaign_id)
+    sql = (  # table and column names are ours; every value is a parameter
+        f'SELECT h."key", {", ".join(columns)} FROM {HelpRollup._meta.db_table} h{join} '  # noqa: S608
+        f'WHERE {" AND ".join(where)} GROUP BY h."key" ORDER BY h."key"'
+    )
+    found: list[dict[str, int | float]] = [{} for _ in ranges]
+    with read_connection(HelpRollup).cursor() as cursor:
+        cursor.execute(sql, params)
+        for key, *values in cursor.fetchall():
+            for i, per_range in enumerate(found):
+                if values[2 * i + 1]:  # some ticket of the range recorded it (an amount may be 0)
+                    per_range[key] = amount_number(Decimal(str(values[2 * i] or 0)).quantize(CENT))
+    return found
+
+
+def help_series(
+    unit: OrgUnit | None, campaign_id: int, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, dict[str, int | float]]:
+    """{day: {count key: amount}} of 帮扶成效 for the days of [date_from, date_to] with any (stats/daily's `help`): the
+    same HelpRollup rows as help_sums, one GROUP BY (day, key) over the subtree's rows."""
+    qs = in_subtree(HelpRollup.objects.filter(day__gte=date_from, day__lte=date_to), unit)
+    if campaign_id:
+        qs = qs.filter(campaign_id=campaign_id)
+    found: dict[dt.date, dict[str, int | float]] = {}
+    for row in qs.values("day", "key").annotate(total=Sum("amount"), n=Sum("tickets")).order_by("day", "key"):
+        if row["n"]:
+            found.setdefault(row["day"], {})[row["key"]] = amount_number(Decimal(str(row["total"])).quantize(CENT))
+    return found
+
+
+def series_help(series: dict[dt.date, dict[str, int | float]], date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    """The help sums of [date_from, date_to] from a help_series covering it: what help_sums reads from the same rows
+    (the cache refresh reads them once for both)."""
+    totals: dict[str, Decimal] = {}
+    for day, amounts in series.items():
+        if date_from <= day <= date_to:
+            for key, amount in amounts.items():
+                totals[key] = totals.get(key, Decimal(0)) + Decimal(str(amount))
+    return {key: amount_number(total.quantize(CENT)) for key, total in sorted(totals.items())}
 
 
 def _span_scope(unit: OrgUnit | None, campaign_id: int, *, shared: bool) -> tuple[str, list[Any]]:

@@ -91,6 +91,36 @@ class DailyRollup(DayFigures):
         return f"{self.day} unit {self.unit_id} {self.category}"
 
 
+class HelpRollup(models.Model):
+    """帮扶成效 (issue 16 item 8): the amounts recorded by the resolutions of the tickets of one (day, leaf unit,
+    campaign), per count `key` — tickets resolved or closed now, in the day they were created (as every ticket
+    figure). Written by the same recompute as DailyRollup (dashboard.help), summed over a subtree and a range at read
+    time (dashboard.figures): rows exist only where some help was recorded, a few per unit and day at most."""
+
+    day = models.DateField(_("日期"))
+    unit = models.ForeignKey("campaign.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    campaign_id = models.BigIntegerField(null=True, blank=True)
+    key = models.CharField(_("统计项"), max_length=30)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    tickets = models.PositiveIntegerField(default=0)  # the tickets that recorded the count
+
+    class Meta:
+        verbose_name = _("帮扶成效日统计")
+        verbose_name_plural = _("帮扶成效日统计")
+        constraints = [
+            # Recompute-and-upsert can never leave two rows for one key; its index (day first) serves the range reads.
+            models.UniqueConstraint(
+                F("day"), F("unit"), Coalesce("campaign_id", Value(0)), F("key"), name="help_rollup_key"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="help_rollup_amount"),
+        ]
+        # The recompute of one (day, unit): DELETE … WHERE unit_id = … AND day = ….
+        indexes = [models.Index(fields=["unit", "day"], name="help_rollup_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id} {self.key}={self.amount}"
+
+
 class VisitTargetDay(models.Model):
     """A target visited on a day (in a unit, for a campaign): DISTINCT figures count these rows' targets."""
 

@@ -21,13 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.days import today
 from campaign.errors import Invalid
-from campaign.models import Campaign, OrgUnit, UnitKind, User
+from campaign.models import OrgUnit, UnitKind, User
 from campaign.models.campaigns import validate_targets
-from campaign.models.org import path_prefixes
 from campaign.params import day_param
 from campaign.scope import in_subtree
 from campaign.selectors import campaign_of
-from dashboard import cadres, periods, selectors
+from dashboard import cadres, help_given, periods, selectors
 from dashboard.figures import category_sums
 from dashboard.models import DailyRollup
 from dashboard.selectors import StatsQuery
@@ -246,14 +245,16 @@ def figures_and_age(unit: OrgUnit | None, period: Period) -> tuple[list[Figure],
         before = selectors.stats_summary(query)
         # "当前超期" of the previous period: as at its last day's end (the nightly snapshot), not today's count again
         before["overdue"] = selectors.overdue_at_end_of(query, before_period.date_to)
+    shown = help_given.with_recorded(shown_figures(unit), now, before)  # 帮扶成效: the counts recorded, too
     for summary in (now, before) if before else (now,):
         summary["on_site_with_direct"] = summary["resolved_on_site"] + summary["direct"]
+        summary.update(help_given.help_values(shown, summary))
     figures = [
         Figure(
             key, label, kind, now[key], before.get(key), _change(kind, now[key], before.get(key)), definition,
             lower_better=key in LOWER_BETTER,
         )
-        for key, label, kind, definition in shown_figures(unit)
+        for key, label, kind, definition in shown
     ]  # fmt: skip
     ages = [dt.datetime.fromisoformat(s["updated_at"]) for s in (now, before) if s]
     return figures, min(ages)
@@ -261,14 +262,14 @@ def figures_and_age(unit: OrgUnit | None, period: Period) -> tuple[list[Figure],
 
 def shown_figures(unit: OrgUnit | None) -> tuple[tuple[str, Any, str, Any], ...]:
     """FIGURES, with 现场解决(含政策解释) after 现场解决 where an active campaign the unit takes part in (through
-    itself or an ancestor; the whole city: any) counts it so. One query."""
-    campaigns = Campaign.objects.filter(is_active=True, on_site_with_direct=True)
-    if unit is not None:
-        campaigns = campaigns.filter(units__path__in=path_prefixes(unit.path))
-    if not campaigns.exists():
-        return FIGURES
-    at = [key for key, *_ in FIGURES].index("resolved_on_site") + 1
-    return (*FIGURES[:at], ON_SITE_WITH_DIRECT, *FIGURES[at:])
+    itself or an ancestor; the whole city: any) counts it so, then the 帮扶成效 counts of those campaigns (kind
+    "help", dashboard.help_given: the page shows them in their own card). One query."""
+    campaigns = help_given.active_campaigns(unit)
+    figures = FIGURES
+    if any(row["on_site_with_direct"] for row in campaigns):
+        at = [key for key, *_ in FIGURES].index("resolved_on_site") + 1
+        figures = (*FIGURES[:at], ON_SITE_WITH_DIRECT, *FIGURES[at:])
+    return (*figures, *help_given.help_shown(campaigns))
 
 
 def figures_of(unit: OrgUnit | None, period: Period) -> list[Figure]:

@@ -45,8 +45,10 @@ from dashboard.figures import (
     category_sums,
     day_series,
     first_visits,
+    help_series,
     overdue_series,
     range_sums,
+    series_help,
     series_sums,
     span_figures,
     unit_state,
@@ -326,9 +328,12 @@ def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[P
     for campaign_id in sorted({p[0] for p in periods}):
         mine = [p for p in periods if p[0] == campaign_id]
         ranges = [(start, end) for _, _, start, end in mine]
-        series = day_series(unit, campaign_id, min(start for start, _ in ranges), day)
-        spans = span_figures(unit, campaign_id, ranges)
-        figures = [{**series_sums(series, *r), **spans[i]} for i, r in enumerate(ranges)]  # = range_figures
+        ranges_start = min(start for start, _ in ranges)
+        series = day_series(unit, campaign_id, ranges_start, day)
+        spans, helped = span_figures(unit, campaign_id, ranges), help_series(unit, campaign_id, ranges_start, day)
+        figures = [
+            {**series_sums(series, *r), **spans[i], "help": series_help(helped, *r)} for i, r in enumerate(ranges)
+        ]  # = range_figures
         state = unit_state(unit, campaign_id)
         lead = range_sums(unit, campaign_id, ranges, field="lead_unit_id") if unit.kind == UnitKind.DEPARTMENT else None
         snapshots = overdue_series(unit, campaign_id, min(start for start, _ in ranges), day)
@@ -337,6 +342,7 @@ def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[P
             values: dict[str, Any] = {**figures[i], **state}
             values["days"] = {d.isoformat(): v for d, v in series.items() if start <= d <= end}
             values["overdue_days"] = {d.isoformat(): n for d, n in snapshots.items() if start <= d <= end}
+            values["help_days"] = {d.isoformat(): h for d, h in helped.items() if start <= d <= end}
             if kinds is not None:
                 values["categories"] = kinds[i]
             if lead is not None:

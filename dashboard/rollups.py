@@ -20,14 +20,23 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Max, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Max, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from campaign.days import day_bounds, today
 from dashboard.daybits import block_of, spans_rebuild
-from dashboard.models import SUMS, WHOLE_DAY, DailyRollup, DayReach, DirtyDay, OverdueSnapshot, VisitTargetDay
+from dashboard.models import (
+    SUMS,
+    WHOLE_DAY,
+    DailyRollup,
+    DayReach,
+    DirtyDay,
+    HelpRollup,
+    OverdueSnapshot,
+    VisitTargetDay,
+)
 from dashboard.periods import periods_refresh
-from issues.models import OPEN_STATUSES, Kind, Satisfaction, Status, Ticket
+from issues.models import OPEN_STATUSES, Kind, Satisfaction, Status, Ticket, TicketHelp
 from visits.models import Visit, VisitParticipant
 
 RESPONSE_WINDOW = dt.timedelta(hours=24)
@@ -181,6 +190,25 @@ def _insert_reach(day: dt.date, unit_id: int | None) -> None:
         cursor.execute(sql, [day.isoformat(), *key, *key, *key, *key])
 
 
+def _insert_help(day: dt.date, unit_id: int | None) -> None:
+    """帮扶成效 (issue 16 item 8): the amounts recorded by the day's tickets now resolved or closed, per (unit,
+    campaign, count key) — HelpRollup, summed like every ticket figure in the day the ticket was created."""
+    start, end = day_bounds(day)
+    rows = TicketHelp.objects.filter(
+        ticket__created_at__gte=start, ticket__created_at__lt=end, ticket__status__in=DONE_STATUSES
+    )
+    if unit_id is not None:
+        rows = rows.filter(ticket__unit_id=unit_id)
+    grouped = rows.values(u=F("ticket__unit_id"), c=F("ticket__campaign_id"), k=F("key"))
+    query, params = grouped.annotate(total=Sum("amount"), n=Count("id")).order_by().query.sql_with_params()
+    sql = (  # table and column names are ours; every value is a parameter
+        f'INSERT INTO {HelpRollup._meta.db_table} (day, unit_id, campaign_id, "key", amount, tickets) '  # noqa: S608
+        f"SELECT %s, g.u, g.c, g.k, g.total, g.n FROM ({query}) g"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day.isoformat(), *params])
+
+
 # --- recompute and replace -----------------------------------------------------------------------------------
 def _lock(day: dt.date, unit_id: int | None, *, spans: bool) -> None:
     """The day's lock (exclusive for a whole day, shared for a unit), then its own; with `spans`, the same pair for
@@ -206,9 +234,11 @@ def _recompute(day: dt.date, unit_id: int | None, *, spans: bool = True) -> None
         DailyRollup.objects.filter(**key).delete()
         VisitTargetDay.objects.filter(**key).delete()
         DayReach.objects.filter(**key).delete()
+        HelpRollup.objects.filter(**key).delete()
         _insert_targets(day, unit_id)
         _insert_rollups(day, unit_id)
         _insert_reach(day, unit_id)
+        _insert_help(day, unit_id)
         if spans:
             spans_rebuild(block_of(day), unit_id)
 

@@ -30,6 +30,8 @@ from dashboard.figures import (
     DAY_FIGURES,
     day_series,
     first_visits,
+    help_series,
+    help_sums,
     open_in_time_by_day,
     overdue_now,
     overdue_series,
@@ -141,6 +143,9 @@ def stats_summary(q: StatsQuery) -> dict[str, Any]:
         **figures,
         "open_in_time": sum(open_in_time_by_day(q.unit, q.campaign_id, q.date_from, q.date_to).values()),
         "overdue": _overdue(q, row),
+        # 帮扶成效 (issue 16 item 8): {count key: amount} of the period's tickets now resolved or closed (a cache row
+        # written before the figure existed has none: read it)
+        "help": f["help"] if "help" in f else help_sums(q.unit, q.campaign_id, [(q.date_from, q.date_to)])[0],
         "updated_at": timezone.localtime(_updated_at(q, row, live=live)).isoformat(),
     }
 
@@ -157,6 +162,10 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
     else:
         per_day = day_series(q.unit, q.campaign_id, q.date_from, q.date_to)
         snapshots = overdue_series(q.unit, q.campaign_id, q.date_from, q.date_to)
+    if cache is not None and "help_days" in cache.figures:
+        helped = {dt.date.fromisoformat(d): h for d, h in cache.figures["help_days"].items()}
+    else:  # no row, or one written before the figure existed
+        helped = help_series(q.unit, q.campaign_id, q.date_from, q.date_to)
     row = periods.anchor(q.unit, q.campaign_id)
     registered = _registered(q, row)
     overdue = _overdue(q, row) if q.date_from <= now_day <= q.date_to else None
@@ -184,6 +193,7 @@ def stats_daily(q: StatsQuery) -> list[dict[str, Any]]:
                 **figures,
                 "open_in_time": in_time.get(day, 0),
                 "overdue": snapshots.get(day, 0) if day < now_day else overdue if day == now_day else None,
+                "help": helped.get(day, {}),  # 帮扶成效 of the day's tickets now resolved or closed
             }
         )
     return rows

@@ -23,6 +23,7 @@ from campaign.models.org import path_prefixes
 from campaign.scope import subtree_q, units_visible_to
 from campaign.widgets import QuickSelect, QuickSelectMultiple
 from issues.directory import proposal_for
+from issues.help import add_help_fields, help_from_form
 from issues.inputs import check_action_body
 from issues.merging import merged_into
 from issues.models import Kind, Mode, ReturnReason, Satisfaction, Status, Ticket
@@ -300,6 +301,10 @@ class ResolveForm(ActionForm):
     def setup(self) -> None:
         if self.ticket.mode != Mode.PUBLIC:
             del self.fields["public_notice"]
+        add_help_fields(self, self.ticket)  # 帮扶成效: help_<key> per count of the ticket's campaign
+
+    def machine_data(self) -> dict[str, Any]:
+        return help_from_form(super().machine_data())
 
 
 class ResolveOnSiteForm(ActionForm):

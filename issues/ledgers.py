@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from campaign.exports import CHUNK, Ledger, Table
 from campaign.models import User
+from campaign.models.help_counts import HelpCount
 from campaign.validators import mask_name, mask_phone
 from issues.filters import tickets_filtered
+from issues.help import help_labels, help_text
 from issues.models import OPEN_STATUSES, Kind, Mode, Satisfaction, Source, Status, Ticket
 from issues.selectors import tickets_for_list
 
@@ -49,6 +51,7 @@ TICKET_HEADERS = [
     "重办次数",
     "现场解决",
     "直办",
+    "帮扶成效",
 ]
 SUPERVISION_LABELS = {0: "", 1: "黄牌", 2: "红牌"}
 
@@ -71,7 +74,7 @@ def overdue_days(ticket: Ticket, now: dt.datetime) -> int:
     return math.ceil(late / 86400) if late > 0 else 0
 
 
-def ticket_row(t: Ticket, now: dt.datetime) -> list[Any]:
+def ticket_row(t: Ticket, now: dt.datetime, help_counts: dict[str, HelpCount] | None = None) -> list[Any]:
     labels = (Source, Kind, Mode, Status, Satisfaction)
     src, kind, mode, status, sat = (dict(c.choices) for c in labels)
     return [
@@ -103,15 +106,17 @@ def ticket_row(t: Ticket, now: dt.datetime) -> list[Any]:
         t.reopen_count,
         "是" if t.resolved_on_site else "",
         "是" if t.answered_directly else "",
+        help_text(t, help_counts) if help_counts is not None else "",  # 帮扶成效 the latest resolution recorded
     ]
 
 
 def ticket_rows(user: User, params: dict[str, Any]) -> Table:
     """The tickets the user's list shows with these filters (bad values → Invalid), newest first."""
     qs = tickets_filtered(user, params, tickets_for_list(user)).order_by("-created_at", "-id")
-    now = timezone.now()
-    # prefetch_related with iterator() needs chunk_size: each chunk of CHUNK rows costs 2 queries.
-    rows: Iterator[list[Any]] = (ticket_row(t, now) for t in qs.iterator(chunk_size=CHUNK))
+    qs = qs.prefetch_related("help_rows")
+    now, labels = timezone.now(), help_labels()
+    # prefetch_related with iterator() needs chunk_size: each chunk of CHUNK rows costs 3 queries.
+    rows: Iterator[list[Any]] = (ticket_row(t, now, labels) for t in qs.iterator(chunk_size=CHUNK))
     return Table.one(TICKET_HEADERS, rows, qs.count())
 
 

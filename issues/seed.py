@@ -19,9 +19,10 @@ from django.db import transaction
 from campaign import categories
 from campaign.days import local_day
 from campaign.models import OrgUnit, User
-from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketSequence
+from issues.models import Mode, Notification, Status, Ticket, TicketCoUnit, TicketEvent, TicketHelp, TicketSequence
 from issues.seed_direct import answered_at_once
 from issues.seed_gatherings import GATHERINGS, gathering, promote_first
+from issues.seed_help import help_rows, plan_help
 from issues.sla import due_at_for
 from issues.texts import CATEGORIES, complaint_text
 
@@ -367,6 +368,7 @@ def seed(ctx: Any) -> None:
     gathered = [gathering(s, nth, category, count, days) for nth, (category, count, days) in enumerate(GATHERINGS)]
     drafts += [d for group in gathered for d in group]
     drafts.sort(key=lambda d: d.ticket.created_at)
+    plan_help(drafts, seed=len(drafts))  # 帮扶成效 a share of the resolutions recorded
     _write(drafts, s, ctx)
     topic = promote_first(ctx, [d.ticket for d in gathered[0]])
     ctx.stdout.write(f"  工单 tickets: {len(drafts)}；专题：{topic.title if topic else '—'}")
@@ -385,6 +387,7 @@ def _write(drafts: list[Draft], s: Seeder, ctx: Any) -> None:
             links.append(link)
     TicketEvent.objects.bulk_create(events, batch_size=BATCH)
     TicketCoUnit.objects.bulk_create(links, batch_size=BATCH)
+    TicketHelp.objects.bulk_create(help_rows(tickets), batch_size=BATCH)
     for day, last in s.sequences.items():
         TicketSequence.objects.update_or_create(district=ctx.district, day=day, defaults={"last": last})
     notes = [

@@ -177,7 +177,7 @@ def ticket_detail(user: User, ticket_id: Any) -> Ticket:
         tickets_visible_to(user)
         .select_related("unit", "lead_unit", "lead_official", "campaign", "created_by", "merge_into", "recurs", "topic")
         .select_related("requester_household", "requester_enterprise")
-        .prefetch_related("co_unit_links__unit", "co_unit_links__submitted_by")
+        .prefetch_related("co_unit_links__unit", "co_unit_links__submitted_by", "help_rows")
         .filter(pk=pk)
         .first()
     )

@@ -28,6 +28,7 @@ from campaign.models import RevealReason, UnitKind, User
 from campaign.validators import mask_name, mask_phone
 from issues.filters import tickets_filtered
 from issues.forms import ACTION_FORMS, ActionForm, CallbackForm, FilterForm, action_form
+from issues.help import help_figures
 from issues.intake import ticket_page_intake
 from issues.machine import ACTIONS, allowed_actions, ticket_apply
 from issues.merging import merged_into
@@ -219,6 +220,7 @@ def _render_ticket(
         "callback_phone": callback_phone,
         "has_phone": bool(requester_phone(ticket)[0]),
         "merged_requesters": _merged_requesters(forms, revealed),
+        "help_figures": help_figures(ticket),  # 帮扶成效 the latest resolution recorded (issues.help)
         **ticket_page_intake(user, ticket, actions),
     }
     return render(request, "tickets/ticket.html", context, status=status)

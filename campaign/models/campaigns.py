@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaign.models.help_counts import default_help_counts, help_counts_errors
 from campaign.models.must_visit import MUST_VISIT_DAYS_MAX, must_visit_errors
 
 MODES = ("immediate", "proactive", "door_to_door", "tracking", "public", "coordinated")
@@ -100,6 +101,9 @@ class Campaign(models.Model):
     # every must_visit_days days; [] and null: no must-visit list (campaign.models.must_visit, read by visits.must_visit).
     must_visit_tags = models.JSONField(_("必访对象标签"), default=list, blank=True)
     must_visit_days = models.PositiveSmallIntegerField(_("必访周期（天）"), null=True, blank=True)
+    # 帮扶成效 (issue 16 item 8): the counts a resolution may record, [{"key", "label", "unit", "decimals"}, …]; the
+    # shape campaign.models.help_counts holds (clean()); [] records none.
+    help_counts = models.JSONField(_("帮扶成效统计项"), default=default_help_counts, blank=True)
     is_active = models.BooleanField(_("进行中"), default=True)
 
     class Meta:
@@ -122,6 +126,8 @@ class Campaign(models.Model):
         super().clean()
         if errors := must_visit_errors(self.must_visit_tags, self.must_visit_days):
             raise ValidationError(errors)
+        if help_errors := help_counts_errors(self.help_counts):
+            raise ValidationError({"help_counts": help_errors})
         try:
             by = validate_targets(self.targets)
         except ValidationError as exc:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaign.fields import CleanCharField
 from campaign.validators import mask_name, mask_phone
+from issues.help import help_figures
 from issues.machine import allowed_actions
 from issues.models import OPEN_STATUSES, Mode, ReturnReason, Status, Ticket, TicketCoUnit, TicketEvent
 
@@ -145,6 +147,15 @@ class EventSerializer(serializers.ModelSerializer):
         return str(obj.actor) if obj.actor else "系统"
 
 
+class HelpFigureSerializer(serializers.Serializer):
+    """One amount a resolution recorded (帮扶成效, issues.help): the count's key, label and unit, and the amount."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the count's label, not DRF's Field.label
+    unit = serializers.CharField()
+    amount = serializers.FloatField()
+
+
 class TicketDetailSerializer(TicketListSerializer):
     events = EventSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
@@ -156,6 +167,7 @@ class TicketDetailSerializer(TicketListSerializer):
         source="recurs.code", read_only=True, default=None, allow_null=True, help_text="重复诉求: the resolved ticket"
     )
     created_by_name = serializers.CharField(source="created_by.__str__", read_only=True, default=None, allow_null=True)
+    help = serializers.SerializerMethodField(help_text="帮扶成效: the amounts the latest resolution recorded")
 
     class Meta(TicketListSerializer.Meta):
         fields = [
@@ -186,7 +198,12 @@ class TicketDetailSerializer(TicketListSerializer):
             "closed_at",
             "events",
             "allowed_actions",
+            "help",
         ]
+
+    @extend_schema_field(HelpFigureSerializer(many=True))
+    def get_help(self, obj: Ticket) -> list[dict[str, Any]]:
+        return help_figures(obj)
 
     def get_allowed_actions(self, obj: Ticket) -> list[str]:
         return allowed_actions(obj, self.context["request"].user)
@@ -226,6 +243,13 @@ class ActionRequestSerializer(serializers.Serializer):
     )
     level = serializers.IntegerField(required=False, min_value=1, max_value=2)
     merge_into = CleanCharField(required=False, help_text="ticket id or code")
+    help = serializers.DictField(
+        child=serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, max_value=1_000_000),
+        required=False,
+        help_text="resolve: 帮扶成效, {count key: amount} for the counts of the ticket's campaign (Campaign.help_counts, "
+        'e.g. {"employed": 3, "projects": 1, "money": 12.5}): JSON numbers 0..1,000,000 with at most the count\'s '
+        "decimals; replaces the previous resolution's amounts (none given: none recorded)",
+    )
     category = CleanCharField(required=False, help_text="dispatch: confirm or change the ticket's category")
     reason_code = serializers.ChoiceField(
         choices=ReturnReason.choices,

@@ -4,6 +4,7 @@ tasks to cadres (messages.py), the SMS and WeChat outbox (channels.py)."""
 
 from issues.models.channels import Channel, ChannelDelivery, DeliveryStatus
 from issues.models.directory import DirectoryRow, ReturnReason
+from issues.models.help import TicketHelp
 from issues.models.messages import CadreMessage, MessageKind, MessageReceipt
 from issues.models.notices import Notification, NotificationKind, RequesterNotice, TicketSequence
 from issues.models.router import RouterKind, RouterModel
@@ -47,6 +48,7 @@ __all__ = [
     "Ticket",
     "TicketCoUnit",
     "TicketEvent",
+    "TicketHelp",
     "TicketSequence",
     "Topic",
     "TopicMilestone",

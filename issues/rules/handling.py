@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from campaign.scope import subtree_q
+from issues.help import help_field, help_record
 from issues.merging import merged_into
 from issues.models import Mode, NotificationKind, Source, Ticket
 from issues.rules.context import NOTE_LIMIT, Ctx
@@ -46,6 +47,7 @@ def resolve_rule(ctx: Ctx) -> None:
             ctx.error("co_units", _("以下协办单位尚未提交协办情况：%(u)s") % {"u": "、".join(missing)})
     if ticket.mode == Mode.DOOR_TO_DOOR and not _door_to_door_proof(ticket):
         ctx.error("visit", _("需要上门走访核实记录"))
+    help_field(ctx)  # 帮扶成效 (issue 16 item 8): optional amounts of the campaign's counts
 
 
 def _door_to_door_proof(ticket: Ticket) -> bool:
@@ -68,6 +70,7 @@ def resolve(ctx: Ctx) -> None:
         unreachable_count=0,  # the callbacks counted towards `close` are those of this resolution
     )
     drop_request(ctx)
+    help_record(ctx)  # replaces the previous resolution's amounts (a reopened ticket)
     reply = ctx.clean["public_reply"] or ""
     text = _("您的诉求（工单 %(code)s）已办结。%(reply)s") % {"code": ctx.ticket.code, "reply": reply[:200]}
     ctx.notify_requesters(NotificationKind.RESOLVED, text, [ctx.ticket.pk, *(t.pk for t in merged_into(ctx.ticket))])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from campaign.days import day_bounds
 from campaign.models import Household, OrgUnit
-from issues.models import Ticket
+from issues.models import Ticket, TicketHelp
 from visits.models import Visit, VisitParticipant
 
 OPEN = {"reported", "dispatched", "accepted", "in_progress"}
@@ -77,6 +78,23 @@ def brute_summary(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campai
         "open_in_time": sum(1 for t in tickets if t.status in OPEN and (t.due_at is None or t.due_at >= now)),
         "overdue": sum(1 for t in all_tickets if t.status in OPEN and t.due_at and t.due_at < now),
     }
+
+
+def brute_help(*, unit: OrgUnit, date_from: dt.date, date_to: dt.date, campaign: Any = None) -> dict[str, Any]:
+    """stats/summary's `help` (帮扶成效) the slow way: the amounts recorded on the tickets of the period in the
+    subtree (and campaign) that are resolved or closed now, summed per count key; a key none recorded is absent."""
+    start, end = day_bounds(date_from)[0], day_bounds(date_to)[1]
+    sums: dict[str, Decimal] = {}
+    for row in TicketHelp.objects.select_related("ticket__unit"):
+        t = row.ticket
+        if (
+            t.unit.path.startswith(unit.path)
+            and (campaign is None or t.campaign_id == campaign.pk)
+            and start <= t.created_at < end
+            and t.status in ("resolved", "closed")
+        ):
+            sums[row.key] = sums.get(row.key, Decimal(0)) + row.amount
+    return {key: int(v) if v == v.to_integral_value() else float(v) for key, v in sums.items()}
 
 
 def brute_overdue_at_end_of(*, unit: OrgUnit, day: dt.date, campaign: Any = None) -> int:

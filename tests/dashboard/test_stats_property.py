@@ -5,17 +5,18 @@ subtree, with visits in two campaigns or none."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.models import Campaign
-from dashboard.models import DailyRollup, DirtyDay, OverdueSnapshot, VisitTargetDay
+from dashboard.models import DailyRollup, DirtyDay, HelpRollup, OverdueSnapshot, VisitTargetDay
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
-from issues.models import Ticket
-from tests.dashboard.brute import brute_overdue_at_end_of, brute_ranking, brute_summary
+from issues.models import Ticket, TicketHelp
+from tests.dashboard.brute import brute_help, brute_overdue_at_end_of, brute_ranking, brute_summary
 from tests.dashboard.conftest import at, enterprise, household, ticket_row, visit_row
 from tests.factories import CampaignFactory
 from visits.models import Visit
@@ -44,6 +45,8 @@ ticket_st = st.fixed_dictionaries(
         "lead": st.integers(0, 2),  # none, dept1, dept2 (when dispatched)
         "taken": st.sampled_from([None, True, False]),  # the router's category kept at dispatch (None: none suggested)
         "link": st.sampled_from([None, "recurs", "merge"]),  # repeats / merged into the first ticket (a cancelled one)
+        # 帮扶成效 recorded by a resolution (kept on a ticket reopened since, counted only while resolved or closed)
+        "help": st.sampled_from([None, {"employed": 3}, {"employed": 1, "money": Decimal("2.5")}, {"projects": 0}]),
     }
 )
 
@@ -70,6 +73,22 @@ def _ticket(spec: dict, units: list, campaign, departments: list) -> Ticket:
     )
 
 
+def _fresh(campaign_obj) -> None:
+    Ticket.objects.update(recurs=None, merge_into=None)  # (protected links to the previous example's tickets)
+    for model in (Visit, Ticket, DailyRollup, VisitTargetDay, OverdueSnapshot, DirtyDay, HelpRollup):
+        model.objects.all().delete()
+    Campaign.objects.exclude(pk=campaign_obj.pk).delete()
+
+
+def _record_help(specs: list, rows: list) -> None:
+    """The 帮扶成效 amounts the specs' resolutions recorded (a reopened or open ticket keeps rows, uncounted)."""
+    TicketHelp.objects.bulk_create(
+        TicketHelp(ticket=row, district_id=row.district_id, key=key, amount=amount)
+        for spec, row in zip(specs, rows, strict=True)
+        for key, amount in (spec["help"] or {}).items()
+    )
+
+
 @pytest.mark.django_db
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
@@ -81,10 +100,7 @@ def _ticket(spec: dict, units: list, campaign, departments: list) -> Ticket:
 )
 def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tickets, period, subtree, by_campaign):
     # given: fresh raw rows (hypothesis reuses the function-scoped database between examples)
-    Ticket.objects.update(recurs=None, merge_into=None)  # (protected links to the previous example's tickets)
-    for model in (Visit, Ticket, DailyRollup, VisitTargetDay, OverdueSnapshot, DirtyDay):
-        model.objects.all().delete()
-    Campaign.objects.exclude(pk=campaign_obj.pk).delete()
+    _fresh(campaign_obj)
     grids = [org.grid1, org.grid2]
     targets = [household(grids[0], 2), household(grids[0], 5), household(grids[1], 1), enterprise(grids[0]),
                enterprise(grids[1]), household(grids[1], 4)]  # fmt: skip
@@ -108,6 +124,7 @@ def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tick
                 Ticket.objects.filter(pk=row.pk).update(recurs=rows[0])
             elif spec["link"] == "merge" and spec["status"] == "cancelled":
                 Ticket.objects.filter(pk=row.pk).update(merge_into=rows[0])
+        _record_help(tickets, rows)
     rollup_range(date_from=D0, date_to=D0 + dt.timedelta(days=DAYS - 1))
     date_from, date_to = D0 + dt.timedelta(days=min(period)), D0 + dt.timedelta(days=max(period))
     unit = getattr(org, subtree)
@@ -124,11 +141,13 @@ def test_summary_equals_brute_force(org, campaign_obj, leader, api, visits, tick
     expected = brute_summary(unit=unit, date_from=date_from, date_to=date_to, campaign=scope)
     figures = response.json()
     assert figures.pop("updated_at")  # the data's age: nothing pending here, so "now"
+    assert figures.pop("help") == brute_help(unit=unit, date_from=date_from, date_to=date_to, campaign=scope)
     assert figures == pytest.approx(expected)
     daily = api.as_user(leader).get("/api/v1/stats/daily/", params)
     assert daily.status_code == 200, daily.content
     for row in daily.json()["results"]:
         day = dt.date.fromisoformat(row.pop("date"))
+        assert row.pop("help") == brute_help(unit=unit, date_from=day, date_to=day, campaign=scope), day
         brute = brute_summary(unit=unit, date_from=day, date_to=day, campaign=scope)
         brute["overdue"] = brute_overdue_at_end_of(unit=unit, day=day, campaign=scope)  # every day here is past
         assert row == pytest.approx(brute), day
