@@ -26,6 +26,7 @@ PERSONAL_PARAMETERS = (
     "contact_name",
     "contact_phone",
     "last4",
+    "api_key",  # not personal but a secret: an Open311 partner's key (/open311/v2/ reads take it in the URL)
 )
 REDACTED = "[redacted]"
 _QUERY_VALUE = re.compile(r"(?P<key>[?&](?:" + "|".join(PERSONAL_PARAMETERS) + r")=)[^&\s\"'#]*", re.IGNORECASE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import interop.open311.seed
 import issues.seed
 import visits.seed
 import visits.seed_assignments
@@ -25,6 +26,7 @@ def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
         ("issues", issues.seed.seed),
         ("assignments", visits.seed_assignments.seed),
         ("campaign work", visits.seed_campaign_work.seed),  # 四门必敲, 户区 and 户长, messages and tasks
+        ("open311", interop.open311.seed.seed),  # the demo partner system (key zoufang-demo-open311), two requests
     )
     for name, seed_app in apps:
         ctx.stdout.write(f"==> {name}\n")

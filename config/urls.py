@@ -11,6 +11,7 @@ import campaign.admin  # noqa: F401  SimpleAdminConfig: admin modules are regist
 import campaign.admin_notify  # noqa: F401  users' notification channels (issue 17 item 4)
 import dashboard.admin  # noqa: F401
 import interop.admin  # noqa: F401  partners' webhook subscriptions and deliveries (issue 17)
+import interop.admin_partners  # noqa: F401  partner systems and their keys (Open311)
 import issues.admin  # noqa: F401
 import issues.admin_channels  # noqa: F401  the SMS and WeChat outbox
 import sso.admin  # noqa: F401
@@ -55,6 +56,7 @@ urlpatterns = [
     path("interop/", include("interop.page_urls")),  # the partner pages (webhooks, issue 17)
     path("lookup/", lookup_page, name="lookup"),
     path("api/v1/", include(api_v1)),
+    path("open311/v2/", include("interop.open311.urls")),  # Open311 GeoReport v2 for partner systems (issue 17)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

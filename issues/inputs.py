@@ -60,7 +60,8 @@ class TicketInput(serializers.Serializer):
     converts_point = True
 
     source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like DRF's Field.source
-        choices=Source.choices,
+        # `partner` tickets come only through Open311 (interop.open311), filed by the partner's own account
+        choices=[(value, label) for value, label in Source.choices if value != Source.PARTNER],
         help_text="hotline, walk_in, online or self_found",
         error_messages={"invalid_choice": _("来源无效。"), "required": _("来源无效。")},
     )

@@ -32,6 +32,9 @@ CREATORS = {
     # 户长/楼长 report for their groups' households as 自行发现 (docs/decisions.md: no new source), a household named
     Source.SELF_FOUND: {Role.CADRE, Role.DISPATCHER, Role.ADMIN, Role.REPORTER},
     Source.VISIT: {Role.CADRE, Role.HANDLER, Role.ADMIN},
+    # A partner system's requests (Open311), filed by its inactive intake account (interop.open311.services); the
+    # tickets API refuses the source (issues.inputs.TicketInput), so no person files one.
+    Source.PARTNER: {Role.DISPATCHER},
 }
 
 

@@ -19,6 +19,7 @@ class Source(models.TextChoices):
     WALK_IN = "walk_in", _("窗口来访")
     ONLINE = "online", _("网上诉求")
     SELF_FOUND = "self_found", _("自行发现")
+    PARTNER = "partner", _("对接系统")  # another platform through Open311 (interop.open311)
 
 
 class Kind(models.TextChoices):

@@ -77,8 +77,9 @@ def resolve(ctx: Ctx) -> None:
 
 
 # 直办 answers the matters brought to the dispatcher (by phone, at the window, online); a cadre's visit has its own
-# way of answering at once (resolve_on_site), and a matter once dispatched is 转办 however it ends.
-DIRECT_SOURCES = frozenset({Source.HOTLINE, Source.WALK_IN, Source.ONLINE})
+# way of answering at once (resolve_on_site), and a matter once dispatched is 转办 however it ends. A partner's
+# (Open311) matter came in like an online one, so it may be answered at intake too.
+DIRECT_SOURCES = frozenset({Source.HOTLINE, Source.WALK_IN, Source.ONLINE, Source.PARTNER})
 
 
 def answer_directly_guard(ticket: Ticket, now: object) -> str | None:
