@@ -19,6 +19,7 @@ from tqdm import tqdm
 from campaign.days import day_start, today
 from campaign.holidays import calendar_load
 from campaign.models import Campaign, Enterprise, Household, OrgUnit, Role, UnitKind, User
+from campaign.models.campaigns import DEFAULT_CHECKLIST
 from campaign.models.registries import HOUSEHOLD_TAGS
 from campaign.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 
@@ -325,10 +326,24 @@ def build_users(
     return users, [users["cadre"], users["cadre2"], *created[len(demo) + len(others) :]]
 
 
+# The demo's questionnaire (issue 16 item 6): 四情必问 as text, then a required choice and an optional number.
+DEMO_QUESTIONS: list[dict[str, Any]] = [
+    *DEFAULT_CHECKLIST,
+    {
+        "key": "satisfaction",
+        "label": "满意度",
+        "type": "choice",
+        "choices": ["满意", "基本满意", "不满意"],
+        "required": True,
+    },
+    {"key": "people", "label": "家庭人口", "type": "number", "min": 1, "max": 20, "integer": True},
+]
+
+
 def build_campaign(district: OrgUnit, today: date) -> Campaign:
     campaign = Campaign.objects.create(
         name="进万家门·知万家事·解万家忧", start_date=today - timedelta(days=90), end_date=today + timedelta(days=90),
-        targets={"household_coverage": 1.0},
+        targets={"household_coverage": 1.0}, checklist=[dict(item) for item in DEMO_QUESTIONS],
     )  # fmt: skip
     campaign.units.add(district)
     return campaign

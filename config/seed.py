@@ -10,6 +10,7 @@ import issues.seed
 import visits.seed
 import visits.seed_assignments
 import visits.seed_campaign_work
+import visits.seed_meetings
 from campaign.partitions import partitions_between
 from campaign.seed import SeedContext, build_core
 
@@ -26,6 +27,7 @@ def build_demo(*, size: str, seed: int, stdout: Any) -> SeedContext:
         ("issues", issues.seed.seed),
         ("assignments", visits.seed_assignments.seed),
         ("campaign work", visits.seed_campaign_work.seed),  # 四门必敲, 户区 and 户长, messages and tasks
+        ("meetings", visits.seed_meetings.seed),  # 座谈会 and a key project's visit (issue 16 item 6)
         ("open311", interop.open311.seed.seed),  # the demo partner system (key zoufang-demo-open311), two requests
     )
     for name, seed_app in apps:

@@ -20,6 +20,8 @@ def _geo_status_choices() -> str:
 class VisitFilter(ScopedFilterSet):
     unit = SubtreeFilter()
     cadre = IntFilter(field_name="cadre_id", help_text="the cadre (user id) who logged the visit")
+    # One campaign's visits: its questionnaire's answers, one column per question, in the ledger (visits.ledgers).
+    campaign = IntFilter(field_name="campaign_id", help_text="the campaign (id) the visits belong to")
     date_from = DayFromFilter(field_name="visited_at", help_text="first day, Asia/Shanghai, inclusive")
     date_to = DayToFilter(field_name="visited_at", help_text="last day, Asia/Shanghai, inclusive")
     geo_status = django_filters.ChoiceFilter(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.exports import CHUNK, Ledger, Table
+from campaign.fields import is_finite_number
 from campaign.models import Campaign, User
 from issues.models import Ticket
 from visits.models import GeoStatus, Visit
@@ -42,14 +43,23 @@ def _headers(checklist_labels: list[tuple[str, str]]) -> list[str]:
 
 
 def _checklist_labels(qs: QuerySet[Visit]) -> list[tuple[str, str]]:
-    """The checklist columns: the union of the campaigns' checklists met in the export, in their order."""
+    """The questionnaire's columns (issue 16 item 6): one per question, headed by its label, the union of the
+    campaigns' questions met in the export in their order (`?campaign=`: that campaign's questionnaire)."""
     seen: dict[str, str] = {}
     campaign_ids = qs.order_by().values_list("campaign_id", flat=True).distinct()
-    for campaign in Campaign.objects.filter(pk__in=campaign_ids):
-        for item in campaign.checklist:
-            if isinstance(item, dict) and item.get("key") and item["key"] not in seen:
-                seen[str(item["key"])] = str(item.get("label") or item["key"])
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids).order_by("pk"):
+        for question in campaign.questions():
+            seen.setdefault(question.key, question.label)
     return list(seen.items())
+
+
+def _answer(visit: Visit, key: str) -> Any:
+    """A visit's answer as its cell: text as text, a number as a number (sums and filters work in Excel), an old
+    row's odd value as text; "" when unanswered."""
+    value = visit.checklist.get(key, "") if isinstance(visit.checklist, dict) else ""
+    if isinstance(value, str) or is_finite_number(value):
+        return value
+    return str(value)
 
 
 def _chunk_rows(visits: list[Visit], checklist_labels: list[tuple[str, str]]) -> Iterator[list[Any]]:
@@ -63,7 +73,6 @@ def _chunk_rows(visits: list[Visit], checklist_labels: list[tuple[str, str]]) ->
         local = visit.visited_at.astimezone(tz)
         # Tolerant of an old row's odd JSON (control characters are campaign.exports' business): one row never fails
         # the ledger.
-        answers = visit.answers()
         yield [
             local.strftime("%Y-%m-%d"),
             local.strftime("%H:%M"),
@@ -74,7 +83,7 @@ def _chunk_rows(visits: list[Visit], checklist_labels: list[tuple[str, str]]) ->
             str(statuses.get(visit.geo_status, visit.geo_status)),
             visit.distance_m if visit.distance_m is None or math.isfinite(visit.distance_m) else None,
             visit.people_met,
-            *[answers.get(key, "") for key, _label in checklist_labels],
+            *[_answer(visit, key) for key, _label in checklist_labels],
             visit.notes,
             "、".join(visit.flag_list()),
             visit.ticket.code if visit.ticket else "",

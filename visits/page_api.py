@@ -1,7 +1,8 @@
 """What the cadre's phone page (/m/) keeps on the phone to work through a dead spot (SPEC §8).
 
 `GET /api/v1/m/tickets/<id>/` answers the ticket a door-to-door visit names (TicketBriefView).
-`GET /api/v1/m/bootstrap/` answers the user, the active campaign (checklist + ticket categories) and the
+`GET /api/v1/m/bootstrap/` answers the user, the active campaign (its typed questions + ticket categories), the
+units a meeting may be held in and the key projects a visit may name (issue 16 item 6), and the
 targets in the user's scope (households and enterprises, personal data masked) with their locations, so the
 page can list nearby targets nearest first without a network. Targets come in bounded pages: a page holds at
 most TARGETS_PER_PAGE rows, households first then enterprises, and `next` follows with `?cursor=`.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,10 +23,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaign import categories
+from campaign.assignments import key_projects_visible_to
 from campaign.errors import Invalid
-from campaign.models import Campaign, Enterprise, Household, User
+from campaign.models import Assignment, Campaign, Enterprise, Household, User
+from campaign.models.questions import questions_version
 from campaign.params import read_int
-from campaign.scope import enterprises_visible_to, households_visible_to
+from campaign.scope import enterprises_visible_to, households_visible_to, units_visible_to
 from campaign.selectors import campaign_of
 from campaign.serializers import MeSerializer
 from campaign.validators import mask_name
@@ -34,6 +37,8 @@ from visits.selectors import ticket_visit_brief
 # A grid holds a few hundred to a couple of thousand targets: one page covers a cadre's grid; a street-wide
 # scope follows `next`. 3000 rows of ~120 bytes is ~360 kB of JSON, fine on a phone.
 TARGETS_PER_PAGE = 3000
+MEETING_UNITS_MAX = 200  # the units a meeting may be held in, as the phone offers them (a street: its grids)
+PROJECTS_MAX = 200  # key projects: a district has tens
 
 
 def campaign_brief(campaign: Campaign | None) -> dict[str, Any] | None:
@@ -44,13 +49,39 @@ def campaign_brief(campaign: Campaign | None) -> dict[str, Any] | None:
         "name": campaign.name,
         "start_date": campaign.start_date.isoformat(),
         "end_date": campaign.end_date.isoformat(),
-        "checklist": [
-            {"key": str(item.get("key")), "label": str(item.get("label") or item.get("key"))}
-            for item in campaign.checklist
-            if isinstance(item, dict) and item.get("key")
-        ],
+        # The questions, typed (campaign.models.questions), and their fingerprint, which the phone sends back with
+        # the answers (visits.answers: an answer recorded offline against older questions is still accepted).
+        "checklist": [question.brief() for question in campaign.questions()],
+        "checklist_version": questions_version(campaign.checklist),
         "categories": categories.allowed_names(campaign),
     }
+
+
+def meeting_units(user: User) -> list[dict[str, Any]]:
+    """The units a meeting may be held in (visits.meetings: in the user's scope), the home unit first, then its
+    subtree by path: a cadre's grid alone, a street's communities and grids. One query, bounded."""
+    rows = (
+        units_visible_to(user).order_by("path").values("id", "name", "kind", "path", "lat", "lng")[:MEETING_UNITS_MAX]
+    )
+    return [dict(row) for row in rows]
+
+
+def visit_projects(user: User) -> list[dict[str, Any]]:
+    """The active key projects a visit may name (visits.services: in the user's scope), the user's own (挂点/联系,
+    我包联的) first — so the bound never cuts them off —, each marked `assigned`. One query, bounded."""
+    mine = Assignment.objects.filter(user=user, project=OuterRef("pk"))
+    rows = (
+        key_projects_visible_to(user)
+        .filter(active=True)
+        .annotate(assigned=Exists(mine))
+        .order_by("-assigned", "name", "pk")
+        .values("id", "name", "address", "lat", "lng", "unit_id", "assigned")[:PROJECTS_MAX]
+    )
+    return [
+        {"type": "project", "id": p["id"], "name": p["name"], "address": p["address"], "lat": p["lat"],
+         "lng": p["lng"], "unit": p["unit_id"], "assigned": p["assigned"]}
+        for p in rows
+    ]  # fmt: skip
 
 
 def _household_row(h: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,6 +169,8 @@ class BootstrapView(APIView):
         if not cursor:
             data["me"] = MeSerializer(user).data
             data["campaign"] = campaign_brief(campaign_of(user.unit))
+            data["meeting_units"] = meeting_units(user)
+            data["projects"] = visit_projects(user)
             data["generated_at"] = timezone.now().isoformat()
         return Response(data)
 

@@ -21,6 +21,7 @@ from django.db import connection
 from shapely.geometry import shape
 
 from campaign.geo import METRES_PER_DEGREE_LAT, haversine_m
+from campaign.models.questions import CHOICE, NUMBER, Question
 from visits.geo import geo_status_for
 from visits.models import GeoStatus, TargetType, Visit
 
@@ -107,8 +108,35 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _visit(ctx: SeedContext, cadre: Any, target: Household | Enterprise, at: dt.datetime, area: Any) -> dict[str, Any]:
-    """One visit as column values (no model instance: 40,000 of them must be cheap)."""
+# How the demo's residents answer a choice question: mostly satisfied (SPEC §6's satisfaction is about tickets; this
+# is the questionnaire's own 满意度).
+CHOICE_WEIGHTS = (70, 25, 5)
+
+
+def _answers(ctx: SeedContext, questions: list[Question], target: Household | Enterprise) -> dict[str, Any]:
+    """The questionnaire's answers at this door, by type: a text from ANSWERS, a choice weighted towards the first
+    labels, a number from the household's own registry (家庭人口 = members), left out for an enterprise."""
+    rng = ctx.rng
+    out: dict[str, Any] = {}
+    for q in sorted(questions, key=lambda q: q.key):
+        if q.type == CHOICE:
+            weights = [CHOICE_WEIGHTS[i] if i < len(CHOICE_WEIGHTS) else 5 for i in range(len(q.choices))]
+            out[q.key] = rng.choices(q.choices, weights=weights)[0]
+        elif q.type == NUMBER:
+            members = getattr(target, "members", None)
+            if members is not None:
+                low, high = q.min if q.min is not None else members, q.max if q.max is not None else members
+                out[q.key] = int(min(max(members, low), high))
+        else:
+            out[q.key] = rng.choice(ANSWERS.get(q.key, ["无"]))
+    return out
+
+
+def _visit(
+    ctx: SeedContext, cadre: Any, target: Household | Enterprise, at: dt.datetime, area: Any, questions: list[Question]
+) -> dict[str, Any]:
+    """One visit as column values (no model instance: 40,000 of them must be cheap); `questions`: the campaign's,
+    read once."""
     rng = ctx.rng
     lat, lng, accuracy = _point(ctx, target)
     distance = (
@@ -139,7 +167,7 @@ def _visit(ctx: SeedContext, cadre: Any, target: Household | Enterprise, at: dt.
         "flags": [] if inside or lat is None else ["outside_grid"],
         "people_met": rng.randint(1, 5) if is_household else rng.randint(1, 3),
         "notes": rng.choice(NOTES),
-        "checklist": {key: rng.choice(ANSWERS.get(key, ["无"])) for key in sorted(ctx.campaign.checklist_keys())},
+        "checklist": _answers(ctx, questions, target),
         "body_hash": hashlib.sha256(visit_id.bytes).hexdigest(),  # seeded rows have no request body
         "created_at": at + dt.timedelta(minutes=rng.randint(1, 20)),
     }
@@ -178,6 +206,7 @@ def seed(ctx: SeedContext) -> None:
         return
     per_day = max(1, round(total / (len(walkers) * len(days))))
     demo_cadre = ctx.users.get("cadre")
+    questions = ctx.campaign.questions()
     rows: list[dict[str, Any]] = []
     for cadre in walkers:
         grid_id = int(cadre.unit_id or 0)  # walkers all have a grid
@@ -189,7 +218,10 @@ def seed(ctx: SeedContext) -> None:
             times = _times(ctx, day, max(0, wanted))
             route = ctx.rng.sample(targets, min(len(times), len(targets)))
             route.sort(key=lambda t: ((t.lat or 0.0), (t.lng or 0.0)))  # a sweep across the grid
-            rows += [_visit(ctx, cadre, target, at, areas[grid_id]) for target, at in zip(route, times, strict=False)]
+            rows += [
+                _visit(ctx, cadre, target, at, areas[grid_id], questions)
+                for target, at in zip(route, times, strict=False)
+            ]
     _insert(rows)
     verified = sum(1 for row in rows if row["geo_status"] == GeoStatus.VERIFIED)
     ctx.stdout.write(

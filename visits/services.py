@@ -30,6 +30,7 @@ from campaign.selectors import campaign_of
 from issues.models import Ticket
 from issues.selectors import tickets_visible_to
 from issues.services import ticket_create
+from visits.answers import STALE_FLAG, Answers, answers_check
 from visits.geo import geo_status_for, point_grid, reference_point, visit_flags
 from visits.meetings import meeting_geo, meeting_of, participants_add
 from visits.models import PEOPLE_MET_MAX, Crs, TargetType, Visit, VisitPhoto
@@ -133,11 +134,10 @@ def _check_time(visited_at: dt.datetime, campaign: Campaign | None) -> None:
             )
 
 
-def _check_checklist(checklist: dict[str, str], campaign: Campaign | None) -> None:
-    known = campaign.checklist_keys() if campaign else set()
-    unknown = sorted(set(checklist) - known)
-    if unknown:
-        raise Invalid.field("checklist", _("未知的清单项：%(keys)s") % {"keys": ", ".join(unknown)})
+def _answers(data: dict[str, Any], campaign: Campaign | None, *, door_step: bool) -> Answers:
+    """The questionnaire's answers as stored (visits.answers: checked against the campaign's questions)."""
+    checklist = data.get("checklist") or {}
+    return answers_check(checklist, campaign, version=data.get("checklist_version"), door_step=door_step)
 
 
 def _coordinates(data: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
@@ -203,8 +203,7 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
     visited_at: dt.datetime = data["visited_at"]
     campaign = _campaign_for(unit, data.get("campaign"), visited_at)
     _check_time(visited_at, campaign)
-    checklist = data.get("checklist") or {}
-    _check_checklist(checklist, campaign)
+    answers = _answers(data, campaign, door_step=ticket is None and isinstance(target, Household | Enterprise))
     lat, lng, accuracy = _coordinates(data)
     reference = reference_point(target, ticket)
     distance = haversine_m(lat, lng, *reference) if lat is not None and lng is not None and reference else None
@@ -228,10 +227,10 @@ def _build_visit(*, actor: User, data: dict[str, Any], body_hash: str) -> tuple[
         geo_status=geo_status_for(has_fix=lat is not None, accuracy_m=accuracy, distance_m=distance),
         people_met=min(int(data.get("people_met") or 0), PEOPLE_MET_MAX),
         notes=data.get("notes") or "",
-        checklist=checklist,
+        checklist=answers.values,
         body_hash=body_hash,
     )
-    visit.flags = visit_flags(cadre=actor, visit=visit)
+    visit.flags = visit_flags(cadre=actor, visit=visit) + ([STALE_FLAG] if answers.dropped else [])
     return visit, list(data.get("issues") or [])
 
 
@@ -243,8 +242,7 @@ def _build_meeting(*, actor: User, data: dict[str, Any], body_hash: str) -> Visi
     visited_at: dt.datetime = data["visited_at"]
     campaign = _campaign_for(meeting.unit, data.get("campaign"), visited_at)
     _check_time(visited_at, campaign)
-    checklist = data.get("checklist") or {}
-    _check_checklist(checklist, campaign)
+    answers = _answers(data, campaign, door_step=False)
     lat, lng, accuracy = _coordinates(data)
     status, distance = meeting_geo(meeting.unit, lat, lng, accuracy)
     visit = Visit(
@@ -252,9 +250,9 @@ def _build_meeting(*, actor: User, data: dict[str, Any], body_hash: str) -> Visi
         point_unit=point_grid(meeting.unit, lat, lng), visited_at=visited_at, lat=lat, lng=lng, accuracy_m=accuracy,
         crs=data.get("crs") or Crs.WGS84, distance_m=round(distance, 1) if distance is not None else None,
         geo_status=status, head_count=int(data["head_count"]), people_met=min(int(data["head_count"]), PEOPLE_MET_MAX),
-        notes=data.get("notes") or "", checklist=checklist, body_hash=body_hash,
+        notes=data.get("notes") or "", checklist=answers.values, body_hash=body_hash,
     )  # fmt: skip
-    visit.flags = visit_flags(cadre=actor, visit=visit)
+    visit.flags = visit_flags(cadre=actor, visit=visit) + ([STALE_FLAG] if answers.dropped else [])
     visit.pending_members = meeting.members  # type: ignore[attr-defined]
     return visit
 

@@ -46,6 +46,8 @@ SHELL_STATIC = [
     "js/m/location.js",
     "js/m/targets.js",
     "js/m/visit-form.js",
+    "js/m/questions.js",
+    "js/m/meeting.js",
     "js/m/suggest.js",
     "js/m/outbox-ui.js",
     "js/m/today.js",

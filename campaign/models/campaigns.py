@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models.help_counts import default_help_counts, help_counts_errors
 from campaign.models.must_visit import MUST_VISIT_DAYS_MAX, must_visit_errors
+from campaign.models.questions import questions_errors, questions_of
 
 MODES = ("immediate", "proactive", "door_to_door", "tracking", "public", "coordinated")
 
@@ -83,7 +84,8 @@ class Campaign(models.Model):
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
     units = models.ManyToManyField("campaign.OrgUnit", verbose_name=_("参与单位"), related_name="campaigns")
-    # [{"key": "family", "label": "家庭情况"}, ...]: the visit checklist (四情必问).
+    # [{"key": "family", "label": "家庭情况"}, ...]: the visit checklist (四情必问), each item a question that may carry a
+    # type ("text", "choice" with "choices", "number" with "min"/"max") and "required" (campaign.models.questions).
     checklist = models.JSONField(_("走访清单"), default=default_checklist, blank=True)
     # The categories its tickets may take; none named: every active category (campaign.categories.allowed_names).
     categories = models.ManyToManyField(
@@ -126,6 +128,8 @@ class Campaign(models.Model):
         super().clean()
         if errors := must_visit_errors(self.must_visit_tags, self.must_visit_days):
             raise ValidationError(errors)
+        if question_errors := questions_errors(self.checklist):
+            raise ValidationError({"checklist": question_errors})
         if help_errors := help_counts_errors(self.help_counts):
             raise ValidationError({"help_counts": help_errors})
         try:
@@ -137,6 +141,10 @@ class Campaign(models.Model):
 
     def checklist_keys(self) -> set[str]:
         return {str(item.get("key")) for item in self.checklist if isinstance(item, dict)}
+
+    def questions(self) -> list[Any]:
+        """The checklist as typed questions (campaign.models.questions.Question), whatever the stored value holds."""
+        return questions_of(self.checklist)
 
 
 class CalendarDay(models.Model):

@@ -30,3 +30,11 @@ def test_small_seed_adds_about_a_thousand_visits_in_the_cadres_own_grids(setting
     sample = Visit.objects.select_related("cadre", "household").exclude(household=None).first()
     assert sample.household.unit_id == sample.cadre.unit_id == sample.unit_id
     assert set(sample.checklist) == sample.campaign.checklist_keys()
+    # the questionnaire (issue 16 item 6): typed answers, 家庭人口 from the registry; meetings with participants and
+    # a key project's visit for the demo cadre
+    assert {q.type for q in sample.campaign.questions()} == {"text", "choice", "number"}
+    assert sample.checklist["satisfaction"] in ("满意", "基本满意", "不满意")
+    assert sample.checklist["people"] == min(max(sample.household.members, 1), 20)
+    meetings = Visit.objects.filter(target_type="meeting")
+    assert meetings.count() >= 4 and all(m.participants.exists() and m.head_count for m in meetings)
+    assert Visit.objects.filter(target_type="project", cadre__username="cadre").exists()

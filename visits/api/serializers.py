@@ -10,13 +10,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaign.fields import (
+    NOT_FINITE,
     BoundedDateTimeField,
     CleanCharField,
     CleanModelSerializer,
     FiniteFloatField,
+    is_finite_number,
     text_error,
 )
 from campaign.geo import Crs
+from campaign.models.questions import NUMBER_LIMIT
 from campaign.serializers import crs_field
 from issues.inputs import DESCRIPTION_MAX, TicketInput, flat_list_errors
 from visits import selectors, services
@@ -45,6 +48,37 @@ def _checklist_keys(checklist: dict[str, Any]) -> None:
             message = _("清单项名称不能超过%(n)d字。") % {"n": CHECKLIST_KEY_MAX}
         if message is not None:
             raise serializers.ValidationError(message)
+
+
+@extend_schema_field({"oneOf": [{"type": "string", "maxLength": services.CHECKLIST_VALUE_MAX}, {"type": "number"}]})
+class AnswerField(serializers.Field):
+    """One questionnaire answer (campaign.models.questions): text (bounded, no control characters) for a text or a
+    choice question, a finite JSON number for a number question. Anything else (a boolean, an object, a list, NaN or
+    1e999) is refused here; whether it fits its question is visits.answers' business."""
+
+    default_error_messages = {
+        "invalid": _("清单答复应为文字或数字。"),
+        "not_finite": NOT_FINITE,
+        "too_large": _("数字的绝对值不能超过 10 亿。"),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = CleanCharField(max_length=services.CHECKLIST_VALUE_MAX, allow_blank=True)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return self.text.run_validation(data)
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        if not is_finite_number(data):
+            self.fail("not_finite")
+        if abs(data) > NUMBER_LIMIT:
+            self.fail("too_large")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
 class IssueInputSerializer(TicketInput):
@@ -85,11 +119,16 @@ class VisitInputSerializer(serializers.Serializer):
     people_met = serializers.IntegerField(required=False, default=0, min_value=0, max_value=PEOPLE_MET_MAX)
     notes = CleanCharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX, trim_whitespace=False)
     checklist = serializers.DictField(
-        child=CleanCharField(max_length=services.CHECKLIST_VALUE_MAX, allow_blank=True),
+        child=AnswerField(),
         required=False,
         default=dict,
         validators=[_checklist_keys],
+        help_text="answers keyed by the campaign's questions: text, one of a choice's labels, or a number",
     )
+    checklist_version = CleanCharField(
+        required=False, allow_null=True, max_length=64,
+        help_text="the fingerprint of the questions the phone answered (bootstrap's campaign.checklist_version)",
+    )  # fmt: skip
     issues = serializers.ListField(
         child=IssueInputSerializer(), required=False, default=list, max_length=services.MAX_ISSUES_PER_VISIT
     )

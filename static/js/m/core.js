@@ -115,6 +115,8 @@
     if (duty && duty.type === type && duty.id === id) return duty;
     var all = (state.boot && state.boot.targets) || [];
     for (var i = 0; i < all.length; i++) if (all[i].type === type && all[i].id === id) return all[i];
+    var projects = (state.boot && state.boot.projects) || []; // key projects (meeting.js)
+    for (var k = 0; k < projects.length; k++) if (type === "project" && projects[k].id === id) return projects[k];
     for (var j = 0; j < state.apiNearby.length; j++) {
       if (state.apiNearby[j].type === type && state.apiNearby[j].id === id) return state.apiNearby[j];
     }

@@ -44,6 +44,7 @@
     show($("duty"), true);
     if ($("duty-none")) show($("duty-none"), false);
     $("visit-form").classList.add("has-ticket");
+    if (P.setVisitKind) P.setVisitKind("door"); // a ticket's door-to-door visit is of a door (meeting.js)
     // A door-to-door visit answers the ticket, not the campaign's survey: no checklist, no list of other targets.
     show($("checklist"), false);
     $("checklist-legend").textContent = $("checklist-legend").dataset.duty;

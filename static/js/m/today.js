@@ -71,7 +71,7 @@
   /** One visit of today: when, whom, its geo status, and links to the progress of the tickets it serves or raised. */
   function visitItem(v) {
     var target = v.target_type ? P.findTarget(v.target_type, v.target_id) : null;
-    var name = target ? target.name : v.target_name || (v.target_type ? v.target_type + " #" + v.target_id : t("msg.ticket_place"));
+    var name = target ? target.name : v.target_name || (v.target_type === "meeting" ? t("msg.meeting") : v.target_type ? v.target_type + " #" + v.target_id : t("msg.ticket_place"));
     var li = el("li", v.pending ? "pending" : v.failed ? "failed" : "");
     li.dataset.visit = v.id;
     var head = el("div", "t-head");

@@ -1,6 +1,7 @@
-/* The phone page (/m/): the visit form — the campaign's checklist, issues raised inline, photos — and what
+/* The phone page (/m/): the visit form — the campaign's questions, issues raised inline, photos — and what
  * happens on submit: the visit is saved in the outbox first, then sent (outbox.js), and its result shown.
- * Needs core.js and outbox.js. Exposes ZPhone.renderChecklist, renderCategories.
+ * The questionnaire is questions.js's, meetings and key projects meeting.js's (both called at run time).
+ * Needs core.js and outbox.js. Exposes ZPhone.renderCategories.
  */
 (function () {
   "use strict";
@@ -9,19 +10,6 @@
   if (!P) return;
   var $ = P.$, el = P.el, show = P.show, t = P.t, state = P.state;
 
-  function renderChecklist(c) {
-    var box = $("checklist");
-    box.textContent = "";
-    ((c && c.checklist) || []).forEach(function (item) {
-      var label = el("label", null, item.label);
-      var input = el("textarea");
-      input.rows = 2;
-      input.maxLength = 500;
-      input.dataset.key = item.key;
-      label.appendChild(input);
-      box.appendChild(label);
-    });
-  }
   function renderCategories() {
     var selects = document.querySelectorAll("#issues .issue-category");
     for (var i = 0; i < selects.length; i++) fillCategories(selects[i]);
@@ -76,28 +64,22 @@
   });
 
   // --- submit a visit --------------------------------------------------------------------------------------
-  function readChecklist() {
-    var checklist = {};
-    var inputs = document.querySelectorAll("#checklist textarea");
-    for (var i = 0; i < inputs.length; i++) {
-      var v = inputs[i].value.trim();
-      if (v) checklist[inputs[i].dataset.key] = v;
-    }
-    return checklist;
-  }
   function buildVisit() {
     var duty = state.duty;
     if (!duty && $("visit-form").classList.contains("needs-ticket")) throw t("msg.need_ticket");
-    if (!state.chosen) throw t("msg.pick_target");
+    // A meeting (座谈会, meeting.js) names a unit and its participants, not one target.
+    var meeting = !duty && P.visitKind && P.visitKind() === "meeting";
+    if (!meeting && !state.chosen) throw t(P.visitKind && P.visitKind() === "project" ? "msg.pick_project" : "msg.pick_target");
     var body = {
       id: P.uuid(),
       visited_at: P.isoNow(),
       people_met: Math.max(0, parseInt($("people-met").value, 10) || 0),
       notes: $("notes").value.trim(),
-      issues: readIssues(),
+      issues: meeting ? [] : readIssues(),
     };
+    if (meeting) P.meetingFields(body);
     // With no registered requester, the visit names only the ticket: its place is the reference (SPEC §4).
-    if (state.chosen.type) {
+    if (!meeting && state.chosen.type) {
       body.target_type = state.chosen.type;
       body.target_id = state.chosen.id;
     }
@@ -107,7 +89,10 @@
       // campaign is the target's on the day (the server's default), and it answers no survey checklist.
       body.ticket = duty.id;
     } else {
-      body.checklist = readChecklist();
+      // Typed answers (questions.js); required ones only at a household's or an enterprise's door (visits/answers.py).
+      var doorStep = !meeting && (state.chosen.type === "household" || state.chosen.type === "enterprise");
+      body.checklist = P.readChecklist(doorStep);
+      body.checklist_version = P.checklistVersion();
       if (c) body.campaign = c.id;
     }
     if (state.position) {
@@ -177,6 +162,7 @@
     $("photo-count").textContent = "";
     P.clearDuty();
     P.choose(null);
+    if (P.resetMeeting) P.resetMeeting();
   }
 
   function showResult(r) {
@@ -185,7 +171,8 @@
     box.textContent = "";
     box.className = "result";
     var target = r.body.target_type ? P.findTarget(r.body.target_type, r.body.target_id) || (r.duty && r.duty.target) : null;
-    if (target) box.appendChild(el("div", "muted", (target.name || "") + " · " + (target.address || "")));
+    if (r.body.target_type === "meeting") box.appendChild(el("div", "muted", P.meetingLabel(r.body)));
+    else if (target) box.appendChild(el("div", "muted", (target.name || "") + " · " + (target.address || "")));
     else if (r.duty) box.appendChild(el("div", "muted", t("msg.ticket_place") + " · " + ((r.duty.place || {}).name || "")));
     if (r.failed) {
       box.classList.add("failed");
@@ -228,6 +215,5 @@
     box.appendChild(line);
   }
 
-  P.renderChecklist = renderChecklist;
   P.renderCategories = renderCategories;
 })();
