@@ -8,10 +8,10 @@ and limiter (with no client address or other personal value), then once more whe
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -47,7 +47,21 @@ class Outages:
 outages = Outages()
 
 
-class TokenThrottle(AnonRateThrottle):
+class FailOpen(SimpleRateThrottle):
+    """A DRF throttle that lets every request through while its cache cannot be reached, saying so in the log once
+    per outage (Outages). Every limit of the app is one of these (Open311's is called by plain Django views)."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            allowed = super().allow_request(request, view)
+        except CACHE_ERRORS as error:
+            outages.failed(str(self.scope), error)
+            return True
+        outages.recovered(str(self.scope))
+        return allowed
+
+
+class TokenThrottle(FailOpen, AnonRateThrottle):
     """The token login's limit per client address (rate `token` in REST_FRAMEWORK), open while the cache is down.
     Only logins are limited: revoking one's own token (DELETE) is not a guess."""
 
@@ -56,10 +70,4 @@ class TokenThrottle(AnonRateThrottle):
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method != "POST":
             return True
-        try:
-            allowed = super().allow_request(request, view)
-        except CACHE_ERRORS as error:
-            outages.failed(self.scope, error)
-            return True
-        outages.recovered(self.scope)
-        return allowed
+        return super().allow_request(request, view)

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.throttling import SimpleRateThrottle
-
-from campaign.throttles import CACHE_ERRORS, outages
+from campaign.throttles import FailOpen
 from interop.models import Partner
 
 
-class PartnerThrottle(SimpleRateThrottle):
+class PartnerThrottle(FailOpen):
     scope = "open311"
     # A partner polls its district's requests and posts new ones; a minute's worth of both, with room for a backlog.
     rate = "120/min"
@@ -23,12 +21,3 @@ class PartnerThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Any, view: Any) -> str:
         ident = f"partner-{self.partner.pk}" if self.partner is not None else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
-
-    def allow_request(self, request: Any, view: Any) -> bool:
-        try:
-            allowed = super().allow_request(request, view)
-        except CACHE_ERRORS as error:
-            outages.failed(self.scope, error)
-            return True
-        outages.recovered(self.scope)
-        return allowed
