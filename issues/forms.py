@@ -23,7 +23,7 @@ from campaign.models.org import path_prefixes
 from campaign.scope import subtree_q, units_visible_to
 from campaign.widgets import QuickSelect, QuickSelectMultiple
 from issues.directory import proposal_for
-from issues.help import add_help_fields, help_from_form
+from issues.help import HelpFields
 from issues.inputs import check_action_body
 from issues.merging import merged_into
 from issues.models import Kind, Mode, ReturnReason, Satisfaction, Status, Ticket
@@ -292,7 +292,7 @@ class AssistForm(ActionForm):
     part = _text(_("本单位协办情况"))
 
 
-class ResolveForm(ActionForm):
+class ResolveForm(HelpFields, ActionForm):  # 帮扶成效: help_<key> per count of the ticket's campaign
     submit_label = _("办结")
     result = _text(_("办理结果（内部）"))
     public_reply = _text(_("公开答复（选填：群众在进度查询中可见，勿含个人信息）"))
@@ -301,18 +301,15 @@ class ResolveForm(ActionForm):
     def setup(self) -> None:
         if self.ticket.mode != Mode.PUBLIC:
             del self.fields["public_notice"]
-        add_help_fields(self, self.ticket)  # 帮扶成效: help_<key> per count of the ticket's campaign
-
-    def machine_data(self) -> dict[str, Any]:
-        return help_from_form(super().machine_data())
+        super().setup()
 
 
-class ResolveOnSiteForm(ActionForm):
+class ResolveOnSiteForm(HelpFields, ActionForm):
     submit_label = _("现场解决")
     result = _text(_("办理结果（含政策解释）"))
 
 
-class AnswerDirectlyForm(ActionForm):
+class AnswerDirectlyForm(HelpFields, ActionForm):
     submit_label = _("直办答复")
     result = _text(_("答复内容（内部记录：政策解释、咨询答复）"))
     public_reply = _text(_("公开答复（选填：群众在进度查询中可见，勿含个人信息）"))

@@ -163,3 +163,15 @@ def _decimal_or_text(value: Any) -> Any:
         return Decimal(str(value).replace(",", ""))
     except InvalidOperation:
         return value
+
+
+class HelpFields:
+    """An action form of a resolution (办结, 现场解决, 直办答复; mixed in before ActionForm): one optional number field
+    per count of the ticket's campaign, handed to the machine as `help`."""
+
+    def setup(self) -> None:
+        super().setup()
+        add_help_fields(self, self.ticket)  # type: ignore[arg-type, attr-defined]
+
+    def machine_data(self) -> dict[str, Any]:
+        return help_from_form(super().machine_data())

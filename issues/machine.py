@@ -52,7 +52,7 @@ ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
         Action("resolve_on_site", frozenset({R}), Status.RESOLVED, raising_cadre, ("result",),
-               effect=rules.resolve_on_site, label="现场解决"),
+               rule=rules.resolve_on_site_rule, effect=rules.resolve_on_site, label="现场解决"),
         Action("answer_directly", frozenset({R}), Status.RESOLVED, dispatcher, ("result",),
                rule=rules.answer_directly_rule, guard=rules.answer_directly_guard, effect=rules.answer_directly,
                label="直办答复"),

@@ -246,7 +246,7 @@ class ActionRequestSerializer(serializers.Serializer):
     help = serializers.DictField(
         child=serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0, max_value=1_000_000),
         required=False,
-        help_text="resolve: 帮扶成效, {count key: amount} for the counts of the ticket's campaign (Campaign.help_counts, "
+        help_text="resolve, resolve_on_site, answer_directly: 帮扶成效, {count key: amount} for the counts of the ticket's campaign (Campaign.help_counts, "
         'e.g. {"employed": 3, "projects": 1, "money": 12.5}): JSON numbers 0..1,000,000 with at most the count\'s '
         "decimals; replaces the previous resolution's amounts (none given: none recorded)",
     )

@@ -40,6 +40,7 @@ from issues.rules.handling import (
     progress,
     resolve,
     resolve_on_site,
+    resolve_on_site_rule,
     resolve_rule,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "request_extension",
     "resolve",
     "resolve_on_site",
+    "resolve_on_site_rule",
     "resolve_rule",
     "return_",
     "return_rule",

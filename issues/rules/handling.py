@@ -92,6 +92,11 @@ def answer_directly_guard(ticket: Ticket, now: object) -> str | None:
 
 def answer_directly_rule(ctx: Ctx) -> None:
     ctx.clean["public_reply"] = text_field(ctx, "public_reply")
+    help_field(ctx)  # 帮扶成效: an answer at intake may have found a job or filed an application too
+
+
+def resolve_on_site_rule(ctx: Ctx) -> None:
+    help_field(ctx)  # 帮扶成效: what the cadre solved at the door, counted like any resolution
 
 
 def answer_directly(ctx: Ctx) -> None:
@@ -104,6 +109,7 @@ def answer_directly(ctx: Ctx) -> None:
         resolved_at=ctx.now,
         unreachable_count=0,
     )
+    help_record(ctx)
     reply = ctx.clean["public_reply"] or ""
     text = _("您的诉求（工单 %(code)s）已直接答复。%(reply)s") % {"code": ctx.ticket.code, "reply": reply[:200]}
     ctx.notify_requesters(NotificationKind.RESOLVED, text, [ctx.ticket.pk, *(t.pk for t in merged_into(ctx.ticket))])
@@ -117,3 +123,4 @@ def resolve_on_site(ctx: Ctx) -> None:
         resolved_at=ctx.now,
         unreachable_count=0,
     )
+    help_record(ctx)

@@ -227,3 +227,37 @@ def test_the_ticket_ledger_names_the_amounts(api, tickets, handler, dispatcher):
     plain.refresh_from_db()
     assert cells[helped.code] == "解决用工 2人；帮扶资金 1.5万元"
     assert cells[plain.code] in ("", None)
+
+
+# --- the other resolutions: 现场解决 and 直办 record help too --------------------------------------------------------
+def test_a_cadre_resolving_on_site_records_the_amounts(api, tickets, cadre):
+    ticket = tickets.reported()
+    ticket.refresh_from_db()
+    body = {"version": ticket.version, "result": "现场对接用工需求", "help": {"employed": 2}}
+    response = api.as_user(cadre).post(f"/api/v1/tickets/{ticket.pk}/resolve_on_site/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert _stored(ticket) == {"employed": Decimal(2)}
+    assert TicketEvent.objects.filter(ticket=ticket).latest("at").payload["help"] == {"employed": 2}
+
+
+def test_a_dispatcher_answering_directly_records_the_amounts_and_bad_ones_change_nothing(api, tickets, dispatcher):
+    from issues.services import ticket_create
+
+    ticket = ticket_create(
+        actor=dispatcher, source="hotline", kind="consultation", category="城市管理", description="咨询创业补贴",
+        lat=34.19, lng=108.88, requester_phone="13900005678",
+    )  # fmt: skip
+    url = f"/api/v1/tickets/{ticket.pk}/answer_directly/"
+    bad = {"version": ticket.version, "result": "解释了创业补贴政策", "help": {"projects": -1}}
+    assert api.as_user(dispatcher).post(url, bad, format="json").status_code == 400
+    ticket.refresh_from_db()
+    assert ticket.status == "reported" and _stored(ticket) == {}
+    good = {**bad, "help": {"projects": 1, "money": 0.5}}
+    assert api.as_user(dispatcher).post(url, good, format="json").status_code == 200
+    assert _stored(ticket) == {"projects": Decimal(1), "money": Decimal("0.5")}
+
+
+def test_the_ticket_pages_forms_of_both_offer_the_counts(web, tickets, cadre):
+    ticket = tickets.reported()
+    page = web(cadre).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'name="help_employed"' in page and 'name="help_money"' in page
