@@ -31,7 +31,15 @@ FIELDS = ["mode", "lead_unit", "co_units", "due_at", "reason", "note", "result",
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
 # JSON values one level deep (st.recursive cannot be deep-copied, which hypothesis' stateful rules need)
 JSON_VALUES = SCALARS | st.lists(SCALARS, max_size=3) | st.dictionaries(st.text(max_size=5), SCALARS, max_size=3)
-MAIN_PATH = {"dispatch", "accept", "progress", "assist", "resolve", "callback", "close"}  # assist: a 积极办 co-unit reports first
+MAIN_PATH = {
+    "dispatch",
+    "accept",
+    "progress",
+    "assist",
+    "resolve",
+    "callback",
+    "close",
+}  # assist: a 积极办 co-unit reports first
 RANDOM_BODIES = st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=5)
 
 
