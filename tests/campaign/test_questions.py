@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from campaign.models.campaigns import DEFAULT_CHECKLIST
 from campaign.models.questions import QUESTIONS_MAX, Question, questions_errors, questions_of, questions_version
@@ -20,6 +21,13 @@ PEOPLE = {
     "integer": True,
     "required": True,
 }
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """The messages are asserted in Chinese, the default language, whatever an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def test_the_four_questions_of_old_stay_text_questions():
