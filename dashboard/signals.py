@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
 from campaign.days import local_day
+from campaign.publish import Breaker, publish
 from dashboard.rollups import dirty_mark
 from issues.models import Ticket
 from visits.meetings import participants_added
@@ -39,13 +40,12 @@ log = logging.getLogger(__name__)
 # do not enqueue again (DEBOUNCE_S < COUNTDOWN_S, so the sweep runs after they committed).
 COUNTDOWN_S = 2
 DEBOUNCE_S = 1.0
-# After a failed publish, do not try again for this long (the minute sweep catches up anyway).
-BROKER_BACKOFF_S = 30.0
+# After a refused publish, do not try again for a while (the minute sweep catches up anyway): campaign.publish.
+BROKER = Breaker()
 
 _state = threading.local()
 _enqueue_lock = threading.Lock()
 _last_enqueue = 0.0
-_broker_down_until = 0.0
 
 
 @contextlib.contextmanager
@@ -106,22 +106,23 @@ def request_sweep() -> None:
     """Enqueue `rollup_dirty` soon; never raises, never blocks longer than one bounded publish attempt.
 
     With eager Celery (no broker) it does nothing: the in-process scheduler's sweep finds the mark."""
-    global _last_enqueue, _broker_down_until
+    global _last_enqueue
     from dashboard.tasks import rollup_dirty
 
     if rollup_dirty.app.conf.task_always_eager:
         return
     with _enqueue_lock:
         now = time.monotonic()
-        if now - _last_enqueue < DEBOUNCE_S or now < _broker_down_until:
+        if now - _last_enqueue < DEBOUNCE_S or BROKER.is_open():
             return
         _last_enqueue = now
-    try:
-        rollup_dirty.apply_async(countdown=COUNTDOWN_S, retry=False)
-    except Exception as exc:  # the broker is down: the mark is in the database, the beat sweep will find it
-        with _enqueue_lock:
-            _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
-        log.warning("rollup sweep not enqueued (%s: %s); the minute sweep will catch up", type(exc).__name__, exc)
+    # A refused publish: the mark is in the database, the beat sweep will find it.
+    publish(
+        rollup_dirty,
+        breaker=BROKER,
+        what="rollup sweep not enqueued, the minute sweep will catch up",
+        countdown=COUNTDOWN_S,
+    )
 
 
 def connect() -> None:

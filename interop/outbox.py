@@ -26,17 +26,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign.models import User
+from campaign.publish import Breaker, publish
 from interop.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 from interop.tasks import webhook_deliver
 from issues.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 SUBSCRIBED_TTL_S = 10.0
-BROKER_BACKOFF_S = 30.0  # after a failed publish, leave the rows to the sweep for this long
+BROKER = Breaker()  # after a refused publish, leave the rows to the sweep for a while (campaign.publish)
 
 _lock = threading.Lock()
 _subscribed: tuple[float, frozenset[int]] | None = None
-_broker_down_until = 0.0
 
 
 def event_type(*, action: str, from_status: str, to_status: str) -> str | None:
@@ -151,16 +151,13 @@ def on_ticket_event(sender: Any, instance: TicketEvent, created: bool, raw: bool
 
 def deliveries_enqueue(ids: list[int]) -> None:
     """After commit: queue one delivery task per row — unless Celery is eager (the embedded default: a request never
-    waits on a partner's server; the in-process sweep sends) or the broker failed a moment ago (the sweep sends)."""
-    global _broker_down_until
-    if webhook_deliver.app.conf.task_always_eager or time.monotonic() < _broker_down_until:
+    waits on a partner's server; the in-process sweep sends) or the broker refused a moment ago (the sweep sends).
+    A refused publish leaves this and the remaining rows to the sweep: they are safe in the table."""
+    if webhook_deliver.app.conf.task_always_eager:
         return
-    try:
-        for pk in ids:
-            webhook_deliver.apply_async(args=(pk,), retry=False)
-    except Exception as exc:  # the rows are safe in the table: the sweep sends them
-        _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
-        log.warning("webhook deliveries left to the sweep, the queue refused them: %s", type(exc).__name__)
+    for pk in ids:
+        if not publish(webhook_deliver, (pk,), breaker=BROKER, what="webhook deliveries left to the sweep"):
+            return
 
 
 def delivery_replay(*, delivery: WebhookDelivery, actor: User) -> bool:

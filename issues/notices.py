@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,13 +33,12 @@ from celery import shared_task
 from django.db import transaction
 
 from campaign.models import User
+from campaign.publish import Breaker, publish
 from issues.channels import outbox
 from issues.models import Notification, RequesterNotice, Ticket
 
-log = logging.getLogger(__name__)
 TEXT_LIMIT = 300
-BROKER_BACKOFF_S = 30.0
-_broker_down_until = 0.0
+BROKER = Breaker()  # the back-off of queue_or_run's publishes (campaign.publish)
 
 
 @dataclass
@@ -73,18 +70,10 @@ def notices_queue(notices: list[Notice]) -> None:
 
 def queue_or_run(task: Any, args: tuple[Any, ...], in_place: Callable[[], object]) -> None:
     """Publish `task(*args)` on its queue (in place when Celery is eager); run `in_place` instead if the broker cannot
-    take it (the task must be idempotent, so a publish that did arrive after all costs nothing), and for
-    BROKER_BACKOFF_S after that without trying the broker again (one bounded publish attempt per back-off). Used by
-    notices_queue and by issues.messages (messages to cadres)."""
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
-        in_place()
-        return
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception as exc:
-        _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
-        log.warning("notifications sent in place, the queue refused them: %s", type(exc).__name__)
+    take it (the task must be idempotent, so a publish that did arrive after all costs nothing), and while BROKER's
+    back-off lasts after that, without trying the broker again (campaign.publish). Used by notices_queue and by
+    issues.messages (messages to cadres)."""
+    if not publish(task, args, breaker=BROKER, what="notifications sent in place"):
         in_place()
 
 

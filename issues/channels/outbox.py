@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from campaign.models import NotifyPreference, User
+from campaign.publish import Breaker, publish
 from issues.channels.base import Adapter, Message, SendError
 from issues.channels.sms import AliyunSms
 from issues.channels.wechat import WeChatTemplate
@@ -55,6 +56,7 @@ MAX_ATTEMPTS = 6
 BACKOFF_S = (30, 120, 480, 1920, 3600)
 LEASE_S = 120  # a claim not settled after this long is tried again (its worker died mid-send)
 DUE_BATCH = 200  # rows queued per sweep: a minute's worth at the notifications queue's pace
+BROKER = Breaker()  # after a refused publish, leave the rows to beat's sweep for a while (campaign.publish)
 
 
 def channels_on() -> list[str]:
@@ -155,14 +157,10 @@ def requesters_sms(notices: Sequence[Notice]) -> int:
 # --- sending -------------------------------------------------------------------------------------------------------
 def _publish(task: Any, args: tuple[Any, ...]) -> bool:
     """Publish `task(*args)` on its queue (in place when Celery is eager). A broker that refuses it costs nothing but
-    time: the rows stay due in the database and beat's next sweep sends them. Unlike issues.notices.queue_or_run
-    there is no sending in place, which would put a provider's HTTP call into a web request."""
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception as exc:
-        log.warning("channel deliveries left for the next sweep, the queue refused them: %s", type(exc).__name__)
-        return False
-    return True
+    time: the rows stay due in the database and beat's next sweep sends them; for BROKER's back-off after that the
+    broker is not tried again (one bounded attempt, not one per commit). Unlike issues.notices.queue_or_run there is
+    no sending in place, which would put a provider's HTTP call into a web request."""
+    return publish(task, args, breaker=BROKER, what="channel deliveries left for the next sweep")
 
 
 def deliveries_queue() -> None:

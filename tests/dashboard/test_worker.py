@@ -127,11 +127,11 @@ def redis_server(tmp_path) -> Iterator[PrivateRedis]:
         pytest.skip("the worker process must share the test database: PostgreSQL only")
     server = PrivateRedis(tmp_path)
     server.start()
-    signals._broker_down_until = 0.0
+    signals.BROKER.reset()
     with celery_conf(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=server.url):
         yield server
     server.stop()
-    signals._broker_down_until = 0.0
+    signals.BROKER.reset()
 
 
 @pytest.fixture

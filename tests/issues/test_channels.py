@@ -24,6 +24,13 @@ HANDLER_PHONE = "13800001111"
 REQUESTER_PHONE = "13912345678"
 
 
+@pytest.fixture(autouse=True)
+def broker_not_known_down():
+    outbox.BROKER.reset()
+    yield
+    outbox.BROKER.reset()
+
+
 @pytest.fixture
 def sms_handler(handler):
     handler.phone = HANDLER_PHONE
@@ -230,6 +237,8 @@ def test_a_broker_that_refuses_leaves_the_rows_for_beats_sweep(
         for callback in callbacks:
             callback()  # the web process's on-commit: no provider call in place
     assert ChannelDelivery.objects.get().status == "pending" and providers.seen == []
+    assert outbox.BROKER.is_open()  # and for a while this process does not try the broker again
+    outbox.BROKER.reset()  # the back-off has passed (beat's sweep runs in another process, a minute later)
     assert outbox.deliveries_due_task.apply().get() == 1  # beat's next sweep, the broker back
     assert ChannelDelivery.objects.get().status == "sent" and len(providers.to("/")) == 1
 

@@ -24,9 +24,9 @@ URL = "/api/v1/messages/"
 
 @pytest.fixture(autouse=True)
 def broker_not_known_down():
-    notices._broker_down_until = 0.0
+    notices.BROKER.reset()
     yield
-    notices._broker_down_until = 0.0
+    notices.BROKER.reset()
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from tests.dashboard.conftest import celery_conf
 
 @pytest.fixture(autouse=True)
 def broker_not_known_down():
-    notices._broker_down_until = 0.0
+    notices.BROKER.reset()
     yield
-    notices._broker_down_until = 0.0
+    notices.BROKER.reset()
 
 
 def rows(user) -> list[tuple]:
