@@ -68,8 +68,30 @@ def cadres(n: int) -> list[dict[str, Any]]:
         homes = Household.objects.filter(unit_id=user.unit_id, lat__isnull=False).order_by("pk")
         points = [list(h) for h in homes.values_list("pk", "lat", "lng")[:HOMES]]
         if points:
-            picked.append({"username": user.username, "token": token(user), "homes": points})
+            picked.append(
+                {"username": user.username, "token": token(user), "homes": points, "answers": answers(user.unit)}
+            )
     return picked
+
+
+def answers(unit: Any) -> dict[str, Any]:
+    """Answers to the required questions of the unit's campaign (issue 16's questionnaires), as a cadre gives them:
+    a visit without them is refused (400), which would make the visit POSTs of the mix cheap failures."""
+    from campaign.models.questions import questions_of
+    from campaign.selectors import campaign_of
+
+    campaign = campaign_of(unit)
+    out: dict[str, Any] = {}
+    for question in questions_of(campaign.checklist if campaign else []):
+        if not question.required:
+            continue
+        if question.type == "choice":
+            out[question.key] = question.choices[0]
+        elif question.type == "number":
+            out[question.key] = question.min if question.min is not None else 1
+        else:
+            out[question.key] = "压测回答"
+    return out
 
 
 def handlers(n: int) -> list[dict[str, Any]]:

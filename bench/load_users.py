@@ -107,7 +107,7 @@ class Cadre(Role):
         body = {
             "id": str(uuid.uuid4()), "target_type": "household", "target_id": home[0],
             "visited_at": dt.datetime.now(dt.UTC).isoformat(), "lat": home[1] + 5e-5, "lng": home[2],
-            "accuracy_m": 12, "people_met": 2, "notes": "压测走访",
+            "accuracy_m": 12, "people_met": 2, "notes": "压测走访", "checklist": who.get("answers", {}),
         }  # fmt: skip
         with self.client.post(
             "/api/v1/visits/", json=body, name="visit POST /api/v1/visits/", headers=self.api(who["token"]),

@@ -70,8 +70,7 @@ def scope_arms(user: User) -> list[Q] | None:
         # by or shared with their units, raised or led by them — is the few crossing in from elsewhere.
         arms.append(Q(branch_id=user.unit.pk))
     elif connection.vendor == "postgresql":
-        units = OrgUnit.objects.filter(path__startswith=user.unit.path).order_by().values("pk")
-        arms.append(Q(AnyOf(F("unit_id"), Subquery(units))))
+        arms.append(Q(unit_id__in=subtree_ids(user.unit)))
     else:
         arms.append(subtree_q(user.unit, "unit"))
     return [*arms, *_led_or_shared(user.unit)]
@@ -113,9 +112,21 @@ def _led_or_shared(unit: OrgUnit) -> list[Q]:
     if connection.vendor != "postgresql":
         co_unit_in_scope = TicketCoUnit.objects.filter(subtree_q(unit), ticket=OuterRef("pk"))
         return [subtree_q(unit, "lead_unit"), Q(Exists(co_unit_in_scope))]
-    units = OrgUnit.objects.filter(path__startswith=unit.path).order_by().values("pk")
-    co_tickets = TicketCoUnit.objects.filter(AnyOf(F("unit_id"), Subquery(units))).order_by().values("ticket_id")
-    return [Q(AnyOf(F("lead_unit_id"), Subquery(units))), Q(AnyOf(F("id"), Subquery(co_tickets)))]
+    units = subtree_ids(unit)
+    co_tickets = TicketCoUnit.objects.filter(unit_id__in=units).order_by().values("ticket_id")
+    return [Q(lead_unit_id__in=units), Q(AnyOf(F("id"), Subquery(co_tickets)))]
+
+
+def subtree_ids(unit: OrgUnit) -> list[int]:
+    """The ids of `unit` and the units below it, read once per loaded unit (the request's). A list of values, not a
+    subquery: PostgreSQL estimates `lead_unit_id IN (…)` from the column's statistics, while for `= ANY(ARRAY(…))`
+    it guessed a tenth of the table — a street's capped count of closed tickets then walked all 1,000,000 rows to
+    find none, 1.1 s at city size (bench/README.md, session 14)."""
+    cached: list[int] | None = getattr(unit, "_subtree_ids", None)
+    if cached is None:
+        cached = list(OrgUnit.objects.filter(path__startswith=unit.path).order_by("pk").values_list("pk", flat=True))
+        unit._subtree_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def staff_district(user: User) -> int | None:
@@ -173,10 +184,13 @@ def ticket_detail(user: User, ticket_id: Any) -> Ticket:
         pk = int(ticket_id)
     except (TypeError, ValueError):
         raise OutOfScope() from None
+    # Joined: what every ticket has or shows. Fetched by key: the rarely set (a prefetch of keys that are all empty
+    # costs no query) and the author. One join of all ten took PostgreSQL 8-12 ms to plan, 1.5 ms with five
+    # (docs/decisions.md, "The ticket's read plans in 1.5 ms").
     ticket = (
         tickets_visible_to(user)
-        .select_related("unit", "lead_unit", "lead_official", "campaign", "created_by", "merge_into", "recurs", "topic")
-        .select_related("requester_household", "requester_enterprise")
+        .select_related("unit", "lead_unit", "campaign", "requester_household", "requester_enterprise")
+        .prefetch_related("created_by", "lead_official", "merge_into", "recurs", "topic")
         .prefetch_related("co_unit_links__unit", "co_unit_links__submitted_by", "help_rows")
         .filter(pk=pk)
         .first()
