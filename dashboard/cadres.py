@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -42,6 +43,7 @@ ORDERINGS: dict[str, tuple[Any, ...]] = {
     "name": ("display_name", "username", "id"),
 }
 DEFAULT_ORDERING = "-visits"
+PANEL_SHOWN = 10  # the dashboard panel's rows; the rest through stats/cadres/
 INACTIVE_DAYS_RANGE = (1, 366)
 
 
@@ -154,3 +156,34 @@ def row_of(user: User, coverage: float | None = None) -> dict[str, Any]:
 def top_cadres(q: CadreQuery, n: int) -> list[dict[str, Any]]:
     """The first `n` rows in the default order (most visits first), with their assignment coverage: two queries."""
     return rows_of(list(activity(q)[:n]), q)
+
+
+def panel(unit: OrgUnit | None, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    """The dashboard's panel "干部走访活跃度": the PANEL_SHOWN cadres of the subtree with the most visits in the period
+    (stats/cadres/' default order), how many cadres there are and how many are inactive (no visit on any of the last
+    CADRE_INACTIVE_DAYS days of the period). Three queries, whatever the number of cadres. The wide units' cache rows
+    keep it for the usual periods (dashboard.periods, as `panel_stored`)."""
+    query = CadreQuery(unit=unit, date_from=date_from, date_to=date_to, inactive_days=int(settings.CADRE_INACTIVE_DAYS))
+    total, inactive = cadre_counts(query)
+    return {
+        "rows": top_cadres(query, PANEL_SHOWN),
+        "total": total,
+        "inactive": inactive,
+        "inactive_days": query.inactive_days,
+    }
+
+
+def panel_stored(shown: dict[str, Any]) -> dict[str, Any]:
+    """`panel` as JSON keeps it: each row's `last_visit` as ISO text (panel_loaded reads it back)."""
+    rows = [
+        {**row, "last_visit": row["last_visit"].isoformat() if row["last_visit"] else None} for row in shown["rows"]
+    ]
+    return {**shown, "rows": rows}
+
+
+def panel_loaded(stored: dict[str, Any]) -> dict[str, Any]:
+    rows = [
+        {**row, "last_visit": dt.datetime.fromisoformat(row["last_visit"]) if row["last_visit"] else None}
+        for row in stored["rows"]
+    ]
+    return {**stored, "rows": rows}

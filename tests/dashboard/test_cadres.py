@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaign.models import Campaign, Role
 from campaign.partitions import ensure_partition
-from dashboard import page_data
+from dashboard import cadres, page_data, periods
 from dashboard.rollups import rollup_range
 from dashboard.signals import rollups_deferred
 from issues.models import Ticket
@@ -266,6 +266,22 @@ def test_the_panel_and_the_bar_add_a_fixed_number_of_queries_to_the_page(
         assert len(page_data.cadre_panel(org.district, day(2, 25), TODAY)["rows"]) == 7
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get("/dashboard/", PERIOD).status_code == 200
+
+
+def test_a_wide_units_row_keeps_the_panel_of_its_usual_periods(walked, org, django_assert_num_queries):
+    week = (TODAY - dt.timedelta(days=6), TODAY)
+    live = page_data.cadre_panel(org.district, *week)
+    assert live["rows"] and live["rows"][0]["last_visit"] is not None
+    periods.periods_refresh(everything=True)
+    with django_assert_num_queries(1):  # the row, not the cadres' visits
+        kept = page_data.cadre_panel(org.district, *week)
+    assert kept == live  # last_visit read back as the same aware datetime
+    with django_assert_num_queries(1):  # a longer period shows its last 30 days: the row of 30 days
+        longer = page_data.cadre_panel(org.district, day(1, 1), TODAY)
+    assert (longer["date_from"], longer["date_to"]) == (TODAY - dt.timedelta(days=29), TODAY)
+    assert periods.cached_cadres(org.district, day(2, 25), TODAY) is None  # not a usual period: computed
+    assert periods.cached_cadres(org.street1, *week) is not None  # streets keep theirs too
+    assert cadres.panel_loaded(cadres.panel_stored(live)) == live
 
 
 def test_a_cadre_cannot_open_the_dashboard(walked, cadre, web):
