@@ -75,6 +75,9 @@ def server_env(database_url: str, redis_url: str, logins: Path | None) -> dict[s
     return {
         **os.environ, **extra, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings",
         "ALLOWED_HOSTS": HOST, "DEBUG": "0", "LOG_LEVEL": "WARNING",
+        # connections kept for the whole round (the default closes them after 60 s): the PostgreSQL CPU read from the
+        # backends' process titles (bench.common.backend_cpu) misses a backend that ended within the run
+        "DB_CONN_MAX_AGE": "3600",
     }  # fmt: skip
 
 
