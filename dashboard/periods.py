@@ -178,27 +178,26 @@ def cached_hotspots(unit: OrgUnit | None, date_from: dt.date, date_to: dt.date) 
     """The hot spots (every campaign together, at the default threshold) a young enough row keeps for exactly this
     period, or None: compute them (dashboard.hotspots). One query. Their `topic` is as at `computed_at`: the caller
     refreshes it (dashboard.hotspots.with_topics), since a leader who promotes a spot looks for its topic at once."""
-    period = usual_period(date_from, date_to, None) if is_cached(unit) else None
-    if period not in HOTSPOT_PERIODS:
-        return None
-    watch([unit.pk])  # type: ignore[union-attr]  # is_cached: a unit
-    rows = PeriodSummary.objects.filter(
-        _fresh(), unit=unit, campaign_id=0, period=period, date_from=date_from, date_to=date_to
-    )
-    return rows.values_list("hotspots", flat=True).first()
+    return _kept(unit, date_from, date_to, HOTSPOT_PERIODS, "hotspots")
 
 
 def cached_cadres(unit: OrgUnit | None, date_from: dt.date, date_to: dt.date) -> dict[str, Any] | None:
     """The cadre activity panel (dashboard.cadres.panel_stored) a young enough row keeps for exactly this period, or
     None: compute it. One query. As of the row's `computed_at`, as every figure of the row."""
+    return _kept(unit, date_from, date_to, CADRE_PERIODS, "figures__cadres")
+
+
+def _kept(unit: OrgUnit | None, date_from: dt.date, date_to: dt.date, kept: set[str], column: str) -> Any:
+    """`column` of the unit's young enough row of exactly this period, every campaign together, if the row keeps it
+    for that period (`kept`); None otherwise. One query, none for a period kept nowhere."""
     period = usual_period(date_from, date_to, None) if is_cached(unit) else None
-    if period not in CADRE_PERIODS:
+    if period not in kept:
         return None
     watch([unit.pk])  # type: ignore[union-attr]  # is_cached: a unit
     rows = PeriodSummary.objects.filter(
         _fresh(), unit=unit, campaign_id=0, period=period, date_from=date_from, date_to=date_to
     )
-    return rows.values_list("figures__cadres", flat=True).first()
+    return rows.values_list(column, flat=True).first()
 
 
 def cached_rows(
