@@ -124,7 +124,7 @@ def subtree_ids(unit: OrgUnit) -> list[int]:
     find none, 1.1 s at city size (bench/README.md, session 14)."""
     cached: list[int] | None = getattr(unit, "_subtree_ids", None)
     if cached is None:
-        cached = list(OrgUnit.objects.filter(path__startswith=unit.path).order_by("pk").values_list("pk", flat=True))
+        cached = list(OrgUnit.objects.subtree_of(unit).order_by("pk").values_list("pk", flat=True))
         unit._subtree_ids = cached  # type: ignore[attr-defined]
     return cached
 
@@ -186,7 +186,7 @@ def ticket_detail(user: User, ticket_id: Any) -> Ticket:
         raise OutOfScope() from None
     # Joined: what every ticket has or shows. Fetched by key: the rarely set (a prefetch of keys that are all empty
     # costs no query) and the author. One join of all ten took PostgreSQL 8-12 ms to plan, 1.5 ms with five
-    # (docs/decisions.md, "The ticket's read plans in 1.5 ms").
+    # (docs/decisions.md, "The ticket's read joins five tables").
     ticket = (
         tickets_visible_to(user)
         .select_related("unit", "lead_unit", "campaign", "requester_household", "requester_enterprise")
