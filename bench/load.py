@@ -173,6 +173,8 @@ def one_round(size: dict[str, Any], args: argparse.Namespace, work: Path, second
     gunicorn = [
         "taskset", "-c", cpus, str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{port}",
         "--workers", str(args.workers), "--timeout", "60", "--log-level", "warning",
+        # each request's time inside a worker (µs), to tell the wait for a free worker from the work itself
+        "--access-logfile", str(work / f"{label}-access.log"), "--access-logformat", "%(D)s",
     ]  # fmt: skip
     celery = [
         "taskset", "-c", "0", "nice", "-n", "10", str(VENV_BIN / "celery"), "-A", "config", "worker", "-B",
@@ -190,11 +192,18 @@ def one_round(size: dict[str, Any], args: argparse.Namespace, work: Path, second
             backend_cpu(size["db"]),
             time.monotonic(),
         )
+        machine0, access0 = machine(), (work / f"{label}-access.log").stat().st_size
         size["load"].append(os.getloadavg()[0])
         client = run_locust(size["fixture"], port, args, seconds, size["samples"])
         used = {"gunicorn": tree_cpu(web) - web0, "celery": tree_cpu(jobs) - jobs0 if jobs else 0.0,
                 "postgres": backend_cpu_used(pg0, backend_cpu(size["db"])), "locust": client}  # fmt: skip
         size["seconds"] += time.monotonic() - wall0
+        machine1 = machine()
+        for key, value in machine1.items():
+            size["machine"][key] = size["machine"].get(key, 0.0) + value - machine0[key]
+        with (work / f"{label}-access.log").open("rb") as log:
+            log.seek(access0)
+            size["inside"] += [int(us) / 1000 for us in log.read().decode().split() if us.isdigit()]
         size["load"].append(os.getloadavg()[0])
     finally:
         stop(web)
@@ -203,6 +212,15 @@ def one_round(size: dict[str, Any], args: argparse.Namespace, work: Path, second
         flush_broker(args.redis)
     for key, value in used.items():
         size["cpu"][key] = size["cpu"].get(key, 0.0) + value
+
+
+def machine() -> dict[str, float]:
+    """The whole machine's CPU seconds by state (steal: taken by the host of this VM) and its disk reads (MB, ms)."""
+    import psutil
+
+    cpu, disk = psutil.cpu_times(), psutil.disk_io_counters()
+    states = {k: getattr(cpu, k, 0.0) for k in ("user", "nice", "system", "iowait", "steal", "idle")}
+    return {**states, "read_mb": disk.read_bytes / 1e6 if disk else 0.0, "read_ms": disk.read_time if disk else 0.0}
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -264,8 +282,28 @@ def table(sizes: list[dict[str, Any]]) -> list[str]:
             f"{cpu.get('locust', 0):.2f}, PostgreSQL (its backends) {cpu.get('postgres', 0):.2f}; load average "
             f"{min(size['load']):.1f}–{max(size['load']):.1f}"
         )
+        lines += machine_lines(size, wall)
         worst = sorted(size.get("errors", {}).items(), key=lambda kv: -kv[1])[:6]
         lines += [f"   {n}× {what}" for what, n in worst]
+    return lines
+
+
+def machine_lines(size: dict[str, Any], wall: float) -> list[str]:
+    """Where the requests' time went: inside a gunicorn worker (its access log) against what locust saw (the rest is
+    the wait for a free worker and the network), and the machine's CPU states and disk reads over the run."""
+    inside = sorted(size["inside"])
+    seen = []
+    if size["samples"].exists():
+        seen = sorted(float(line.split("\t")[1]) for line in size["samples"].read_text(encoding="utf-8").splitlines())
+    lines = []
+    if inside and seen:
+        quantiles = [(percentile(inside, q), percentile(seen, q)) for q in (0.5, 0.95, 0.99)]
+        lines.append("   every request, inside a worker / as locust saw it (ms): p50 {:.0f}/{:.0f}, p95 {:.0f}/{:.0f}, "
+                     "p99 {:.0f}/{:.0f}".format(*(v for pair in quantiles for v in pair)))  # fmt: skip
+    m = size["machine"]
+    if m:
+        states = ", ".join(f"{k} {m[k] / wall:.2f}" for k in ("user", "nice", "system", "iowait", "steal", "idle"))
+        lines.append(f"   machine, cores by state: {states}; disk reads {m['read_mb'] / wall:.1f} MB/s")
     return lines
 
 
@@ -299,7 +337,7 @@ def main() -> None:
                 print(f"==> {label}: preparing {url.rsplit('/', 1)[-1]}", flush=True)
                 prepare(env, work / f"{label}.json", args.users, not args.no_refresh)
                 sizes.append({"label": label, "env": env, "db": url.rsplit("/", 1)[-1], "fixture": work / f"{label}.json", "cpu": {}, "seconds": 0.0,
-                              "samples": work / f"{label}.samples", "load": []})  # fmt: skip
+                              "samples": work / f"{label}.samples", "load": [], "machine": {}, "inside": []})  # fmt: skip
         for n in range(max(1, args.rounds)):
             for size in sizes:
                 print(f"==> round {n + 1}: {size['label']}, {seconds:.0f} s", flush=True)

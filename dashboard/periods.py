@@ -79,12 +79,14 @@ Period = tuple[int, str, dt.date, dt.date]  # (campaign id or 0, period key, dat
 # today, length in days): key}. The page shows each usual period beside the one just before it.
 PREVIOUS = {(1, 1): PeriodSummary.PREV_TODAY, (7, 7): PeriodSummary.PREV_7, (30, 30): PeriodSummary.PREV_30}
 SINCE_DEFAULT_DAYS = 90  # the page's "全周期" of a unit in no active campaign: the last 90 days
-# The periods whose hot spots a row keeps (every campaign together, at settings.HOTSPOT_MIN_TICKETS): the page's
-# today, 7 and 30 days (its hotspots_url asks for the period itself). Not its 全周期: at city size a district's
-# thirteen months of hot spots took 1.8 s of each refresh of its rows (0.9 s without); read live, after the page.
+# The periods whose hot spots the row of a unit read lately (watch) keeps (every campaign together, at
+# settings.HOTSPOT_MIN_TICKETS): the page's today, 7 and 30 days (its hotspots_url asks for the period itself). Not
+# its 全周期: at city size a district's thirteen months of hot spots took 1.8 s of each refresh of its rows (0.9 s
+# without); read live, after the page.
 HOTSPOT_PERIODS = {PeriodSummary.TODAY, PeriodSummary.LAST_7, PeriodSummary.LAST_30}
-# The periods whose cadre activity panel (dashboard.cadres.panel) a row keeps, every campaign together: the page's
-# today, 7 and 30 days. At city size a district's panel read its 864 cadres' visits, ~60-90 ms of each page.
+# The periods whose cadre activity panel (dashboard.cadres.panel) the row of a unit read lately keeps, every campaign
+# together: the page's today, 7 and 30 days. At city size a district's panel read its 864 cadres' visits, ~60-90 ms
+# of each page.
 CADRE_PERIODS = HOTSPOT_PERIODS
 
 
@@ -266,13 +268,13 @@ def _rows_due(day: dt.date, now: dt.datetime, leaves: set[int] | None, everythin
     units = _units_to_refresh(day, now, leaves, everything)
     if not units:
         return []
-    periods = usual_periods(day)
+    periods, watched = usual_periods(day), watched_units()
     rows: list[PeriodSummary] = []
     started = time.monotonic()
     for unit in units:
         if rows and not everything and time.monotonic() - started > REFRESH_BUDGET.total_seconds():
             break  # the rest, still due, come first in the next sweep
-        rows += _unit_rows(unit, periods, now)
+        rows += _unit_rows(unit, periods, now, extras=everything or unit.pk in watched)
     return rows
 
 
@@ -335,9 +337,12 @@ def _mark_due(now: dt.datetime, leaves: set[int] | None) -> None:
         rows.update(computed_at=now - REFRESH_AFTER)
 
 
-def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[PeriodSummary]:
+def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime, *, extras: bool) -> list[PeriodSummary]:
     """The cache rows of one unit: per campaign, the one path's figures of its usual periods, each with its days'
-    figures (stats/daily) and — every campaign together — its categories (the page). A few queries per campaign."""
+    figures (stats/daily) and — every campaign together — its categories (the page). A few queries per campaign.
+    With `extras` (a unit read lately, or a refresh of everything) also the page's cadre panel and hot spots: they
+    were half of a refresh's work, and only the units someone looks at need them kept (the others compute them at
+    the read, which watches the unit; docs/decisions.md)."""
     day = max(p[3] for p in periods)
     periods = [*periods, (0, PeriodSummary.SINCE, since_start(unit, day), day)]
     rows = []
@@ -365,10 +370,10 @@ def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[P
                 values["lead"] = lead[i]
             if key == PeriodSummary.TODAY:
                 values["first_days"] = first_visits(unit, campaign_id, end)
-            if campaign_id == 0 and key in CADRE_PERIODS:
+            if extras and campaign_id == 0 and key in CADRE_PERIODS:
                 values["cadres"] = cadres.panel_stored(cadres.panel(unit, start, end))
             spots = None
-            if campaign_id == 0 and key in HOTSPOT_PERIODS and (end - start).days < MAX_PERIOD_DAYS:
+            if extras and campaign_id == 0 and key in HOTSPOT_PERIODS and (end - start).days < MAX_PERIOD_DAYS:
                 spots = hotspots(unit, 0, start, end, settings.HOTSPOT_MIN_TICKETS)
             rows.append(
                 PeriodSummary(

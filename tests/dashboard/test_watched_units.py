@@ -59,3 +59,26 @@ def test_a_read_is_noted_at_most_once_a_minute_and_forgotten_after_a_while(org):
         assert periods.watched_units() == {org.street1.pk, org.street2.pk}
         clock.shift(dt.timedelta(seconds=periods.WATCH_FOR_S + 1))
         assert periods.watched_units() == set()
+
+
+def test_only_the_units_read_lately_keep_the_panel_and_the_hot_spots(org, leader, api):
+    week = (TODAY - dt.timedelta(days=6), TODAY)
+    with time_machine.travel(NOW, tick=False) as clock:
+        rollup_range(date_from=TODAY, date_to=TODAY)  # a refresh of everything: every wide unit keeps them
+        assert periods.cached_cadres(org.street1, *week) is not None
+        cache.delete(WATCHED_KEY)
+        clock.shift(REFRESH_AFTER + dt.timedelta(seconds=1))  # every row due
+        week_q = f"date_from={week[0]}&date_to={week[1]}"
+        assert api.as_user(leader).get(f"/api/v1/stats/summary/?{week_q}").status_code == 200  # the district alone
+        clock.shift(dt.timedelta(seconds=1))
+        periods.periods_refresh()
+        assert refreshed_after(NOW) >= {org.district.pk, org.street1.pk}
+        rows = PeriodSummary.objects.filter(campaign_id=0, period=PeriodSummary.LAST_7)
+        kept = {row.unit_id: ("cadres" in row.figures, row.hotspots is not None) for row in rows}
+        assert kept[org.district.pk] == (True, True)
+        assert kept[org.street1.pk] == (False, False)  # nobody read it: the refresh left them out
+        # a read of the street computes them (and watches it), the next refresh keeps them
+        assert periods.cached_cadres(org.street1, *week) is None
+        clock.shift(REFRESH_AFTER + dt.timedelta(seconds=1))
+        periods.periods_refresh()
+        assert periods.cached_cadres(org.street1, *week) is not None
