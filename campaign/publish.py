@@ -43,17 +43,14 @@ class Breaker:
             self._open_until = 0.0
 
 
-def publish(
-    task: Any, args: tuple[Any, ...] = (), *, breaker: Breaker, what: str, countdown: float | None = None
-) -> bool:
+def publish(task: Any, args: tuple[Any, ...] = (), *, breaker: Breaker, what: str) -> bool:
     """Publish `task(*args)` on its queue (in place when Celery is eager). False — without trying — while `breaker` is
     open, and False when the broker refuses it (the breaker opens; a warning names `what` and the exception's type,
     never its text, which may carry the broker's URL). The caller decides what a False means."""
     if breaker.is_open():
         return False
-    options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
     try:
-        task.apply_async(args=args, retry=False, **options)
+        task.apply_async(args=args, retry=False)
     except Exception as exc:
         breaker.open()
         log.warning("%s: the queue refused the task (%s)", what, type(exc).__name__)

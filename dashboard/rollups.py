@@ -16,9 +16,11 @@ Used by dashboard.tasks (Celery), the `rollup` management command and the seed c
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, Max, Q, QuerySet, Sum, Value
 from django.utils import timezone
@@ -38,6 +40,8 @@ from dashboard.models import (
 from dashboard.periods import periods_refresh
 from issues.models import OPEN_STATUSES, Kind, Satisfaction, Status, Ticket, TicketHelp
 from visits.models import Visit, VisitParticipant
+
+log = logging.getLogger(__name__)
 
 RESPONSE_WINDOW = dt.timedelta(hours=24)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
@@ -293,6 +297,28 @@ def dirty_mark(pairs: Iterable[tuple[dt.date, int]]) -> None:
         DirtyDay.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["day", "unit_id"], update_fields=["marked_at"]
         )
+
+
+# Set (in the shared cache: Redis, as the broker) while a sweep is queued and not yet started; the sweep clears it
+# as it starts, before it reads the marks (sweep_started). Saves meanwhile do not enqueue another: the queued one
+# reads their marks (dashboard.signals.request_sweep). PENDING_S bounds a flag whose sweep was lost (a worker killed
+# before it started): saves enqueue again after it, and the minute sweep catches up before. docs/decisions.md, "One
+# queued sweep at a time".
+PENDING_KEY = "zf:rollups:sweep-pending"
+PENDING_S = 30
+
+
+def sweep_flag_set() -> bool:
+    """Flag a sweep as queued; False if one already was (and has not started). Raises if the cache is down."""
+    return bool(cache.add(PENDING_KEY, 1, PENDING_S))
+
+
+def sweep_started() -> None:
+    """A sweep begins (dashboard.tasks.rollup_dirty, before it reads the marks): the next save enqueues another."""
+    try:
+        cache.delete(PENDING_KEY)
+    except Exception as exc:  # gone after PENDING_S anyway
+        log.warning("the queued sweep's flag was not cleared (%s)", type(exc).__name__)
 
 
 def _unmark(key: dict[str, Any], marked_at: dt.datetime, started: dt.datetime) -> None:

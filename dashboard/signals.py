@@ -2,7 +2,8 @@
 
 The mark is a DirtyDay row written by the same connection right after the change — inside the caller's transaction
 when there is one (every service writes in `atomic`) — so a broker outage loses nothing: the minute sweep of
-CELERY_BEAT_SCHEDULE finds the mark. After commit we *try* to enqueue a debounced `rollup_dirty`; a publish
+CELERY_BEAT_SCHEDULE finds the mark. After commit we *try* to enqueue `rollup_dirty` — unless one is already queued
+and not yet started (request_sweep: at most one waits at a time, whatever the number of web processes); a publish
 failure is logged and swallowed, and for a short while later saves do not even try (a dead broker costs one
 bounded attempt, not one per save).
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,23 +29,17 @@ from django.db.models.signals import post_delete, post_init, post_save
 
 from campaign.days import local_day
 from campaign.publish import Breaker, publish
-from dashboard.rollups import dirty_mark
+from dashboard.rollups import dirty_mark, sweep_flag_set, sweep_started
 from issues.models import Ticket
 from visits.meetings import participants_added
 from visits.models import Visit
 
 log = logging.getLogger(__name__)
 
-# A worker sweeps this long after the first change it was asked about; saves within DEBOUNCE_S of an enqueue
-# do not enqueue again (DEBOUNCE_S < COUNTDOWN_S, so the sweep runs after they committed).
-COUNTDOWN_S = 2
-DEBOUNCE_S = 1.0
 # After a refused publish, do not try again for a while (the minute sweep catches up anyway): campaign.publish.
 BROKER = Breaker()
 
 _state = threading.local()
-_enqueue_lock = threading.Lock()
-_last_enqueue = 0.0
 
 
 @contextlib.contextmanager
@@ -103,26 +97,29 @@ def _participants(sender: Any, visit: Any, unit_ids: set[int], **kwargs: Any) ->
 
 
 def request_sweep() -> None:
-    """Enqueue `rollup_dirty` soon; never raises, never blocks longer than one bounded publish attempt.
+    """Enqueue `rollup_dirty` unless one is queued and not started yet (its flag, PENDING_KEY); never raises, never
+    blocks longer than one bounded publish attempt. Called after the commit of a mark: a sweep that clears the flag
+    after this call saw it set reads the mark (dashboard.rollups.sweep_started clears it before reading).
+
+    No countdown: an ETA task made the worker's main process spin (a BRPOP answer it may not read while its one
+    process is busy, polled thousands of times a second: a third of a core under the mixed load; bench/README.md).
 
     With eager Celery (no broker) it does nothing: the in-process scheduler's sweep finds the mark."""
-    global _last_enqueue
     from dashboard.tasks import rollup_dirty
 
-    if rollup_dirty.app.conf.task_always_eager:
+    if rollup_dirty.app.conf.task_always_eager or BROKER.is_open():
         return
-    with _enqueue_lock:
-        now = time.monotonic()
-        if now - _last_enqueue < DEBOUNCE_S or BROKER.is_open():
-            return
-        _last_enqueue = now
-    # A refused publish: the mark is in the database, the beat sweep will find it.
-    publish(
-        rollup_dirty,
-        breaker=BROKER,
-        what="rollup sweep not enqueued, the minute sweep will catch up",
-        countdown=COUNTDOWN_S,
-    )
+    try:
+        first = sweep_flag_set()
+    except Exception as exc:  # the cache shares the broker's Redis: the publish would fail too
+        BROKER.open()
+        log.warning("rollup sweep not enqueued, the minute sweep will catch up (%s)", type(exc).__name__)
+        return
+    if not first:
+        return
+    # A refused publish: the mark is in the database, the beat sweep will find it; the flag goes with the broker.
+    if not publish(rollup_dirty, breaker=BROKER, what="rollup sweep not enqueued, the minute sweep will catch up"):
+        sweep_started()
 
 
 def connect() -> None:
