@@ -14,7 +14,8 @@ Needs locust (bench/requirements.txt: `make bench-install`). For each database g
   load (`--users` users, each `--rate` task runs a second: locust's constant_throughput, so the load offered does
   not fall when the server slows down);
 - stops everything, reads the CPU seconds each side used, and prints, per endpoint, requests/s and p50/p95/p99
-  at both sizes side by side, the city/district p95 ratio and the targets of issue 14.
+  at both sizes side by side, the city/district p95 ratio and the targets of issue 14; and per size, each request's
+  time inside a gunicorn worker (its access log) against what locust saw, and the machine's CPU by state.
 The visits it posts stay (a few thousand rows), and the tickets it moved stay moved: use databases made for it.
 Only 127.0.0.1 is contacted. Bounded: each locust run has a --run-time, each process a timeout.
 """
