@@ -216,12 +216,12 @@ def one_round(size: dict[str, Any], args: argparse.Namespace, work: Path, second
 
 
 def machine() -> dict[str, float]:
-    """The whole machine's CPU seconds by state (steal: taken by the host of this VM) and its disk reads (MB, ms)."""
+    """The whole machine's CPU seconds by state (steal: taken by the host of this VM) and its disk reads (MB)."""
     import psutil
 
     cpu, disk = psutil.cpu_times(), psutil.disk_io_counters()
     states = {k: getattr(cpu, k, 0.0) for k in ("user", "nice", "system", "iowait", "steal", "idle")}
-    return {**states, "read_mb": disk.read_bytes / 1e6 if disk else 0.0, "read_ms": disk.read_time if disk else 0.0}
+    return {**states, "read_mb": disk.read_bytes / 1e6 if disk else 0.0}
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -238,6 +238,7 @@ def summarize(size: dict[str, Any]) -> dict[str, dict[str, float]]:
         failed[name] = failed.get(name, 0) + (ok == "0")
         if error:
             errors[f"{name}: {error}"] = errors.get(f"{name}: {error}", 0) + 1
+    size["seen"] = [ms for times in by_name.values() for ms in times]  # every request, for machine_lines
     stats = {}
     for name, times in by_name.items():
         times.sort()
@@ -292,10 +293,7 @@ def table(sizes: list[dict[str, Any]]) -> list[str]:
 def machine_lines(size: dict[str, Any], wall: float) -> list[str]:
     """Where the requests' time went: inside a gunicorn worker (its access log) against what locust saw (the rest is
     the wait for a free worker and the network), and the machine's CPU states and disk reads over the run."""
-    inside = sorted(size["inside"])
-    seen = []
-    if size["samples"].exists():
-        seen = sorted(float(line.split("\t")[1]) for line in size["samples"].read_text(encoding="utf-8").splitlines())
+    inside, seen = sorted(size["inside"]), sorted(size["seen"])
     lines = []
     if inside and seen:
         quantiles = [(percentile(inside, q), percentile(seen, q)) for q in (0.5, 0.95, 0.99)]

@@ -265,10 +265,11 @@ def _refreshed_since(moment: dt.datetime) -> bool:
 
 
 def _rows_due(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[PeriodSummary]:
-    units = _units_to_refresh(day, now, leaves, everything)
+    watched = watched_units()
+    units = _units_to_refresh(day, now, leaves, everything, watched)
     if not units:
         return []
-    periods, watched = usual_periods(day), watched_units()
+    periods = usual_periods(day)
     rows: list[PeriodSummary] = []
     started = time.monotonic()
     for unit in units:
@@ -291,7 +292,9 @@ def _rows_write(rows: list[PeriodSummary], day: dt.date) -> None:
     PeriodSummary.objects.filter(as_of__lt=day).delete()  # ended campaigns, yesterday's periods
 
 
-def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[OrgUnit]:
+def _units_to_refresh(
+    day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool, watched: set[int]
+) -> list[OrgUnit]:
     """Every unit of CACHED_KINDS, or — those read lately first (watch), then oldest row first (none first) — those
     of them without a row of today younger than REFRESH_AFTER, and, with rows older than REFRESH_CHANGED_AFTER, the
     ancestors of `leaves` and every department of their districts (a department's `lead` sums count the tickets it leads anywhere in its district:
@@ -313,7 +316,6 @@ def _units_to_refresh(day: dt.date, now: dt.datetime, leaves: set[int] | None, e
     ).values("computed_at")[:1]
     oldest_first = (F("computed").asc(nulls_first=True), "path")
     units = list(wide.filter(due).annotate(computed=Subquery(computed)).order_by(*oldest_first))
-    watched = watched_units()
     return sorted(units, key=lambda unit: unit.pk not in watched)  # stable: the watched first, each group oldest first
 
 

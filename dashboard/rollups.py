@@ -300,7 +300,7 @@ def dirty_mark(pairs: Iterable[tuple[dt.date, int]]) -> None:
 
 
 # Set (in the shared cache: Redis, as the broker) while a sweep is queued and not yet started; the sweep clears it
-# as it starts, before it reads the marks (sweep_started). Saves meanwhile do not enqueue another: the queued one
+# as it starts, before it reads the marks (sweep_flag_clear). Saves meanwhile do not enqueue another: the queued one
 # reads their marks (dashboard.signals.request_sweep). PENDING_S bounds a flag whose sweep was lost (a worker killed
 # before it started): saves enqueue again after it, and the minute sweep catches up before. docs/decisions.md, "One
 # queued sweep at a time".
@@ -313,8 +313,9 @@ def sweep_flag_set() -> bool:
     return bool(cache.add(PENDING_KEY, 1, PENDING_S))
 
 
-def sweep_started() -> None:
-    """A sweep begins (dashboard.tasks.rollup_dirty, before it reads the marks): the next save enqueues another."""
+def sweep_flag_clear() -> None:
+    """No sweep is queued any more: the sweep begins (dashboard.tasks.rollup_dirty, before it reads the marks), or
+    its publish was refused. The next save enqueues another."""
     try:
         cache.delete(PENDING_KEY)
     except Exception as exc:  # gone after PENDING_S anyway

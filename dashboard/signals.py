@@ -29,7 +29,7 @@ from django.db.models.signals import post_delete, post_init, post_save
 
 from campaign.days import local_day
 from campaign.publish import Breaker, publish
-from dashboard.rollups import dirty_mark, sweep_flag_set, sweep_started
+from dashboard.rollups import dirty_mark, sweep_flag_clear, sweep_flag_set
 from issues.models import Ticket
 from visits.meetings import participants_added
 from visits.models import Visit
@@ -99,7 +99,7 @@ def _participants(sender: Any, visit: Any, unit_ids: set[int], **kwargs: Any) ->
 def request_sweep() -> None:
     """Enqueue `rollup_dirty` unless one is queued and not started yet (its flag, PENDING_KEY); never raises, never
     blocks longer than one bounded publish attempt. Called after the commit of a mark: a sweep that clears the flag
-    after this call saw it set reads the mark (dashboard.rollups.sweep_started clears it before reading).
+    after this call saw it set reads the mark (its task clears it before reading: dashboard.rollups.sweep_flag_clear).
 
     No countdown: an ETA task made the worker's main process spin (a BRPOP answer it may not read while its one
     process is busy, polled thousands of times a second: a third of a core under the mixed load; bench/README.md).
@@ -119,7 +119,7 @@ def request_sweep() -> None:
         return
     # A refused publish: the mark is in the database, the beat sweep will find it; the flag goes with the broker.
     if not publish(rollup_dirty, breaker=BROKER, what="rollup sweep not enqueued, the minute sweep will catch up"):
-        sweep_started()
+        sweep_flag_clear()
 
 
 def connect() -> None:

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 @shared_task(acks_late=True, ignore_result=True)
 def rollup_dirty() -> int:
     """Recompute one batch of dirty (day, unit)s; re-queue while a full batch was found (the sweep, every minute)."""
-    rollups.sweep_started()  # before reading the marks: a save committed after this enqueues the next sweep
+    rollups.sweep_flag_clear()  # before reading the marks: a save committed after this enqueues the next sweep
     done = rollups.rollup_dirty()
     if done >= rollups.DIRTY_BATCH:
         try:
