@@ -14,16 +14,15 @@ thousand households, which the one path answers in milliseconds, while refreshin
 work (a city: 4,032 of its 4,192 units; bench/README.md, the mixed load) and ran on the cores the requests need.
 
 `periods_refresh` (called at the end of every sweep, rollups.rollup_dirty, and after a backfill or the nightly
-recompute) rewrites the rows of the ancestors of the leaf units the sweep just recomputed, and of every unit whose
-rows are older than REFRESH_AFTER (or missing, or of another day), oldest first, for at most REFRESH_BUDGET of work,
-and a sweep refreshes at most once every REFRESH_CHANGED_AFTER (a sweep follows every write within seconds). In a
-district that is all of them (a second or two), so a change shows in the usual periods within a minute or two. In a
-city under a steady stream of visits every wide unit is due each minute (~50 s of work here): the budget spreads
-them over the next minutes, so a change shows within a few minutes, a row still never reaches CACHE_MAX_AGE, and
-the refresh takes at most a quarter of a core from the requests (bench/README.md, the mixed load). The units whose
-rows someone read lately (`watch`) come first among those due: a city's leaders look at a few of its 160 wide units,
-and theirs must not wait behind the others' (their rows aged past CACHE_MAX_AGE under the mixed load, and each read
-then computed live: 100–160 ms where a row answers in 6–18).
+recompute) rewrites the rows of the units someone read in the last WATCH_FOR_S (`watch`: every read of a usual
+period notes its unit) — those above the leaf units the sweep just recomputed, and those whose rows are older than
+REFRESH_AFTER (or missing, or of another day) — oldest first, for at most REFRESH_BUDGET of work; a sweep refreshes
+at most once every REFRESH_CHANGED_AFTER (a sweep follows every write within seconds). A unit nobody read lately
+is not refreshed: its rows age past CACHE_MAX_AGE, its next read computes live (the one path: as exact, slower) and
+watches it, and the next sweep, within a minute, writes its rows. So the refresh's work follows what leaders read,
+not the size of the city: kept current, a city's 160 wide units took ~0.4 of a core of PostgreSQL under the mixed
+load while two leaders read 20 of them (bench/README.md, session 16; docs/decisions.md). The nightly recompute and
+a backfill (`everything`) write every unit's rows.
 """
 
 from __future__ import annotations
@@ -265,8 +264,7 @@ def _refreshed_since(moment: dt.datetime) -> bool:
 
 
 def _rows_due(day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool) -> list[PeriodSummary]:
-    watched = watched_units()
-    units = _units_to_refresh(day, now, leaves, everything, watched)
+    units = _units_to_refresh(day, now, leaves, everything, watched_units())
     if not units:
         return []
     periods = usual_periods(day)
@@ -275,7 +273,7 @@ def _rows_due(day: dt.date, now: dt.datetime, leaves: set[int] | None, everythin
     for unit in units:
         if rows and not everything and time.monotonic() - started > REFRESH_BUDGET.total_seconds():
             break  # the rest, still due, come first in the next sweep
-        rows += _unit_rows(unit, periods, now, extras=everything or unit.pk in watched)
+        rows += _unit_rows(unit, periods, now)
     return rows
 
 
@@ -295,13 +293,17 @@ def _rows_write(rows: list[PeriodSummary], day: dt.date) -> None:
 def _units_to_refresh(
     day: dt.date, now: dt.datetime, leaves: set[int] | None, everything: bool, watched: set[int]
 ) -> list[OrgUnit]:
-    """Every unit of CACHED_KINDS, or — those read lately first (watch), then oldest row first (none first) — those
-    of them without a row of today younger than REFRESH_AFTER, and, with rows older than REFRESH_CHANGED_AFTER, the
+    """Every unit of CACHED_KINDS, or — of the units read lately (watch), oldest row first (none first) — those
+    without a row of today younger than REFRESH_AFTER, and, with rows older than REFRESH_CHANGED_AFTER, the
     ancestors of `leaves` and every department of their districts (a department's `lead` sums count the tickets it leads anywhere in its district:
-    a lead unit lies in the ticket's district, issues.rules.fields.unit_field)."""
+    a lead unit lies in the ticket's district, issues.rules.fields.unit_field). A unit nobody read lately is left
+    out: its rows age past CACHE_MAX_AGE and its next read computes live, then watches it (docs/decisions.md)."""
     wide = OrgUnit.objects.filter(kind__in=CACHED_KINDS).order_by("path")
     if everything:
         return list(wide)
+    if not watched:
+        return []
+    wide = wide.filter(pk__in=watched)
     young = PeriodSummary.objects.filter(
         campaign_id=0, period=PeriodSummary.TODAY, as_of=day, computed_at__gte=now - REFRESH_AFTER
     )
@@ -315,8 +317,7 @@ def _units_to_refresh(
         unit=OuterRef("pk"), campaign_id=0, period=PeriodSummary.TODAY, as_of=day
     ).values("computed_at")[:1]
     oldest_first = (F("computed").asc(nulls_first=True), "path")
-    units = list(wide.filter(due).annotate(computed=Subquery(computed)).order_by(*oldest_first))
-    return sorted(units, key=lambda unit: unit.pk not in watched)  # stable: the watched first, each group oldest first
+    return list(wide.filter(due).annotate(computed=Subquery(computed)).order_by(*oldest_first))
 
 
 def _above(leaves: set[int]) -> Q:
@@ -339,12 +340,10 @@ def _mark_due(now: dt.datetime, leaves: set[int] | None) -> None:
         rows.update(computed_at=now - REFRESH_AFTER)
 
 
-def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime, *, extras: bool) -> list[PeriodSummary]:
+def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime) -> list[PeriodSummary]:
     """The cache rows of one unit: per campaign, the one path's figures of its usual periods, each with its days'
-    figures (stats/daily) and — every campaign together — its categories (the page). A few queries per campaign.
-    With `extras` (a unit read lately, or a refresh of everything) also the page's cadre panel and hot spots: they
-    were half of a refresh's work, and only the units someone looks at need them kept (the others compute them at
-    the read, which watches the unit; docs/decisions.md)."""
+    figures (stats/daily) and — every campaign together — its categories, cadre panel and hot spots (the page). A
+    few queries per campaign."""
     day = max(p[3] for p in periods)
     periods = [*periods, (0, PeriodSummary.SINCE, since_start(unit, day), day)]
     rows = []
@@ -372,10 +371,10 @@ def _unit_rows(unit: OrgUnit, periods: list[Period], now: dt.datetime, *, extras
                 values["lead"] = lead[i]
             if key == PeriodSummary.TODAY:
                 values["first_days"] = first_visits(unit, campaign_id, end)
-            if extras and campaign_id == 0 and key in CADRE_PERIODS:
+            if campaign_id == 0 and key in CADRE_PERIODS:
                 values["cadres"] = cadres.panel_stored(cadres.panel(unit, start, end))
             spots = None
-            if extras and campaign_id == 0 and key in HOTSPOT_PERIODS and (end - start).days < MAX_PERIOD_DAYS:
+            if campaign_id == 0 and key in HOTSPOT_PERIODS and (end - start).days < MAX_PERIOD_DAYS:
                 spots = hotspots(unit, 0, start, end, settings.HOTSPOT_MIN_TICKETS)
             rows.append(
                 PeriodSummary(

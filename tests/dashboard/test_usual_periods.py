@@ -194,6 +194,7 @@ def test_a_visit_dated_minutes_into_tomorrow_counts_only_from_tomorrow(org, lead
     with time_machine.travel(at(TODAY, 23, 58), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             visit_row(cadre=leader, target=household(org.grid1), when=at(tomorrow, 0, 2)).save()
+        periods.watch([org.district.pk])  # a leader reads the district: the sweep keeps its rows
         rollup_dirty()  # the sweep runs, refreshing the usual periods
         q = StatsQuery(unit=org.district, date_from=TODAY - dt.timedelta(days=6), date_to=TODAY)
         assert _answered_from_cache(q)
@@ -298,9 +299,15 @@ def test_a_household_registered_shows_in_coverage_within_the_cache_bound(
         assert stats_summary(q)["coverage"] == 0.25
 
 
+def _watch_every_wide_unit():
+    """Leaders read every unit that keeps rows (periods.watch): the paced refresh keeps only those current."""
+    periods.watch(list(OrgUnit.objects.filter(kind__in=periods.CACHED_KINDS).values_list("pk", flat=True)))
+
+
 def test_the_sweep_refreshes_rows_before_they_reach_the_bound(org, leader):
     with time_machine.travel(NOW, tick=False) as clock:
         rollup_range(date_from=TODAY, date_to=TODAY)
+        _watch_every_wide_unit()
         assert rollup_dirty() == 0
         assert not PeriodSummary.objects.filter(computed_at__gt=NOW).exists()  # nothing due: nothing rewritten
         clock.shift(REFRESH_AFTER + dt.timedelta(seconds=1))
@@ -334,6 +341,7 @@ def test_a_sweep_refreshes_the_departments_of_the_changed_district_only(org, lea
     other_dept = OrgUnit.objects.create(name="雁塔城管局", kind="department", parent=other)
     with time_machine.travel(NOW, tick=False) as clock:
         rollup_range(date_from=TODAY, date_to=TODAY)  # every wide unit's rows, computed at NOW
+        _watch_every_wide_unit()
         clock.shift(dt.timedelta(minutes=1))
         periods.periods_refresh(leaves={org.grid1.pk})  # a sweep that recomputed a grid of the first district
     written = dict(PeriodSummary.objects.filter(campaign_id=0, period="today").values_list("unit_id", "computed_at"))
@@ -347,6 +355,7 @@ def test_a_sweep_refreshes_the_departments_of_the_changed_district_only(org, lea
 def test_a_refresh_past_its_budget_leaves_the_rest_for_the_next_sweep_oldest_first(org, leader, monkeypatch):
     with time_machine.travel(NOW, tick=False) as clock:
         rollup_range(date_from=TODAY, date_to=TODAY)  # every wide unit's rows at NOW
+        _watch_every_wide_unit()
         monkeypatch.setattr(periods, "REFRESH_BUDGET", dt.timedelta(seconds=-1))  # spent after one unit
         clock.shift(REFRESH_AFTER + dt.timedelta(seconds=1))  # every row due
         ages = []
