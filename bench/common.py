@@ -51,3 +51,31 @@ def backend_cpu(database: str) -> dict[int, float]:
 
 def backend_cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def cluster_cpu() -> tuple[float, dict[int, float]]:
+    """CPU seconds so far of the whole local PostgreSQL cluster: the postmaster's own and its reaped children's (the
+    backends, parallel workers and autovacuum workers that have ended), and each live child's. Subtract two readings
+    with cluster_cpu_used: unlike backend_cpu it misses nothing that ran between them."""
+    import psutil
+
+    for proc in psutil.process_iter(["name", "ppid"]):
+        if proc.info["name"] == "postgres" and psutil.Process(proc.info["ppid"]).name() != "postgres":
+            with proc.oneshot():
+                times = proc.cpu_times()
+                reaped = times.user + times.system + times.children_user + times.children_system
+                live = {}
+                for child in proc.children():
+                    try:
+                        t = child.cpu_times()
+                    except psutil.NoSuchProcess:
+                        continue
+                    live[child.pid] = t.user + t.system
+            return reaped, live
+    return 0.0, {}
+
+
+def cluster_cpu_used(before: tuple[float, dict[int, float]], after: tuple[float, dict[int, float]]) -> float:
+    """Between two cluster_cpu readings: a child alive at the first has its time then taken off (if it ended since,
+    its whole time is in the reaped total now)."""
+    return after[0] - before[0] + sum(after[1].values()) - sum(before[1].values())

@@ -167,7 +167,7 @@ def flush_broker(redis_url: str) -> None:
 def one_round(size: dict[str, Any], args: argparse.Namespace, work: Path, seconds: float) -> None:
     """Start the size's stack (gunicorn, and the Celery worker with beat), warm up, load for `seconds`, stop.
     Adds to size["cpu"] and size["seconds"]; the requests go to size["samples"]."""
-    from bench.common import backend_cpu, backend_cpu_used
+    from bench.common import backend_cpu, backend_cpu_used, cluster_cpu, cluster_cpu_used
 
     cpus = server_cpus(os.cpu_count() or 1, args.pin_server)
     label, env, port = size["label"], size["env"], spare_port()
@@ -187,17 +187,19 @@ def one_round(size: dict[str, Any], args: argparse.Namespace, work: Path, second
     try:
         wait_ready(port)
         run_locust(size["fixture"], port, args, args.warmup, None)
-        web0, jobs0, pg0, wall0 = (
+        web0, jobs0, pg0, cluster0, wall0 = (
             tree_cpu(web),
             tree_cpu(jobs) if jobs else 0.0,
             backend_cpu(size["db"]),
+            cluster_cpu(),
             time.monotonic(),
         )
         machine0, access0 = machine(), (work / f"{label}-access.log").stat().st_size
         size["load"].append(os.getloadavg()[0])
         client = run_locust(size["fixture"], port, args, seconds, size["samples"])
         used = {"gunicorn": tree_cpu(web) - web0, "celery": tree_cpu(jobs) - jobs0 if jobs else 0.0,
-                "postgres": backend_cpu_used(pg0, backend_cpu(size["db"])), "locust": client}  # fmt: skip
+                "postgres": backend_cpu_used(pg0, backend_cpu(size["db"])), "locust": client,
+                "cluster": cluster_cpu_used(cluster0, cluster_cpu())}  # fmt: skip
         size["seconds"] += time.monotonic() - wall0
         machine1 = machine()
         for key, value in machine1.items():
@@ -281,7 +283,8 @@ def table(sizes: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"{size['label']}: {sum(r['n'] for r in rows)} requests in {wall:.0f} s, {sum(r['fail'] for r in rows)} "
             f"failed; CPU cores used: gunicorn {cpu.get('gunicorn', 0):.2f}, celery {cpu.get('celery', 0):.2f}, locust "
-            f"{cpu.get('locust', 0):.2f}, PostgreSQL (its backends) {cpu.get('postgres', 0):.2f}; load average "
+            f"{cpu.get('locust', 0):.2f}, PostgreSQL (its backends) {cpu.get('postgres', 0):.2f}, (every process of the "
+            f"cluster) {cpu.get('cluster', 0):.2f}; load average "
             f"{min(size['load']):.1f}–{max(size['load']):.1f}"
         )
         lines += machine_lines(size, wall)

@@ -114,6 +114,16 @@ def tickets_filtered(user: User, params: Mapping[str, Any], qs: QuerySet[Ticket]
     return TicketFilter(params, queryset=base, user=user).filtered()
 
 
+def tickets_filtered_each(
+    user: User, params: Mapping[str, Any], bases: list[QuerySet[Ticket]]
+) -> list[QuerySet[Ticket]]:
+    """Each of `bases` narrowed by the same parameters, validated once (a FilterSet's set-up — its filters and form
+    copied — costs more than applying it): the list's scope arms (issues.api.tickets.TicketPage)."""
+    filters = TicketFilter(params, queryset=Ticket.objects.none(), user=user)
+    filters.filtered()  # raises Invalid as tickets_filtered does
+    return [filters.filter_queryset(base) for base in bases]
+
+
 # The same declaration as query parameters, for the views that read the filters without listing tickets (their
 # schema would not ask the filter backend): counters, map, ledger export.
 FILTER_PARAMETERS = query_parameters(TicketFilter, exclude={"ordering"})

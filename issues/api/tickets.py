@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +26,7 @@ from campaign.replica import reads_from_replica
 from campaign.scope import is_reporter
 from issues import selectors, services
 from issues.api.serializers import TicketDetailSerializer, TicketListSerializer
-from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered
+from issues.filters import FILTER_PARAMETERS, TicketFilter, tickets_filtered, tickets_filtered_each
 from issues.inbox import decode_cursor, encode_cursor, priority_page, ticket_counters
 from issues.inputs import TicketInput
 from issues.models import OPEN_STATUSES, Ticket
@@ -62,7 +63,30 @@ class PriorityPage(_PageSize, BasePagination):
 
 
 class TicketPage(CursorPage):
+    """Newest first, by cursor. For a scope that is an OR of arms (selectors.scope_arms) on PostgreSQL, the page is
+    read among each arm's first rows past the cursor (selectors.newest_of_arms): the OR alone reads every row of the
+    filter before it can sort them."""
+
     ordering = ("-created_at", "-id")
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        return super().paginate_queryset(self._by_arm(queryset, request), request, view)
+
+    def _by_arm(self, queryset: QuerySet[Ticket], request: Request) -> QuerySet[Ticket]:
+        user: User = request.user  # type: ignore[assignment]
+        arms = selectors.scope_arms(user)
+        if not arms or connection.vendor != "postgresql":
+            return queryset
+        self._model = queryset.model
+        cursor = self.decode_cursor(request)  # (offset, reverse, position), as DRF's paginate_queryset reads it
+        offset, reverse, position = cursor if cursor is not None else (0, False, None)
+        order = ("created_at", "id") if reverse else ("-created_at", "-id")
+        after = {} if position is None else {f"created_at__{'gt' if reverse else 'lt'}": position}
+        limit = offset + self.get_page_size(request) + 1
+        narrowed = tickets_filtered_each(
+            user, request.query_params, [Ticket.objects.filter(arm, **after) for arm in arms]
+        )
+        return queryset.filter(selectors.newest_of_arms(narrowed, order, limit))
 
 
 class TicketList(generics.ListCreateAPIView):
