@@ -236,17 +236,26 @@ class MustVisitList:
 
 
 def _listed(
-    households: QuerySet[Household], day: dt.date, gov: Governance, limit: int, only_overdue: bool
+    households: QuerySet[Household],
+    day: dt.date,
+    gov: Governance,
+    limit: int,
+    only_overdue: bool,
+    counted: tuple[int, int] | None = None,
 ) -> MustVisitList:
     """Overdue first (never visited, then the oldest last visit), then the soonest due; at most `limit` rows, with the
-    counts. Two queries after the governance's. Within one campaign (one N) the order of the last visit is the order
-    of the due day; a subtree under campaigns of different N is ordered by last visit alone."""
+    counts. Two queries after the governance's; one given the counts (`counted`: total, overdue). Within one campaign
+    (one N) the order of the last visit is the order of the due day; a subtree under campaigns of different N is
+    ordered by last visit alone."""
     qs = must_visits(households, gov)
     if not gov.rules:
         return MustVisitList(rows=[], total=0, overdue=0)
-    counts = qs.annotate(recent=visited_within_n(gov)).aggregate(
-        total=Count("id"), overdue=Count("id", filter=Q(recent=False))
-    )
+    if counted is None:
+        counts = qs.annotate(recent=visited_within_n(gov)).aggregate(
+            total=Count("id"), overdue=Count("id", filter=Q(recent=False))
+        )
+    else:
+        counts = {"total": counted[0], "overdue": counted[1]}
     if only_overdue:
         qs = qs.filter(~_seen_q(gov, 1))
     rows = qs.annotate(last_visit=_last_seen(gov)).order_by(F("last_visit").asc(nulls_first=True), "id")[:limit]
@@ -265,12 +274,19 @@ def my_must_visits(
     return _listed(households_visible_to(user), day, governance(user.unit, day), limit, only_overdue=False)
 
 
-def overdue_must_visits(unit: OrgUnit, day: dt.date, limit: int, gov: Governance | None = None) -> MustVisitList:
+def overdue_must_visits(
+    unit: OrgUnit,
+    day: dt.date,
+    limit: int,
+    gov: Governance | None = None,
+    counted: tuple[int, int] | None = None,
+) -> MustVisitList:
     """The overdue must-visits of `unit`'s subtree, the longest overdue first, at most `limit` rows, with the counts
     (for the dashboard's list; the caller checks the unit is in scope). Three queries; two given `gov`, the unit's
-    governance(unit, day) the caller read already."""
+    governance(unit, day) the caller read already; one given `gov` and `counted` (total, overdue), which the
+    dashboard sums from must_visit_coverage's rows (the same households under the same clock)."""
     households = in_subtree(Household.objects.select_related("unit"), unit)
-    return _listed(households, day, gov or governance(unit, day), limit, only_overdue=True)
+    return _listed(households, day, gov or governance(unit, day), limit, only_overdue=True, counted=counted)
 
 
 def must_visit_coverage(unit: OrgUnit, day: dt.date, gov: Governance | None = None) -> list[dict[str, Any]]:

@@ -337,6 +337,10 @@ def test_the_dashboard_shows_must_visit_coverage_per_unit_and_the_longest_overdu
     # per street: grid1's four must-visits (two visited within N: due today, due tomorrow), grid2's one (visited)
     units = dict(re.findall(r'<tr data-unit="(\d+)"[^>]*>\s*<td>[^<]*</td><td class="num">(\d+)</td>', html))
     assert units == {str(org.street1.pk): "4", str(org.street2.pk): "1"}
+    # the totals (summed from the rows) are what the list counts on its own
+    alone = overdue_must_visits(org.district, today(), 10)
+    assert (alone.total, alone.overdue) == (5, 2)
+    assert "共 5 户，逾期 2 户" in html
     listed = re.findall(r'<li data-household="(\d+)">', html)
     assert set(listed) == {str(doors["never"].pk), str(doors["late"].pk)}
     assert "王小明" not in html  # masked, as everywhere
