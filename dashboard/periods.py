@@ -21,7 +21,7 @@ at most once every REFRESH_CHANGED_AFTER (a sweep follows every write within sec
 is not refreshed: its rows age past CACHE_MAX_AGE, its next read computes live (the one path: as exact, slower) and
 watches it, and the next sweep, within a minute, writes its rows. So the refresh's work follows what leaders read,
 not the size of the city: kept current, a city's 160 wide units took ~0.4 of a core of PostgreSQL under the mixed
-load while two leaders read 20 of them (bench/README.md, session 16; docs/decisions.md). The nightly recompute and
+load while two leaders read 19 of them (bench/README.md, session 16; docs/decisions.md). The nightly recompute and
 a backfill (`everything`) write every unit's rows.
 """
 
