@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from campaign.models import OrgUnit, Role, UnitKind
@@ -15,6 +14,7 @@ from issues.models import Ticket, TicketCoUnit
 from issues.placement import tickets_follow_unit
 from issues.selectors import tickets_visible_to
 from tests.factories import UserFactory, square
+from tests.issues.scope_rule import tickets_by_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +32,7 @@ def _ticket(unit, code, **extra):
 
 
 def _by_rule(user):
-    """The general rule of SPEC §1, spelled without any key: what the scope must equal."""
-    subtree = user.unit.path
-    shared = TicketCoUnit.objects.filter(unit__path__startswith=subtree).values("ticket_id")
-    rule = (
-        Q(unit__path__startswith=subtree)
-        | Q(lead_unit__path__startswith=subtree)
-        | Q(pk__in=shared)
-        | Q(created_by=user)
-        | Q(lead_official=user)
-    )
-    return set(Ticket.objects.filter(rule).values_list("pk", flat=True))
+    return set(tickets_by_rule(user).values_list("pk", flat=True))
 
 
 def test_a_ticket_carries_its_branch(org):

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,24 +16,15 @@ from campaign.models import Role
 from issues.api.tickets import TicketPage
 from issues.models import OPEN_STATUSES, Ticket, TicketCoUnit
 from tests.factories import UserFactory
+from tests.issues.scope_rule import tickets_by_rule
 
 pytestmark = pytest.mark.django_db
 STATUSES = ("reported", "dispatched", "accepted", "in_progress", "resolved", "closed")
 
 
 def _by_rule(user, **filters):
-    """The user's tickets by the general rule, spelled without any key, newest first: what every walk must give."""
-    subtree = user.unit.path
-    shared = TicketCoUnit.objects.filter(unit__path__startswith=subtree).values("ticket_id")
-    rule = (
-        Q(unit__path__startswith=subtree)
-        | Q(lead_unit__path__startswith=subtree)
-        | Q(pk__in=shared)
-        | Q(created_by=user)
-        | Q(lead_official=user)
-    )
-    rows = Ticket.objects.filter(rule, **filters).order_by("-created_at", "-id")
-    return list(rows.values_list("pk", flat=True))
+    """The user's tickets by the general rule, newest first: what every walk must give."""
+    return list(tickets_by_rule(user, **filters).order_by("-created_at", "-id").values_list("pk", flat=True))
 
 
 @pytest.fixture
