@@ -86,8 +86,7 @@ def overdue_of_scope(user: User, now: dt.datetime) -> Q | None:
     if not arms or connection.vendor != "postgresql":
         return None
     overdue = overdue_q(now)
-    first, *others = (Ticket.objects.filter(arm, overdue).order_by().values("pk") for arm in arms)
-    return Q(AnyOf(F("id"), Subquery(first.union(*others))))
+    return _id_among([Ticket.objects.filter(arm, overdue).order_by().values("pk") for arm in arms])
 
 
 def newest_of_arms(arms: list[QuerySet[Ticket]], order: tuple[str, ...], limit: int) -> Q:
@@ -96,8 +95,14 @@ def newest_of_arms(arms: list[QuerySet[Ticket]], order: tuple[str, ...], limit: 
     rows per arm, each through its own index, and sorts those. Exact: the first `limit` rows of the OR are among them.
     Over the OR PostgreSQL read every row of the status and sorted them: a city department's 1,733 tickets in
     progress, 1,702 heap blocks, for a page of 50 (bench/README.md, session 16)."""
-    first, *others = (qs.order_by(*order).values("pk")[:limit] for qs in arms)
-    return Q(AnyOf(F("id"), Subquery(first.union(*others, all=True))))
+    return _id_among([qs.order_by(*order).values("pk")[:limit] for qs in arms], every=True)
+
+
+def _id_among(ids: list[QuerySet[Any]], *, every: bool = False) -> Q:
+    """`id = ANY(ARRAY(q1 UNION q2 …))` of querysets of ids, each read through its own index (UNION ALL with `every`:
+    the ids may repeat, the outer condition does not care)."""
+    first, *others = ids
+    return Q(AnyOf(F("id"), Subquery(first.union(*others, all=every))))
 
 
 class AnyOf(Func):

@@ -129,3 +129,14 @@ def test_the_handler_list_reads_each_arm_apart(history, client):
         assert client.get("/api/v1/tickets/", {"status": "in_progress"}).status_code == 200
     listed = [q["sql"] for q in queries.captured_queries if 'FROM "issues_ticket"' in q["sql"] and "LIMIT" in q["sql"]]
     assert listed and "UNION ALL" in listed[0] and "= ANY(ARRAY" in listed[0]
+
+
+def test_a_forged_cursor_on_the_arms_path_is_refused_before_any_ticket_is_read(history, client):
+    handler, _ = history
+    client.force_login(handler)
+    # junk, "p=yesterday", "o=abc", a position in year 1
+    for forged in ("%%%", "cD15ZXN0ZXJkYXk=", "bz1hYmM=", "cD0wMDAxLTAxLTAxVDAwOjAwOjAwWg=="):
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get("/api/v1/tickets/", {"status": "in_progress", "cursor": forged})
+        assert answer.status_code == 400 and "cursor" in answer.json(), forged
+        assert not [q for q in queries.captured_queries if 'FROM "issues_ticket"' in q["sql"]], forged
