@@ -28,6 +28,8 @@ from issues.models import OPEN_STATUSES, UNMARKED, Status, Ticket
 # (docs/decisions.md). The exact figures of closed work are the dashboard's.
 COUNT_CAP = 1_000
 CLOSED_STATUSES = tuple(s for s in Status.values if s not in OPEN_STATUSES)
+# The unmarked overdue tickets read apart by priority_page (issues.inbox._late_ids), at most this many.
+LATE_CAP = 1_000
 Key = tuple[int, dt.datetime, int]
 _ORDER = ("-priority", "-created_at", "-id")
 _AFTER = "({}, {}.created_at, {}.id) < (%s, %s, %s)"
@@ -70,23 +72,33 @@ def _after(qs: QuerySet[Ticket], key: Key | None, *, bump: int) -> QuerySet[Tick
 
 
 def priority_page(qs: QuerySet[Ticket], after: Key | None, size: int) -> list[Ticket]:
-    """Up to size + 1 rows of `qs` after `after`, overdue and supervised first, then newest. Two queries: the
-    marked rows in stored order (an index scan that stops after size + 1 rows), and the few unmarked overdue rows
-    (priority + 1), all of them, unordered, sorted and merged in Python. Each row's `priority` is its true priority
-    now (the cursor reads it).
+    """Up to size + 1 rows of `qs` after `after`, overdue and supervised first, then newest. First the ids of the few
+    unmarked overdue tickets of the whole table (late_ids); then the other rows of `qs` in stored order (an index
+    scan that stops after size + 1 rows), and the late rows of `qs` (priority + 1), all of them, unordered, sorted
+    and merged in Python; no late ids, no third query. Each row's `priority` is its true priority now (the cursor
+    reads it).
 
-    The unmarked rows are read without ORDER BY and LIMIT on purpose: ordered and limited, PostgreSQL walked the
-    priority index backwards looking for the 51 it expected among ~6,000 and found none among all 1,000,000 (0.45 s
-    for a street at city size); unordered it reads ticket_unmarked_due_idx, a handful of rows (many only while the
-    overdue job is down, and never more than the scope's open tickets)."""
-    unmarked = unmarked_q(timezone.now())
-    rows = list(_after(qs.exclude(unmarked), after, bump=0).order_by(*_ORDER)[: size + 1])
-    late = list(_after(qs.filter(unmarked), after, bump=1).order_by())
+    The late rows are not read as `qs.filter(unmarked)`: PostgreSQL cannot know that "open, unmarked and past due"
+    is a handful of rows (the unmarked index holds every open ticket not yet due, and most of the table's due_at
+    lies in the past), so within a district it read all 57,000 open tickets of the city through ticket_open_id_idx
+    (45 ms at city size, for none; bench/README.md, session 17). Ordered by due_at and limited, alone, it reads
+    ticket_unmarked_due_idx from its start and stops at the first row not yet due."""
+    late_ids = _late_ids(timezone.now())
+    rows = list(_after(qs.exclude(pk__in=late_ids), after, bump=0).order_by(*_ORDER)[: size + 1])
+    late = list(_after(qs.filter(pk__in=late_ids), after, bump=1).order_by()) if late_ids else []
     for ticket in late:
         ticket.priority += 1
     rows += late
     rows.sort(key=lambda t: (t.priority, t.created_at, t.pk), reverse=True)
     return rows[: size + 1]
+
+
+def _late_ids(now: dt.datetime) -> list[int]:
+    """The ids of the open tickets past due_at that the overdue job has not marked yet, most overdue first, at most
+    LATE_CAP: a handful while the job runs each minute. Past the cap (the job down for long) a late ticket is listed
+    at its stored priority, one short, until the job marks it; it is never left out."""
+    late = Ticket.objects.filter(unmarked_q(now)).order_by("due_at", "id")
+    return list(late.values_list("id", flat=True)[:LATE_CAP])
 
 
 def tickets_mark_overdue(now: dt.datetime | None = None) -> int:

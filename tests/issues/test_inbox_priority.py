@@ -51,6 +51,24 @@ def test_the_order_is_exact_before_the_overdue_job_runs(api, tickets, dispatcher
     assert _ids(client) == [late.pk, carded.pk, newer.pk]
 
 
+def test_late_tickets_past_the_cap_keep_their_stored_place_and_late_ones_stay_in_scope(
+    api, tickets, dispatcher, handler2, monkeypatch
+):
+    # given two accepted tickets past due that the overdue job has not marked, and a newer one in time
+    first, second, newer = (tickets.at("accepted") for _ in range(3))
+    now = timezone.now()
+    Ticket.objects.filter(pk=first.pk).update(due_at=now - dt.timedelta(hours=2))
+    Ticket.objects.filter(pk=second.pk).update(due_at=now - dt.timedelta(hours=1))
+    client = api.as_user(dispatcher)
+    # then both count as overdue, newest first
+    assert _ids(client) == [second.pk, first.pk, newer.pk]
+    # when only the most overdue is read apart, the other keeps its stored place (one short), and is still listed
+    monkeypatch.setattr(inbox, "LATE_CAP", 1)
+    assert _ids(client) == [first.pk, newer.pk, second.pk]
+    # the late ids are the whole table's: another department's handler sees none of them
+    assert _ids(api.as_user(handler2)) == []
+
+
 def test_keyset_pages_cover_every_ticket_once_on_the_page_and_the_api(api, web, tickets, dispatcher):
     made = [tickets.at("dispatched") for _ in range(7)]
     Ticket.objects.filter(pk__in=[made[1].pk, made[4].pk]).update(due_at=timezone.now() - dt.timedelta(hours=1))
