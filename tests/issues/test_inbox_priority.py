@@ -67,6 +67,10 @@ def test_late_tickets_past_the_cap_keep_their_stored_place_and_late_ones_stay_in
     assert _ids(client) == [first.pk, newer.pk, second.pk]
     # the late ids are the whole table's: another department's handler sees none of them
     assert _ids(api.as_user(handler2)) == []
+    # and the overdue job marks them all, LATE_CAP at a time
+    assert tickets_mark_overdue() == 2
+    assert _ids(api.as_user(dispatcher)) == [second.pk, first.pk, newer.pk]
+    assert tickets_mark_overdue() == 0
 
 
 def test_keyset_pages_cover_every_ticket_once_on_the_page_and_the_api(api, web, tickets, dispatcher):
