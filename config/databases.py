@@ -30,7 +30,16 @@ def _postgres(url: str) -> dj_database_url.DBConfig:
     if config["ENGINE"] == "django.db.backends.postgresql":
         # The statistics group ~1 row per household of a district in memory (dashboard.figures.span_figures): with
         # PostgreSQL's default 4 MB that hash spills to disk and costs twice the time (bench/README.md).
-        config.setdefault("OPTIONS", {})["options"] = f"-c work_mem={env_size('DB_WORK_MEM', '32MB')}"
+        # No parallel workers by default (DB_PARALLEL_WORKERS): a request or a job is one process on a machine the
+        # web, the workers and the database share. Under the mixed load at city size, PostgreSQL started ~0.6
+        # parallel workers a second, for plans no faster in-process, and the cluster spent a third more CPU than
+        # its backends; without them every request's p95 went 57 → 42 ms (bench/README.md, session 17;
+        # docs/decisions.md). A database server of its own may give them back.
+        parallel = env_int("DB_PARALLEL_WORKERS", 0)
+        if parallel < 0:
+            raise ImproperlyConfigured(f"DB_PARALLEL_WORKERS={parallel} is not a number of workers (0 or more)")
+        options = f"-c work_mem={env_size('DB_WORK_MEM', '32MB')} -c max_parallel_workers_per_gather={parallel}"
+        config.setdefault("OPTIONS", {})["options"] = options
     return config
 
 
