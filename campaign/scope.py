@@ -44,7 +44,9 @@ def within(qs: QuerySet[M], user: User, field: str = "unit") -> QuerySet[M]:
 def subtree_q(unit: OrgUnit | None, *fields: str) -> Q:
     """Q matching rows where any of `fields` (OrgUnit FKs / M2Ms; default "unit") lies in "unit X and its subtree"
     (SPEC §1): one indexed prefix range on the materialized path. `unit` None matches everything (a superuser
-    without a home unit). The one spelling of the subtree filter: every app filters through it or `in_subtree`."""
+    without a home unit). The one spelling of the subtree filter: every app filters through it or `in_subtree`,
+    except where the row count of a join on the path misleads PostgreSQL's plan and the subtree's ids are listed
+    instead (issues.selectors.subtree_ids: the tickets' scope arms, the rollups' per-unit sums)."""
     if unit is None:
         return Q()
     q = Q()

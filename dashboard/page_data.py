@@ -207,7 +207,7 @@ def grids_geojson(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
 def visits_by_unit(unit: OrgUnit | None, period: Period) -> dict[int, int]:
     """{leaf unit id: visits in the period} over the subtree: one GROUP BY over the rollups' visit rows, read from
     daily_rollup_visits_idx alone, unit by unit of the subtree's ids (a join on the path read every rollup of the
-    city: a city district's map, 24 → 3 ms; bench/README.md, session 17)."""
+    city: a city district's map, its SQL 24 → 3 ms; bench/README.md, session 17)."""
     qs = DailyRollup.objects.filter(day__gte=period.date_from, day__lte=period.date_to, category="", visits__gt=0)
     if unit is not None:
         qs = qs.filter(unit_id__in=subtree_ids(unit))
