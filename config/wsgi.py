@@ -1,5 +1,5 @@
-"""The WSGI application (gunicorn, runserver). Loads the URL conf at start, then freezes the garbage collector's view
-of everything loaded so far (docs/decisions.md, "gc.freeze() at start")."""
+"""The WSGI application (gunicorn, runserver). Loads the URL conf and the router's libraries at start, then freezes
+the garbage collector's view of everything loaded so far (docs/decisions.md, "gc.freeze() at start")."""
 
 import gc
 import os
@@ -16,7 +16,10 @@ def _load_and_freeze() -> None:
     bench/README.md), so a request that happens to trigger one is not 80 ms slower."""
     from django.urls import get_resolver
 
+    from issues.router.loading import warm
+
     get_resolver().url_patterns  # noqa: B018 (the property imports the views)
+    warm()  # jieba's dictionary and scikit-learn, which a worker's first dispatch loaded (1–3 s)
     gc.freeze()
 
 

@@ -97,6 +97,22 @@ def _unpickle(kind: str, version: int, row: Mapping[str, Any]) -> Loaded | None:
     return Loaded(version=version, labels=list(row["labels"]), pipeline=pipeline)
 
 
+def warm() -> None:
+    """Load now what this process's first suggestion would: jieba's dictionary and scikit-learn's pipeline classes
+    (~1 s; 1–3 s of a gunicorn worker's first dispatch under load: bench/README.md, sessions 14–17). Not the model,
+    which needs the database: its row is read at the first suggestion. Called by config/wsgi.py when a web process
+    starts; a failure here is logged and left to that first use."""
+    from issues.router import tokens
+
+    try:
+        tokens.analyze("")
+        import sklearn.feature_extraction.text
+        import sklearn.linear_model
+        import sklearn.pipeline  # noqa: F401
+    except Exception:  # a web process starts anyway: the first suggestion loads (or fails) as it would have
+        log.exception("router: could not load jieba and scikit-learn at start")
+
+
 def forget() -> None:
     """Drop this process's models: the next suggestion re-reads the active versions (after a training run here)."""
     with _lock:
