@@ -23,6 +23,7 @@ from campaign.errors import Invalid
 from campaign.models import OrgUnit, UnitKind, User
 from campaign.models.campaigns import validate_targets
 from campaign.params import day_param
+from campaign.scope import among_subtree
 from campaign.selectors import campaign_of
 from dashboard import cadres, help_given, periods, selectors
 from dashboard.figures import category_sums
@@ -31,7 +32,7 @@ from dashboard.selectors import StatsQuery
 from issues.messages import message_rates
 from issues.models import OPEN_STATUSES, Ticket, Topic, TopicStatus
 from issues.placement import placed_in
-from issues.selectors import overdue_q, subtree_ids, tickets_for_list, with_priority
+from issues.selectors import overdue_q, tickets_for_list, with_priority
 from issues.topics import topics_visible_to, with_progress
 from visits.must_visit import governance, must_visit_coverage, overdue_must_visits
 
@@ -206,11 +207,10 @@ def grids_geojson(unit: OrgUnit | None, period: Period) -> dict[str, Any]:
 
 def visits_by_unit(unit: OrgUnit | None, period: Period) -> dict[int, int]:
     """{leaf unit id: visits in the period} over the subtree: one GROUP BY over the rollups' visit rows, read from
-    daily_rollup_visits_idx alone, unit by unit of the subtree's ids (a join on the path read every rollup of the
-    city: a city district's map, its SQL 24 → 3 ms; bench/README.md, session 17)."""
+    daily_rollup_visits_idx alone, unit by unit of the subtree's ids (campaign.scope.among_subtree: a city
+    district's map, its SQL 24 → 3 ms; bench/README.md, session 17)."""
     qs = DailyRollup.objects.filter(day__gte=period.date_from, day__lte=period.date_to, category="", visits__gt=0)
-    if unit is not None:
-        qs = qs.filter(unit_id__in=subtree_ids(unit))
+    qs = among_subtree(qs, unit)
     return {r["unit_id"]: r["n"] for r in qs.values("unit_id").annotate(n=Sum("visits")).order_by()}
 
 

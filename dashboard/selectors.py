@@ -24,6 +24,7 @@ from django.utils import timezone
 from campaign.days import today
 from campaign.models import Campaign, OrgUnit, UnitKind
 from campaign.models.org import path_prefixes
+from campaign.scope import among_subtree
 from dashboard import periods
 from dashboard.figures import (
     DAY_FIGURES,
@@ -39,7 +40,6 @@ from dashboard.figures import (
     registered_households,
 )
 from dashboard.models import SUMS, DailyRollup, PeriodSummary
-from issues.selectors import subtree_ids
 
 # Ranking score: satisfaction weighs most (群众满意是最终标准), response and closure alike. A rate that is null
 # (no denominator) drops out and the others' weights are renormalised.
@@ -236,13 +236,9 @@ def stats_ranking(q: StatsQuery, *, level: str) -> list[dict[str, Any]]:
 
 
 def _rollups(q: StatsQuery, field: str) -> QuerySet[DailyRollup]:
-    """The period's rollups of q.unit's subtree, by `field`. The subtree as its list of ids (subtree_ids), read
-    through the (unit, day) index: joined on the path, PostgreSQL guessed 42 units where a street has 57 and read
-    every rollup of the city in parallel (a street's ranking of its communities, 26 → 6 ms at city size;
-    bench/README.md, session 17)."""
-    qs = DailyRollup.objects.filter(day__gte=q.date_from, day__lte=q.date_to)
-    if q.unit is not None:
-        qs = qs.filter(**{f"{field}_id__in": subtree_ids(q.unit)})
+    """The period's rollups of q.unit's subtree, by `field`, through the (unit, day) index (campaign.scope.among_subtree:
+    a street's ranking of its communities, 26 → 6 ms at city size; bench/README.md, session 17)."""
+    qs = among_subtree(DailyRollup.objects.filter(day__gte=q.date_from, day__lte=q.date_to), q.unit, field)
     return qs.filter(campaign_id=q.campaign.pk) if q.campaign else qs
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from campaign.errors import OutOfScope
 from campaign.models import OrgUnit, User
-from campaign.scope import is_reporter, sees_everything, subtree_q
+from campaign.scope import is_reporter, sees_everything, subtree_ids, subtree_q
 from issues.models import OPEN_STATUSES, Notification, Status, Ticket, TicketCoUnit, TicketEvent
 from issues.who import co_links
 
@@ -130,18 +130,6 @@ def _led_or_shared(unit: OrgUnit) -> list[Q]:
     units = subtree_ids(unit)
     co_tickets = TicketCoUnit.objects.filter(unit_id__in=units).order_by().values("ticket_id")
     return [Q(lead_unit_id__in=units), Q(AnyOf(F("id"), Subquery(co_tickets)))]
-
-
-def subtree_ids(unit: OrgUnit) -> list[int]:
-    """The ids of `unit` and the units below it, read once per loaded unit (the request's). A list of values, not a
-    subquery: PostgreSQL estimates `lead_unit_id IN (…)` from the column's statistics, while for `= ANY(ARRAY(…))`
-    it guessed a tenth of the table — a street's capped count of closed tickets then walked all 1,000,000 rows to
-    find none, 1.1 s at city size (bench/README.md, session 14)."""
-    cached: list[int] | None = getattr(unit, "_subtree_ids", None)
-    if cached is None:
-        cached = list(OrgUnit.objects.subtree_of(unit).order_by("pk").values_list("pk", flat=True))
-        unit._subtree_ids = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def staff_district(user: User) -> int | None:
