@@ -40,13 +40,25 @@ pytestmark = [
 ]
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, every: float = 0.1) -> Any:
+def wait_for(
+    check: Callable[[], Any], timeout: float = 30.0, every: float = 0.1, explain: Callable[[], str] | None = None
+) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := check():
             return value
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout}s waiting for {check}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {check}" + (f"\n{explain()}" if explain else ""))
+
+
+def database_activity() -> str:
+    """What every other connection to the test database is doing (a hang's lock or long statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 120) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return "\n".join(" | ".join(str(col) for col in row) for row in cursor.fetchall())
 
 
 def spare_port() -> int:
@@ -103,6 +115,11 @@ class Worker:
             args, cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
         )
         wait_for(lambda: "ready." in self.log.read_text(), timeout=60)
+
+    def explain(self) -> str:
+        """The worker's last log lines and the database's other connections, for a timeout's message."""
+        tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-40:])
+        return f"worker log (last lines):\n{tail}\ndatabase connections:\n{database_activity()}"
 
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, the task in hand is cut mid-way."""
@@ -237,7 +254,7 @@ def test_a_worker_killed_mid_backfill_ends_with_a_clean_recompute(worker, org, c
         marks = DirtyDay.objects.count()
         # A batch's marks go only once its days and their blocks' spans are done: on a busy machine a batch of
         # whole days has taken over 60 s (the one failure of this test, 2026-12-02), so wait as long as a batch may.
-        wait_for(lambda marks=marks: DirtyDay.objects.count() < marks, timeout=300)
+        wait_for(lambda marks=marks: DirtyDay.objects.count() < marks, timeout=300, explain=worker.explain)
     after_restart = _rows()
     # then: the rows equal a clean recompute
     rollup_range(date_from=first, date_to=first + dt.timedelta(days=days - 1))
