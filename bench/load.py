@@ -6,8 +6,9 @@
 Needs locust (bench/requirements.txt: `make bench-install`). For each database given, in turn:
 - prepares the run in that database (a subprocess with DATABASE_URL set to it): picks logins by role and unit
   (district and street dispatchers and leaders, department handlers, grid cadres), gives each an API token and,
-  for the pages, a session; lists the tickets each handler and dispatcher will act on (disjoint); brings the
-  statistics' cache rows up to date (the state a running sweep keeps them in);
+  for the pages, a session; lists the tickets each handler and dispatcher will act on (disjoint);
+- before each stack starts, brings the statistics' cache rows up to date (the state a running sweep keeps them in)
+  and reads the tables the mix reads back into memory;
 - starts what a deployment runs: gunicorn (`--workers` sync workers) and one Celery worker with beat (the sweep
   that keeps the statistics current), both pinned with `taskset` to the server CPUs, on 127.0.0.1 only;
 - runs locust headless on the client CPU (bench/load_users.py): a warm-up, then `--seconds` at a fixed offered
@@ -26,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,11 +84,19 @@ def server_env(database_url: str, redis_url: str, logins: Path | None) -> dict[s
     }  # fmt: skip
 
 
-def prepare(env: dict[str, str], out: Path, users: int, refresh: bool) -> dict[str, Any]:
+def prepare(env: dict[str, str], out: Path, users: int) -> dict[str, Any]:
     cmd = [sys.executable, str(ROOT / "bench" / "load_fixture.py"), "--out", str(out), "--users", str(users)]
-    cmd += [] if refresh else ["--no-refresh"]
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, timeout=1800)  # noqa: S603 - our own script
     return json.loads(out.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def round_ready(env: dict[str, str], refresh: bool) -> None:
+    """Before each stack starts: the statistics as a sweep running all along keeps them (marked days recomputed, every
+    cache row current) and the tables read back in memory. Refreshed only once, before the first round, the rows of
+    a size aged past CACHE_MAX_AGE while the other size ran, and the first reads of its rounds computed live: a stack
+    restarted after a pause, not a working day (bench/README.md, session 18)."""
+    cmd = [sys.executable, str(ROOT / "bench" / "load_fixture.py"), "--round"] + ([] if refresh else ["--no-refresh"])
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, timeout=1800)  # noqa: S603 - our own script
 
 
 def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -171,6 +181,7 @@ def one_round(size: dict[str, Any], args: argparse.Namespace, work: Path, second
 
     cpus = server_cpus(os.cpu_count() or 1, args.pin_server)
     label, env, port = size["label"], size["env"], spare_port()
+    round_ready(env, not args.no_refresh)
     gunicorn = [
         "taskset", "-c", cpus, str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{port}",
         "--workers", str(args.workers), "--timeout", "60", "--log-level", "warning",
@@ -235,7 +246,7 @@ def summarize(size: dict[str, Any]) -> dict[str, dict[str, float]]:
     failed: dict[str, int] = {}
     errors = size.setdefault("errors", {})
     for line in size["samples"].read_text(encoding="utf-8").splitlines() if size["samples"].exists() else []:
-        name, ms, ok, error = line.split("\t", 3)
+        name, ms, ok, _at, error = line.split("\t", 4)
         by_name.setdefault(name, []).append(float(ms))
         failed[name] = failed.get(name, 0) + (ok == "0")
         if error:
@@ -323,8 +334,13 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=16, help="simulated users (8 cadres : 4 handlers : 2 : 2)")
     parser.add_argument("--rate", type=float, default=0.5, help="task runs per second per user")
     parser.add_argument("--pin-server", action="store_true", help="gunicorn on CPUs 1.. only (a quiet machine)")
-    parser.add_argument("--no-refresh", action="store_true", help="skip the refresh of the statistics' cache rows")
+    parser.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="skip the refresh of the statistics' cache rows before each stack starts",
+    )
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker (the statistics then age)")
+    parser.add_argument("--keep", type=Path, help="copy every request's sample (name, ms, ok, epoch s) here")
     args = parser.parse_args()
     if not (args.district or args.city):
         raise SystemExit("give --district and/or --city database URLs")
@@ -337,7 +353,7 @@ def main() -> None:
             if url:
                 env = server_env(url, args.redis, args.city_logins if label == "city" else None)
                 print(f"==> {label}: preparing {url.rsplit('/', 1)[-1]}", flush=True)
-                prepare(env, work / f"{label}.json", args.users, not args.no_refresh)
+                prepare(env, work / f"{label}.json", args.users)
                 sizes.append({"label": label, "env": env, "db": url.rsplit("/", 1)[-1], "fixture": work / f"{label}.json", "cpu": {}, "seconds": 0.0,
                               "samples": work / f"{label}.samples", "load": [], "machine": {}, "inside": []})  # fmt: skip
         for n in range(max(1, args.rounds)):
@@ -350,6 +366,11 @@ def main() -> None:
             f"task runs/s offered), {seconds * max(1, args.rounds):.0f} s per size in {args.rounds} rounds; ms"
         )
         print("\n".join(table(sizes)))
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for size in sizes:
+                if size["samples"].exists():
+                    shutil.copy(size["samples"], args.keep / size["samples"].name)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print("load average (1, 5, 15 min) {:.2f} {:.2f} {:.2f} at {}".format(*os.getloadavg(), stamp))
 

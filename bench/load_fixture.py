@@ -1,14 +1,16 @@
 """bench/load.py's preparation, run inside the database under test (DATABASE_URL): who logs in, and what they act on.
 
     DATABASE_URL=... .venv/bin/python bench/load_fixture.py --out fixture.json [--users 16]
+    DATABASE_URL=... .venv/bin/python bench/load_fixture.py --round [--no-refresh]
 
 Picks the logins from the database by role and unit, the same kinds at every size: grid cadres (spread over the
 grids, each with up to 30 households of its own grid that have a point), department handlers (one per department
 first), the district's and a street's dispatcher, the district's and a street's leader. Gives each an API token
 (knox) and the page users a session (Django's own login, as the login form would). Lists, for each handler, open
 tickets led by its department, and for each dispatcher reported tickets in its scope, so that no two simulated
-users act on the same ticket. Then brings the statistics up to date once (the dirty sweep and the usual periods'
-cache rows of every unit that keeps them), as the running sweep keeps them. Writes the JSON that bench/load_users.py reads.
+users act on the same ticket. Writes the JSON that bench/load_users.py reads. With --round (before each stack starts):
+brings the statistics up to date (the dirty sweep and the usual periods' cache rows of every unit that keeps them),
+as the running sweep keeps them, and reads the tables the mix reads back into memory.
 """
 
 from __future__ import annotations
@@ -217,11 +219,21 @@ def prewarm() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--no-refresh", action="store_true", help="leave the statistics' cache rows as they are")
+    parser.add_argument("--round", action="store_true", help="before a stack starts: refresh, prewarm, no fixture")
+    parser.add_argument("--no-refresh", action="store_true", help="with --round: leave the statistics as they are")
     args = parser.parse_args()
     setup()
+    if args.round:
+        if not args.no_refresh:
+            started = time.monotonic()
+            statistics_current()
+            print(f"   statistics brought up to date in {time.monotonic() - started:.0f} s", flush=True)
+        prewarm()
+        return
+    if args.out is None:
+        parser.error("--out is required")
     from campaign.days import today
     from campaign.models import Campaign
 
@@ -238,11 +250,6 @@ def main() -> None:
     for role in ("cadre", "handler", "dispatcher", "leader"):
         if not fixture[role]:
             raise SystemExit(f"no {role} login found in this database")
-    if not args.no_refresh:
-        started = time.monotonic()
-        statistics_current()
-        print(f"   statistics brought up to date in {time.monotonic() - started:.0f} s", flush=True)
-    prewarm()
     args.out.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
     counts = {role: len(fixture[role]) for role in ("cadre", "handler", "dispatcher", "leader")}
     tickets = {role: sum(len(p["tickets"]) for p in fixture[role]) for role in ("handler", "dispatcher")}

@@ -36,7 +36,7 @@ _samples: list[str] = []
 @events.request.add_listener
 def _sample(name: str, response_time: float, exception: Exception | None, **_: Any) -> None:
     error = " ".join(str(exception).split())[:120] if exception else ""
-    _samples.append(f"{name}\t{response_time:.2f}\t{0 if exception else 1}\t{error}\n")
+    _samples.append(f"{name}\t{response_time:.2f}\t{0 if exception else 1}\t{time.time():.3f}\t{error}\n")
 
 
 @events.quitting.add_listener
