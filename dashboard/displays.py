@@ -150,10 +150,11 @@ def wall_daily(request: HttpRequest, token: str) -> JsonResponse:
 
 @never_cache
 @require_GET
-def wall_grids(request: HttpRequest, token: str) -> JsonResponse:
+def wall_grids(request: HttpRequest, token: str) -> HttpResponse:
     unit = resolve(token).unit
     with replica_reads(None):
-        return JsonResponse(page_data.grids_geojson(unit, page_data.period_of(QueryDict(), unit)))
+        text = page_data.grids_geojson(unit, page_data.period_of(QueryDict(), unit))
+        return HttpResponse(text, content_type="application/json")
 
 
 @never_cache

@@ -183,14 +183,14 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @reads_from_replica
-def grids_geojson(request: HttpRequest) -> JsonResponse:
+def grids_geojson(request: HttpRequest) -> HttpResponse:
     """The grid boundaries of the unit's subtree (bounded) with their visits in the page's period, for the dashboard
     map; clicking one drills down. A bad period answers 400, like the page."""
     unit = dashboard_unit(request)
     period, period_error = _period(request, unit)
     if period_error:
         return JsonResponse({"detail": period_error}, status=400)
-    return JsonResponse(page_data.grids_geojson(unit, period))
+    return HttpResponse(page_data.grids_geojson(unit, period), content_type="application/json")
 
 
 @login_required

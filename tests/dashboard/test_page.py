@@ -235,7 +235,9 @@ def test_grid_boundaries_are_those_of_the_subtree(data, street_leader, client):
     client.force_login(street_leader)
     body = client.get("/dashboard/grids.geojson").json()
     assert [f["properties"]["id"] for f in body["features"]] == [data.grid1.pk]
-    assert body["bbox"] is not None
+    # each boundary is the stored one, spliced in as the database's JSON text of it
+    assert body["features"][0]["geometry"] == data.grid1.boundary and body["features"][0]["type"] == "Feature"
+    assert body["type"] == "FeatureCollection" and body["bbox"] is not None and body["truncated"] is False
 
 
 def test_each_grid_carries_its_visits_of_the_period_as_the_stats_api_counts_them(data, leader, client, api):
