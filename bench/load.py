@@ -92,8 +92,8 @@ def prepare(env: dict[str, str], out: Path, users: int) -> dict[str, Any]:
 
 def round_ready(env: dict[str, str], refresh: bool) -> None:
     """Before each stack starts: the statistics as a sweep running all along keeps them (marked days recomputed, every
-    cache row current) and the tables read back in memory. Refreshed only once, before the first round, the rows of
-    a size aged past CACHE_MAX_AGE while the other size ran, and the first reads of its rounds computed live: a stack
+    cache row current) and the tables read back in memory. When this ran once only, before the first round, a size's
+    rows aged past CACHE_MAX_AGE while the other size ran, and the first reads of each round computed live: a stack
     restarted after a pause, not a working day (bench/README.md, session 18)."""
     cmd = [sys.executable, str(ROOT / "bench" / "load_fixture.py"), "--round"] + ([] if refresh else ["--no-refresh"])
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, timeout=1800)  # noqa: S603 - our own script
